@@ -1,0 +1,16 @@
+//! Pure parts of the kiOS init: parsers and state machines.
+//!
+//! Nothing in this crate makes a syscall: every item takes bytes or events
+//! and returns values, so it is unit-tested and fuzzed on the host. The
+//! `init` binary (`src/main.rs`) does the I/O around it.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+pub mod grace;
+pub mod labels;
+pub mod mountinfo;
+pub mod nodeip;
+pub mod options;
+pub mod protocol;
+pub mod shutdown;
+pub mod supervisor;
