@@ -1,1 +1,232 @@
-//! TODO
+//! The kubelet's `shutdownGracePeriod`, from `/etc/kubernetes/config.yaml`.
+//!
+//! Not a YAML parser: only a top-level line `shutdownGracePeriod: <value>`
+//! (the key at column 0) is read; the last one wins, as in the kubelet's
+//! lenient decoding. The value is a Go duration (`time.ParseDuration`):
+//! an optional `+`, then one or more decimal numbers (fractions allowed)
+//! each followed by a unit `h`, `m`, `s`, `ms`, `us`/`µs`/`μs` or `ns`; or
+//! a bare `0`. It may be quoted with `'` or `"` and followed by a
+//! `# comment`. Flow style (`{...}`) and JSON configs are not recognised.
+
+/// Nanoseconds in one second.
+const SECOND: u64 = 1_000_000_000;
+
+/// Seconds of the top-level `shutdownGracePeriod:` key (a Go duration such as `30s`, `1m30s`, `2m`, `1h`, `1500ms`,
+/// possibly quoted with ' or "), rounded up to whole seconds; None when absent, indented (not top-level), or malformed.
+pub fn shutdown_grace_period(config: &[u8]) -> Option<u32> {
+    let value = config
+        .split(|&b| b == b'\n')
+        .filter_map(value)
+        .next_back()?;
+    let seconds = duration_ns(value)?.div_ceil(SECOND);
+    Some(u32::try_from(seconds).unwrap_or(u32::MAX))
+}
+
+/// The value of a `shutdownGracePeriod:` line, comment and quotes removed.
+fn value(line: &[u8]) -> Option<&[u8]> {
+    let rest = line.strip_prefix(b"shutdownGracePeriod")?.trim_ascii();
+    let rest = rest.strip_prefix(b":")?;
+    if !rest.first().is_none_or(u8::is_ascii_whitespace) {
+        return None; // `shutdownGracePeriod:x` is one scalar, not a key
+    }
+    // A comment starts at a `#` that follows a blank.
+    let mut previous = b' ';
+    let end = rest.iter().position(|&b| {
+        let comment = b == b'#' && previous.is_ascii_whitespace();
+        previous = b;
+        comment
+    });
+    let rest = rest.get(..end.unwrap_or(rest.len()))?.trim_ascii();
+    for quote in [b'"', b'\''] {
+        if let Some(inner) = rest.strip_prefix(&[quote]) {
+            return Some(inner.strip_suffix(&[quote]).unwrap_or(rest)); // unbalanced: malformed
+        }
+    }
+    Some(rest)
+}
+
+/// A Go duration in nanoseconds, saturated; None if malformed or negative.
+fn duration_ns(text: &[u8]) -> Option<u64> {
+    let text = text.strip_prefix(b"+").unwrap_or(text);
+    if text == b"0" {
+        return Some(0);
+    }
+    let mut rest = text;
+    let mut total = 0u64;
+    while !rest.is_empty() {
+        let (whole, after) = split_digits(rest);
+        let (fraction, after) = match after.strip_prefix(b".") {
+            Some(after) => split_digits(after),
+            None => (&b""[..], after),
+        };
+        if whole.is_empty() && fraction.is_empty() {
+            return None;
+        }
+        let unit_len = after.iter().position(|&b| b.is_ascii_digit() || b == b'.');
+        let (unit, after) = after.split_at_checked(unit_len.unwrap_or(after.len()))?;
+        let scale: u64 = match unit {
+            b"ns" => 1,
+            b"us" | b"\xc2\xb5s" | b"\xce\xbcs" => 1_000, // us, µs (micro sign), μs (mu)
+            b"ms" => 1_000_000,
+            b"s" => SECOND,
+            b"m" => 60 * SECOND,
+            b"h" => 3600 * SECOND,
+            _ => return None,
+        };
+        let whole = whole.iter().fold(0u64, |n, &d| {
+            n.saturating_mul(10).saturating_add(u64::from(d & 0x0f))
+        });
+        // floor(0.d1d2d3… × scale), exactly: Horner's rule from the last digit.
+        let fraction = fraction.iter().rev().fold(0u64, |n, &d| {
+            n.saturating_add(u64::from(d & 0x0f).saturating_mul(scale)) / 10
+        });
+        total = total
+            .saturating_add(whole.saturating_mul(scale))
+            .saturating_add(fraction);
+        rest = after;
+    }
+    (!text.is_empty()).then_some(total)
+}
+
+/// Leading ASCII digits of `s`, and the rest.
+fn split_digits(s: &[u8]) -> (&[u8], &[u8]) {
+    let n = s
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(s.len());
+    s.split_at_checked(n).unwrap_or((s, b""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grace(value: &str) -> Option<u32> {
+        shutdown_grace_period(format!("shutdownGracePeriod: {value}\n").as_bytes())
+    }
+
+    #[test]
+    fn durations() {
+        let cases = [
+            ("30s", 30),
+            ("0", 0),
+            ("0s", 0),
+            ("+5s", 5),
+            ("1m30s", 90),
+            ("2m", 120),
+            ("1h", 3600),
+            ("1h1m1s", 3661),
+            ("1500ms", 2),
+            ("1000ms", 1),
+            ("1ms", 1),
+            ("1ns", 1),
+            ("999999999ns", 1),
+            ("1000000001ns", 2),
+            ("2000000us", 2),
+            ("1\u{b5}s", 1),
+            ("3000000\u{3bc}s", 3),
+            ("1.5s", 2),
+            ("1.s", 1),
+            (".5s", 1),
+            ("0.25m", 15),
+            ("1.0000000001s", 1), // below a nanosecond, truncated as Go does
+            ("0.000000001h", 1),
+            ("1s1s", 2),
+            ("\"45s\"", 45),
+            ("'1m'", 60),
+            ("30s # thirty seconds", 30),
+            ("  \"20s\"\t# quoted  ", 20),
+            ("4294967295s", u32::MAX),
+            ("4294967296s", u32::MAX),
+            ("99999999999999999999999h", u32::MAX),
+        ];
+        for (value, seconds) in cases {
+            assert_eq!(grace(value), Some(seconds), "{value}");
+        }
+    }
+
+    #[test]
+    fn malformed() {
+        let cases = [
+            "",
+            "# none",
+            "30",
+            "1",
+            "00",
+            "-30s",
+            "-0",
+            "s",
+            ".s",
+            "30 s",
+            "30S",
+            "30sec",
+            "1d",
+            "1w",
+            "1..5s",
+            "1.5.s",
+            "30s30",
+            "\"30s",
+            "30s'",
+            "'30s\"",
+            "\"\"",
+            "''",
+            "30s#x",
+            "~",
+            "null",
+            "\"30s\" x",
+            "{30s}",
+            "1\u{b5}",
+            "1\u{3bc}",
+            "\u{b5}s",
+        ];
+        for value in cases {
+            assert_eq!(grace(value), None, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn finding_the_key() {
+        let config = b"apiVersion: kubelet.config.k8s.io/v1beta1\r\nkind: KubeletConfiguration\r\n\
+            shutdownGracePeriodCriticalPods: 10s\r\nshutdownGracePeriod: 1m\r\n\
+            shutdownGracePeriodByPodPriority:\r\n  - priority: 1\r\n    shutdownGracePeriodSeconds: 5\r\n";
+        assert_eq!(shutdown_grace_period(config), Some(60));
+        assert_eq!(shutdown_grace_period(b"shutdownGracePeriod : 7s"), Some(7));
+        assert_eq!(shutdown_grace_period(b"shutdownGracePeriod:\t7s"), Some(7));
+        assert_eq!(
+            shutdown_grace_period(b"shutdownGracePeriod: 1s\nshutdownGracePeriod: 2s"),
+            Some(2)
+        );
+        assert_eq!(
+            shutdown_grace_period(b"shutdownGracePeriod: 1s\nshutdownGracePeriod: x"),
+            None
+        );
+        let absent: [&[u8]; 9] = [
+            b"",
+            b"kind: KubeletConfiguration\n",
+            b"shutdownGracePeriodCriticalPods: 10s",
+            b"  shutdownGracePeriod: 30s",
+            b"\tshutdownGracePeriod: 30s",
+            b"# shutdownGracePeriod: 30s",
+            b"shutdownGracePeriod:30s",
+            b"\"shutdownGracePeriod\": \"30s\"",
+            b"{\"shutdownGracePeriod\": \"30s\"}",
+        ];
+        for config in absent {
+            assert_eq!(shutdown_grace_period(config), None, "{config:?}");
+        }
+    }
+
+    #[test]
+    fn overlong() {
+        let mut config = b"# padding\n".repeat(100_000);
+        config.extend_from_slice(b"shutdownGracePeriod: 30s");
+        assert_eq!(shutdown_grace_period(&config), Some(30));
+        let long = format!("{}s", "9".repeat(100_000));
+        assert_eq!(grace(&long), Some(u32::MAX));
+        let long = format!("0.{}1s", "0".repeat(100_000));
+        assert_eq!(grace(&long), Some(0));
+        let long = "1s".repeat(100_000);
+        assert_eq!(grace(&long), Some(100_000));
+        assert_eq!(shutdown_grace_period(&[0xff; 100_000]), None);
+    }
+}

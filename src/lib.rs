@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod grace;
+pub mod hostname;
 pub mod labels;
 pub mod mountinfo;
 pub mod nodeip;

@@ -1,1 +1,173 @@
-//! TODO
+//! When a supervised daemon (the runtime or the kubelet) runs and when it is
+//! started again: restarted on every exit, status 0 included, after a delay
+//! that starts at `FIRST_DELAY_MS`, doubles on each quick exit up to
+//! `MAX_DELAY_MS`, and resets once the daemon stayed up `STABLE_MS`.
+
+/// Delay before the first restart after a crash.
+pub const FIRST_DELAY_MS: u32 = 100;
+/// Longest delay between restarts.
+pub const MAX_DELAY_MS: u32 = 30_000;
+/// Uptime after which the daemon counts as healthy again.
+pub const STABLE_MS: u64 = 60_000;
+
+/// One supervised daemon's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Supervisor {
+    pid: Option<i32>,
+    started_ms: u64,
+    delay_ms: u32,
+    start_at_ms: Option<u64>,
+    restart_requested: bool,
+}
+
+impl Default for Supervisor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Supervisor {
+    /// Not started, and not due to start until `schedule_now`.
+    pub const fn new() -> Self {
+        Supervisor { pid: None, started_ms: 0, delay_ms: FIRST_DELAY_MS, start_at_ms: None, restart_requested: false }
+    }
+
+    /// The daemon's pid while it runs.
+    pub fn pid(&self) -> Option<i32> {
+        self.pid
+    }
+
+    /// Asks for a start as soon as possible (first start, or a stopped daemon).
+    pub fn schedule_now(&mut self, now_ms: u64) {
+        if self.pid.is_none() {
+            self.start_at_ms = Some(now_ms);
+        }
+    }
+
+    /// The daemon was started as `pid`.
+    pub fn started(&mut self, pid: i32, now_ms: u64) {
+        self.pid = Some(pid);
+        self.started_ms = now_ms;
+        self.start_at_ms = None;
+    }
+
+    /// The start failed (fork error): try again after the backoff delay.
+    pub fn start_failed(&mut self, now_ms: u64) {
+        self.pid = None;
+        self.schedule_after_backoff(now_ms);
+    }
+
+    /// A restart was asked for (socket byte, kubelet.conf appeared): the
+    /// next exit restarts at once, without backoff. Returns the pid to stop.
+    pub fn request_restart(&mut self) -> Option<i32> {
+        if self.pid.is_some() {
+            self.restart_requested = true;
+        }
+        self.pid
+    }
+
+    /// Process `pid` exited at `now_ms`. Returns whether it was this daemon;
+    /// if so, its restart time is set (unless `restart` is false: shutdown).
+    pub fn exited(&mut self, pid: i32, now_ms: u64, restart: bool) -> bool {
+        if self.pid != Some(pid) {
+            return false;
+        }
+        self.pid = None;
+        if !restart {
+            self.start_at_ms = None;
+        } else if core::mem::take(&mut self.restart_requested) {
+            self.start_at_ms = Some(now_ms);
+        } else {
+            if now_ms.saturating_sub(self.started_ms) >= STABLE_MS {
+                self.delay_ms = FIRST_DELAY_MS;
+            }
+            self.schedule_after_backoff(now_ms);
+        }
+        true
+    }
+
+    fn schedule_after_backoff(&mut self, now_ms: u64) {
+        self.start_at_ms = Some(now_ms.saturating_add(u64::from(self.delay_ms)));
+        self.delay_ms = self.delay_ms.saturating_mul(2).min(MAX_DELAY_MS);
+    }
+
+    /// When the daemon is due to start, if it is waiting to.
+    pub fn start_at_ms(&self) -> Option<u64> {
+        self.start_at_ms
+    }
+
+    /// Whether the daemon should be started at `now_ms`.
+    pub fn due(&self, now_ms: u64) -> bool {
+        self.pid.is_none() && self.start_at_ms.is_some_and(|t| now_ms >= t)
+    }
+
+    /// Stops scheduling starts (shutdown).
+    pub fn hold(&mut self) {
+        self.start_at_ms = None;
+        self.restart_requested = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_due_until_scheduled() {
+        let mut s = Supervisor::new();
+        assert!(!s.due(1_000_000));
+        s.schedule_now(5);
+        assert!(s.due(5));
+    }
+
+    #[test]
+    fn every_exit_restarts_with_doubling_capped_delay() {
+        let mut s = Supervisor::new();
+        let mut now = 0;
+        let mut gaps = std::vec::Vec::new();
+        for pid in 1..12 {
+            s.started(pid, now);
+            now += 10;
+            assert!(s.exited(pid, now, true));
+            let at = s.start_at_ms().unwrap();
+            gaps.push(at - now);
+            assert!(!s.due(at - 1));
+            assert!(s.due(at));
+            now = at;
+        }
+        assert_eq!(&gaps[..5], &[100, 200, 400, 800, 1600]);
+        assert_eq!(*gaps.last().unwrap(), u64::from(MAX_DELAY_MS));
+    }
+
+    #[test]
+    fn delay_resets_after_a_stable_run() {
+        let mut s = Supervisor::new();
+        for pid in 1..5 {
+            s.started(pid, 0);
+            s.exited(pid, 1, true);
+        }
+        s.started(9, 1000);
+        s.exited(9, 1000 + STABLE_MS, true);
+        assert_eq!(s.start_at_ms(), Some(1000 + STABLE_MS + u64::from(FIRST_DELAY_MS)));
+    }
+
+    #[test]
+    fn requested_restart_is_immediate_and_other_pids_are_not_ours() {
+        let mut s = Supervisor::new();
+        s.started(7, 0);
+        assert!(!s.exited(8, 5, true));
+        assert_eq!(s.request_restart(), Some(7));
+        assert!(s.exited(7, 5, true));
+        assert!(s.due(5));
+    }
+
+    #[test]
+    fn no_restart_during_shutdown() {
+        let mut s = Supervisor::new();
+        s.started(7, 0);
+        s.hold();
+        assert!(s.exited(7, 5, false));
+        assert_eq!(s.start_at_ms(), None);
+        assert!(!s.due(u64::MAX));
+    }
+}

@@ -1,1 +1,150 @@
-fn main() {}
+//! kubelet-standin: behaves like the patched kubelet as far as the init can
+//! tell. It reports facts about its surroundings, keeps one connection to
+//! `/run/system.sock`, answers the shutdown event (0x01) with "continue"
+//! (0x02) after a grace period, and can send bytes of its own on its first
+//! start (`kubelet.send`). See README.md.
+
+mod common;
+
+use common::{Kind, Out};
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use std::{fs, thread};
+
+const SOCKET: &str = "/run/system.sock";
+const KEYS: &[(&str, Kind)] = &[
+    ("grace_ms", Kind::Num),
+    ("hang_on_shutdown", Kind::Flag),
+    ("send", Kind::Sends),
+    ("exit_after_ms", Kind::Num),
+    ("exit_status", Kind::Status),
+];
+
+extern "C" {
+    // From the C library std already links.
+    fn gethostname(name: *mut u8, len: usize) -> i32;
+}
+
+fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; glibc NUL-terminates or fails.
+    if unsafe { gethostname(buf.as_mut_ptr(), buf.len()) } != 0 {
+        return format!("error {}", std::io::Error::last_os_error());
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// The value of the `VmRSS:` line of /proc/1/status, e.g. `1234 kB`.
+fn init_vmrss() -> String {
+    match fs::read_to_string("/proc/1/status") {
+        Ok(s) => s
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| "none".into()),
+        Err(e) => format!("error {e}"),
+    }
+}
+
+fn report_facts(out: Out) {
+    out.report(&format!("hostname {}", hostname()));
+    out.report(&format!("init-vmrss {}", init_vmrss()));
+    if std::path::Path::new("/record").is_dir() {
+        let copied =
+            fs::read("/proc/self/mountinfo").and_then(|m| fs::write("/record/mountinfo", m));
+        if let Err(e) = copied {
+            out.report(&format!("mountinfo error {e}"));
+        }
+    }
+}
+
+/// Connects, retrying every 100 ms for up to 5 s.
+fn connect(out: Out) -> Option<Arc<UnixStream>> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match UnixStream::connect(SOCKET) {
+            Ok(s) => {
+                out.report("socket connected");
+                return Some(Arc::new(s));
+            }
+            Err(e) if Instant::now() >= deadline => {
+                out.report(&format!("socket error {e}"));
+                return None;
+            }
+            Err(_) => thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
+/// Reads events until EOF; answers the shutdown event unless told to hang.
+fn read_events(out: Out, sock: Arc<UnixStream>, grace_ms: u64, hang: bool) {
+    let mut buf = [0u8; 64];
+    loop {
+        let n = match (&*sock).read(&mut buf) {
+            Ok(0) => return out.report("socket closed"),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return out.report(&format!("socket error {e}")),
+        };
+        for &byte in &buf[..n] {
+            if byte != 0x01 {
+                out.report(&format!("byte 0x{byte:02x}"));
+                continue;
+            }
+            out.report("shutdown event");
+            if hang {
+                out.report("hanging");
+                continue;
+            }
+            thread::sleep(Duration::from_millis(grace_ms));
+            match (&*sock).write_all(&[0x02]) {
+                Ok(()) => out.report("sent continue"),
+                Err(e) => out.report(&format!("send error 0x02 {e}")),
+            }
+        }
+    }
+}
+
+/// Sends each `(byte, ms)` at `ms` after `t0`, in time order.
+fn send_schedule(out: Out, sock: Option<Arc<UnixStream>>, mut sends: Vec<(u8, u64)>, t0: Instant) {
+    sends.sort_by_key(|&(_, ms)| ms);
+    for (byte, ms) in sends {
+        let at = t0 + Duration::from_millis(ms);
+        thread::sleep(at.saturating_duration_since(Instant::now()));
+        let sent = match &sock {
+            Some(s) => (&**s).write_all(&[byte]).map_err(|e| e.to_string()),
+            None => Err("not connected".into()),
+        };
+        match sent {
+            Ok(()) => out.report(&format!("sent 0x{byte:02x}")),
+            Err(e) => out.report(&format!("send error 0x{byte:02x} {e}")),
+        }
+    }
+}
+
+fn main() {
+    let t0 = Instant::now();
+    let (out, cfg, starts) = common::startup("kubelet", KEYS);
+    report_facts(out);
+    common::common_behaviour(out, &cfg, starts, None);
+    if let (1, Some(ms)) = (starts, cfg.num("exit_after_ms")) {
+        let status = cfg.num("exit_status").unwrap_or(0) as i32;
+        common::exit_after(out, "exit", ms, status);
+    }
+    let sock = connect(out);
+    if let Some(s) = sock.clone() {
+        let (grace, hang) = (
+            cfg.num("grace_ms").unwrap_or(200),
+            cfg.flag("hang_on_shutdown"),
+        );
+        thread::spawn(move || read_events(out, s, grace, hang));
+    }
+    let sends = cfg.sends("send");
+    if starts == 1 && !sends.is_empty() {
+        thread::spawn(move || send_schedule(out, sock, sends, t0));
+    }
+    common::idle();
+}

@@ -1,0 +1,129 @@
+//! Starting a supervised daemon: its argv in a fixed buffer, its log FIFO,
+//! and fork + exec with a clean signal mask and `PATH=/bin` only.
+
+use crate::log::Errno;
+use crate::sys;
+use core::ffi::CStr;
+use rustix::fd::OwnedFd;
+use rustix::fs::{mknodat, open, FileType, Mode, OFlags, CWD};
+use rustix::io::Errno as E;
+use rustix::process::Pid;
+
+/// The two programs PID 1 keeps alive.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Daemon {
+    /// The container runtime (cri-o).
+    Runtime,
+    /// The kubelet.
+    Kubelet,
+}
+
+impl Daemon {
+    /// Name used on the console.
+    pub fn name(self) -> &'static str {
+        match self {
+            Daemon::Runtime => "runtime",
+            Daemon::Kubelet => "kubelet",
+        }
+    }
+
+    /// The executable.
+    pub fn path(self) -> &'static CStr {
+        match self {
+            Daemon::Runtime => c"/bin/crio",
+            Daemon::Kubelet => c"/bin/kubelet",
+        }
+    }
+
+    /// Its log FIFO (SPEC §3).
+    pub fn log_fifo(self) -> &'static str {
+        match self {
+            Daemon::Runtime => "/var/run/crio.log",
+            Daemon::Kubelet => "/var/run/kubelet.log",
+        }
+    }
+}
+
+/// An argument vector built in one fixed buffer of NUL-terminated strings.
+pub struct Argv {
+    buf: heapless::Vec<u8, 4096>,
+}
+
+/// The argument vector is full, or an argument holds a NUL byte.
+pub struct ArgvFull;
+
+impl Argv {
+    /// An argv holding just `argv[0]` = the daemon's path.
+    pub fn new(daemon: Daemon) -> Self {
+        let mut argv = Argv { buf: heapless::Vec::new() };
+        let _ = argv.push(daemon.path().to_bytes());
+        argv
+    }
+
+    /// Appends one argument.
+    pub fn push(&mut self, arg: &[u8]) -> Result<(), ArgvFull> {
+        if arg.contains(&0) || self.buf.iter().filter(|&&b| b == 0).count() >= sys::MAX_ARGS {
+            return Err(ArgvFull);
+        }
+        self.buf.extend_from_slice(arg).map_err(|_| ArgvFull)?;
+        self.buf.push(0).map_err(|_| ArgvFull)
+    }
+
+    /// Appends several arguments.
+    pub fn extend(&mut self, args: &[&[u8]]) -> Result<(), ArgvFull> {
+        args.iter().try_for_each(|a| self.push(a))
+    }
+
+    fn cstrs(&self) -> heapless::Vec<&CStr, { sys::MAX_ARGS }> {
+        let mut out = heapless::Vec::new();
+        let mut rest = self.buf.as_slice();
+        while let Ok(arg) = CStr::from_bytes_until_nul(rest) {
+            if out.push(arg).is_err() {
+                break;
+            }
+            rest = rest.get(arg.to_bytes_with_nul().len()..).unwrap_or_default();
+        }
+        out
+    }
+}
+
+/// Creates the daemon's log FIFO if missing and opens it read-write (an
+/// open that never blocks, and keeps the pipe alive with no reader).
+pub fn open_log(daemon: Daemon) -> Option<OwnedFd> {
+    let path = daemon.log_fifo();
+    match mknodat(CWD, path, FileType::Fifo, Mode::from_raw_mode(0o600), 0) {
+        Ok(()) | Err(E::EXIST) => {}
+        Err(e) => crate::error!("mkfifo ", path, ": ", Errno(e)),
+    }
+    open(path, OFlags::RDWR | OFlags::CLOEXEC, Mode::empty())
+        .inspect_err(|&e| crate::error!("open ", path, ": ", Errno(e)))
+        .ok()
+}
+
+/// Forks and executes `argv` with stdout and stderr on `log` (or the console
+/// without one). Returns the child's pid.
+pub fn spawn(daemon: Daemon, argv: &Argv, log: Option<&OwnedFd>) -> Result<Pid, E> {
+    let args = argv.cstrs();
+    match sys::fork()? {
+        Some(pid) => Ok(pid),
+        None => exec_child(daemon.path(), &args, log),
+    }
+}
+
+/// In the forked child: set up stdio, the signal mask and a session, then
+/// exec; exits 127 (not found) or 126 (cannot execute) on failure.
+fn exec_child(path: &CStr, args: &[&CStr], log: Option<&OwnedFd>) -> ! {
+    let _ = sys::set_signal_mask(sys::SigSet::EMPTY);
+    let _ = rustix::process::setsid();
+    if let Ok(null) = open("/dev/null", OFlags::RDWR, Mode::empty()) {
+        let _ = rustix::stdio::dup2_stdin(&null);
+    }
+    if let Some(log) = log {
+        let _ = rustix::stdio::dup2_stdout(log);
+        let _ = rustix::stdio::dup2_stderr(log);
+    }
+    let _ = rustix::process::chdir("/");
+    let err = sys::execve(path, args, &[c"PATH=/bin"]);
+    crate::error!("exec ", crate::log::Bytes(path.to_bytes()), ": ", Errno(err));
+    sys::exit(if err == E::NOENT { 127 } else { 126 })
+}

@@ -1,0 +1,80 @@
+//! Base filesystems at boot (SPEC §2.1) and the unmount at shutdown.
+
+use crate::log::{Bytes, Errno};
+use rustix::fs::{mkdir, Mode};
+use rustix::mount::{mount, mount_change, mount_remount, unmount, MountFlags, MountPropagationFlags, UnmountFlags};
+
+const NOSUID: MountFlags = MountFlags::NOSUID;
+const RESTRICTED: MountFlags = MountFlags::NOSUID.union(MountFlags::NOEXEC).union(MountFlags::NODEV);
+
+/// `mount(source, target, fstype, flags, data)`, creating `target` if
+/// needed; a failure is logged and returned.
+fn mount_fs(fstype: &str, target: &str, flags: MountFlags, data: &core::ffi::CStr) -> rustix::io::Result<()> {
+    let _ = mkdir(target, Mode::from_raw_mode(0o755));
+    mount(fstype, target, fstype, flags, Some(data)).inspect_err(|&e| {
+        crate::error!("mount ", fstype, " on ", target, ": ", Errno(e));
+    })
+}
+
+/// devtmpfs on `/dev`: first, so the console log (`/dev/kmsg`) can open.
+pub fn dev() {
+    let _ = mount_fs("devtmpfs", "/dev", NOSUID.union(MountFlags::NOEXEC), c"mode=0755");
+}
+
+/// Every other base mount, the shared propagation pods need, and the
+/// directories the runtime and the kubelet expect.
+pub fn base() {
+    let _ = mount_fs("proc", "/proc", RESTRICTED, c"");
+    let _ = mount_fs("sysfs", "/sys", RESTRICTED, c"");
+    let _ = mount_fs("devpts", "/dev/pts", NOSUID.union(MountFlags::NOEXEC), c"gid=5,mode=0620,ptmxmode=0666");
+    let _ = mount_fs("securityfs", "/sys/kernel/security", RESTRICTED, c"");
+    let _ = mount_fs("cgroup2", "/sys/fs/cgroup", RESTRICTED, c"");
+    for dir in ["/run", "/tmp", "/var/cache", "/var/tmp", "/var/run", "/var/lib/kubelet"] {
+        let _ = mkdir("/var", Mode::from_raw_mode(0o755));
+        let _ = mkdir("/var/lib", Mode::from_raw_mode(0o755));
+        let mode = if dir.ends_with("tmp") { c"mode=1777" } else { c"mode=0755" };
+        let _ = mount_fs("tmpfs", dir, NOSUID.union(MountFlags::NODEV), mode);
+    }
+    for shared in ["/var/run", "/var/lib/kubelet", "/"] {
+        let flags = if shared == "/" { MountPropagationFlags::SHARED | MountPropagationFlags::REC } else { MountPropagationFlags::SHARED };
+        if let Err(e) = mount_change(shared, flags) {
+            crate::error!("make ", shared, " shared: ", Errno(e));
+        }
+    }
+    for (dir, mode) in [("/var/run/crio", 0o700), ("/var/lib/kubelet/pods", 0o750), ("/var/lib/kubelet/seccomp", 0o755)] {
+        if let Err(e) = mkdir(dir, Mode::from_raw_mode(mode)) {
+            crate::error!("mkdir ", dir, ": ", Errno(e));
+        }
+    }
+}
+
+/// Unmounts everything, children first (mountinfo lists parents before
+/// children, so it is read backwards), in a few passes. A disk filesystem
+/// that will not unmount is remounted read-only so its journal is clean;
+/// kernel filesystems that stay busy (`/dev` holds the console) are left.
+/// `/` and `/proc` stay.
+pub fn unmount_all() {
+    let mut buf = [0u8; 16 * 1024];
+    for pass in 0..3 {
+        let Some(len) = crate::etc::read("/proc/self/mountinfo", &mut buf) else { return };
+        let table = buf.get(..len).unwrap_or_default();
+        let mut busy = 0u32;
+        for line in table.split(|&b| b == b'\n').rev() {
+            let Some(escaped) = kios::mountinfo::mount_points(line).next() else { continue };
+            let mut path = [0u8; 256];
+            let Some(path) = kios::mountinfo::unescape(escaped, &mut path).ok().and_then(|n| path.get(..n)) else { continue };
+            if path == b"/" || path == b"/proc" {
+                continue;
+            }
+            let Err(e) = unmount(path, UnmountFlags::empty()) else { continue };
+            busy = busy.saturating_add(1);
+            if pass == 2 && kios::mountinfo::source(line).is_some_and(|s| s.starts_with(b"/dev/")) {
+                let ro = mount_remount(path, MountFlags::RDONLY, c"");
+                crate::warn!("unmount ", Bytes(path), ": ", Errno(e), if ro.is_ok() { "; remounted read-only" } else { "; still writable" });
+            }
+        }
+        if busy == 0 {
+            return;
+        }
+    }
+}

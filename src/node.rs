@@ -1,0 +1,291 @@
+//! The running node (SPEC §6): one epoll loop over the signal descriptor,
+//! the system socket and its clients, inotify, and the timers of restarts
+//! and of the shutdown deadline.
+
+use crate::argv::{self, KUBECONFIG, RUNTIME_SOCKET};
+use crate::daemon::{self, Daemon};
+use crate::log::{milestone, Errno};
+use crate::reap::{self, Status};
+use crate::socket::SystemSocket;
+use crate::sys;
+use kios::protocol::Command;
+use kios::shutdown::{Action, Goal, State};
+use kios::supervisor::Supervisor;
+use rustix::event::{epoll, Timespec};
+use rustix::fd::{AsRawFd, OwnedFd};
+use rustix::fs::inotify;
+use rustix::process::Signal;
+
+const SIGNALS: u64 = 0;
+const LISTENER: u64 = 1;
+const INOTIFY: u64 = 2;
+/// Client tokens are this plus the client's fd.
+const CLIENT: u64 = 16;
+
+/// Everything the supervision loop owns.
+pub struct Node {
+    epoll: OwnedFd,
+    /// The signal descriptor (every signal is blocked and read here).
+    pub signals: OwnedFd,
+    socket: Option<SystemSocket>,
+    inotify: Option<OwnedFd>,
+    runtime: Supervisor,
+    kubelet: Supervisor,
+    logs: [Option<OwnedFd>; 2],
+    runtime_ready: bool,
+    kubelet_standalone: bool,
+    state: State,
+    graceful_timeout_ms: u64,
+    stop_timeout_s: u32,
+}
+
+impl Node {
+    /// Prepares the loop; `graceful_timeout_s` and `stop_timeout_s` come
+    /// from the options.
+    pub fn new(signals: OwnedFd, graceful_timeout_s: u32, stop_timeout_s: u32) -> Result<Node, rustix::io::Errno> {
+        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
+        epoll::add(&epoll, &signals, epoll::EventData::new_u64(SIGNALS), epoll::EventFlags::IN)?;
+        let inotify = watch_files();
+        if let Some(fd) = &inotify {
+            let _ = epoll::add(&epoll, fd, epoll::EventData::new_u64(INOTIFY), epoll::EventFlags::IN);
+        }
+        Ok(Node {
+            epoll,
+            signals,
+            socket: None,
+            inotify,
+            runtime: Supervisor::new(),
+            kubelet: Supervisor::new(),
+            logs: [daemon::open_log(Daemon::Runtime), daemon::open_log(Daemon::Kubelet)],
+            runtime_ready: false,
+            kubelet_standalone: false,
+            state: State::Running,
+            graceful_timeout_ms: u64::from(graceful_timeout_s).saturating_mul(1000),
+            stop_timeout_s,
+        })
+    }
+
+    /// Starts the container runtime now (the kubelet follows once its
+    /// socket exists).
+    pub fn start_runtime(&mut self) {
+        self.runtime.schedule_now(sys::monotonic_ms());
+        self.start_due();
+    }
+
+    /// Opens the system socket and listens on it from the loop.
+    pub fn open_socket(&mut self) {
+        match SystemSocket::open() {
+            Ok(socket) => {
+                let _ = epoll::add(&self.epoll, &socket.listener, epoll::EventData::new_u64(LISTENER), epoll::EventFlags::IN);
+                self.socket = Some(socket);
+            }
+            Err(e) => crate::error!("system socket ", crate::socket::PATH, ": ", Errno(e)),
+        }
+        if crate::etc::exists(RUNTIME_SOCKET) {
+            self.runtime_is_ready();
+        }
+    }
+
+    /// Supervises forever; leaves only through the hard shutdown.
+    pub fn run(mut self) -> ! {
+        let mut events = [epoll::Event { flags: epoll::EventFlags::empty(), data: epoll::EventData::new_u64(0) }; 16];
+        loop {
+            self.start_due();
+            let now = sys::monotonic_ms();
+            if let Action::Hard(goal) = self.state.tick(now) {
+                crate::warn!("shutdown deadline passed: continuing without the kubelet");
+                self.hard(goal);
+            }
+            let timeout = self.next_wake().map(|at| {
+                let left = at.saturating_sub(now);
+                Timespec { tv_sec: (left / 1000) as i64, tv_nsec: ((left % 1000) * 1_000_000) as i64 }
+            });
+            let n = match epoll::wait(&self.epoll, &mut events[..], timeout.as_ref()) {
+                Ok(n) => n,
+                Err(_) => 0,
+            };
+            for event in events.iter().take(n) {
+                let token = event.data.u64();
+                match token {
+                    SIGNALS => self.on_signals(),
+                    LISTENER => self.on_connect(),
+                    INOTIFY => self.on_files(),
+                    _ => self.on_client((token.saturating_sub(CLIENT)) as i32),
+                }
+            }
+        }
+    }
+
+    fn next_wake(&self) -> Option<u64> {
+        let kubelet = if self.runtime_ready { self.kubelet.start_at_ms() } else { None };
+        [self.runtime.start_at_ms(), kubelet, self.state.deadline_ms()].into_iter().flatten().min()
+    }
+
+    fn start_due(&mut self) {
+        let now = sys::monotonic_ms();
+        if self.runtime.due(now) {
+            let argv = argv::runtime_argv();
+            self.spawn(Daemon::Runtime, argv.ok(), now);
+        }
+        if self.runtime_ready && self.kubelet.due(now) {
+            let argv = argv::kubelet_argv();
+            self.kubelet_standalone = argv.as_ref().is_ok_and(|(_, standalone)| *standalone);
+            self.spawn(Daemon::Kubelet, argv.ok().map(|(a, _)| a), now);
+        }
+    }
+
+    fn spawn(&mut self, which: Daemon, argv: Option<daemon::Argv>, now: u64) {
+        let (sup, log) = match which {
+            Daemon::Runtime => (&mut self.runtime, self.logs[0].as_ref()),
+            Daemon::Kubelet => (&mut self.kubelet, self.logs[1].as_ref()),
+        };
+        let Some(argv) = argv else {
+            crate::error!(which.name(), ": command line too long; not started");
+            return sup.start_failed(now);
+        };
+        match daemon::spawn(which, &argv, log) {
+            Ok(pid) => {
+                sup.started(pid.as_raw_nonzero().get(), now);
+                let name = if which == Daemon::Runtime { "runtime-exec pid " } else { "kubelet-exec pid " };
+                crate::info!("milestone ", name, pid.as_raw_nonzero().get());
+            }
+            Err(e) => {
+                crate::error!("fork for ", which.name(), ": ", Errno(e));
+                sup.start_failed(now);
+            }
+        }
+    }
+
+    fn runtime_is_ready(&mut self) {
+        milestone("runtime-ready");
+        self.runtime_ready = true;
+        self.kubelet.schedule_now(sys::monotonic_ms());
+    }
+
+    fn on_signals(&mut self) {
+        let mut buf = [0u8; 128 * 8];
+        let Ok(n) = rustix::io::read(&self.signals, &mut buf) else { return };
+        for record in buf.get(..n).unwrap_or_default().chunks_exact(128) {
+            let signo = record.get(..4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_ne_bytes);
+            match Signal::from_named_raw(signo as i32) {
+                Some(Signal::CHILD) => self.on_children(),
+                Some(Signal::TERM) | Some(Signal::POWER) => self.request(Goal::PowerOff),
+                Some(Signal::INT) => self.request(Goal::Reboot),
+                _ => crate::info!("signal ", signo, " ignored"),
+            }
+        }
+    }
+
+    fn on_children(&mut self) {
+        let now = sys::monotonic_ms();
+        let restart = !self.state.under_way() || matches!(self.state, State::Graceful { .. });
+        let (runtime, kubelet) = (&mut self.runtime, &mut self.kubelet);
+        reap::reap(|pid, status| {
+            let pid = pid.as_raw_nonzero().get();
+            for (name, sup) in [("runtime", &mut *runtime), ("kubelet", &mut *kubelet)] {
+                if sup.exited(pid, now, restart) {
+                    let wait = sup.start_at_ms().map_or(0, |t| t.saturating_sub(now));
+                    crate::info!(name, " exited ", Status(status), "; restart in ", wait, " ms");
+                }
+            }
+        });
+    }
+
+    fn on_connect(&mut self) {
+        let shutting_down = self.state.under_way();
+        let Some(socket) = self.socket.as_mut() else { return };
+        let epoll = &self.epoll;
+        socket.accept(shutting_down, |client| {
+            let token = CLIENT.saturating_add(client.as_raw_fd() as u64);
+            let _ = epoll::add(epoll, client, epoll::EventData::new_u64(token), epoll::EventFlags::IN);
+        });
+    }
+
+    fn on_client(&mut self, fd: i32) {
+        let Some(socket) = self.socket.as_mut() else { return };
+        for command in socket.read(fd, sys::monotonic_ms()) {
+            match command {
+                Command::SoftShutdown => self.request(Goal::PowerOff),
+                Command::SoftReboot => self.request(Goal::Reboot),
+                Command::ContinueShutdown => {
+                    if let Action::Hard(goal) = self.state.proceed() {
+                        self.hard(goal);
+                    }
+                }
+                Command::RestartKubelet => self.restart(Daemon::Kubelet),
+                Command::RestartRuntime => self.restart(Daemon::Runtime),
+            }
+        }
+    }
+
+    fn restart(&mut self, which: Daemon) {
+        let sup = if which == Daemon::Runtime { &mut self.runtime } else { &mut self.kubelet };
+        match sup.request_restart().and_then(rustix::process::Pid::from_raw) {
+            Some(pid) => {
+                crate::info!("restarting the ", which.name());
+                let _ = rustix::process::kill_process(pid, Signal::TERM);
+            }
+            None => crate::info!(which.name(), " is not running; restart request ignored"),
+        }
+    }
+
+    fn request(&mut self, goal: Goal) {
+        let clients = self.socket.as_ref().map_or(0, SystemSocket::clients);
+        let action = self.state.request(goal, sys::monotonic_ms(), clients, self.graceful_timeout_ms);
+        if action != Action::None {
+            let detail = if goal == Goal::PowerOff { "poweroff" } else { "reboot" };
+            crate::info!("milestone shutdown-requested ", detail);
+        }
+        match action {
+            Action::Broadcast => {
+                if let Some(socket) = self.socket.as_mut() {
+                    socket.broadcast_shutdown();
+                }
+            }
+            Action::Hard(goal) => self.hard(goal),
+            Action::None => crate::info!("shutdown already under way; request ignored"),
+        }
+    }
+
+    fn hard(&mut self, goal: Goal) -> ! {
+        self.runtime.hold();
+        self.kubelet.hold();
+        crate::stop::hard_shutdown(goal, &self.signals, self.kubelet.pid(), self.runtime.pid(), self.stop_timeout_s)
+    }
+
+    fn on_files(&mut self) {
+        let Some(fd) = self.inotify.as_ref() else { return };
+        let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 1024];
+        let mut reader = inotify::Reader::new(fd, &mut buf);
+        let (mut socket_created, mut kubeconfig_written) = (false, false);
+        while let Ok(event) = reader.next() {
+            let name = event.file_name().map(|n| n.to_bytes()).unwrap_or_default();
+            socket_created |= name == b"crio.sock";
+            kubeconfig_written |= name == b"kubelet.conf";
+        }
+        if socket_created && crate::etc::exists(RUNTIME_SOCKET) {
+            self.runtime_is_ready();
+        }
+        if kubeconfig_written && self.kubelet_standalone && self.kubelet.pid().is_some() {
+            crate::info!(KUBECONFIG, " appeared: restarting the kubelet to join the cluster");
+            self.kubelet_standalone = false;
+            self.restart(Daemon::Kubelet);
+        }
+    }
+}
+
+/// Watches the runtime socket's directory and `/etc/kubernetes` (created
+/// if missing) through one inotify descriptor.
+fn watch_files() -> Option<OwnedFd> {
+    use inotify::WatchFlags as W;
+    let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
+        .inspect_err(|&e| crate::error!("inotify: ", Errno(e)))
+        .ok()?;
+    let _ = rustix::fs::mkdir("/etc/kubernetes", rustix::fs::Mode::from_raw_mode(0o755));
+    for (dir, mask) in [("/var/run/crio", W::CREATE | W::MOVED_TO), ("/etc/kubernetes", W::CLOSE_WRITE | W::MOVED_TO)] {
+        if let Err(e) = inotify::add_watch(&fd, dir, mask) {
+            crate::error!("inotify watch ", dir, ": ", Errno(e));
+        }
+    }
+    Some(fd)
+}

@@ -1,0 +1,64 @@
+//! Reaping children — the daemons and every orphan the kernel hands to
+//! PID 1 — and waiting for them with a deadline, woken by SIGCHLD.
+
+use crate::sys;
+use rustix::event::{poll, PollFd, PollFlags, Timespec};
+use rustix::fd::OwnedFd;
+use rustix::process::{wait, Pid, WaitOptions, WaitStatus};
+
+/// Collects every child that has exited, calling `exited` for each.
+/// Returns false when no child is left at all.
+pub fn reap(mut exited: impl FnMut(Pid, WaitStatus)) -> bool {
+    loop {
+        match wait(WaitOptions::NOHANG) {
+            Ok(Some((pid, status))) => exited(pid, status),
+            Ok(None) => return true,
+            Err(rustix::io::Errno::INTR) => {}
+            Err(_) => return false, // ECHILD: nobody left
+        }
+    }
+}
+
+/// Empties the signal descriptor (its records are not needed by callers
+/// that only wait for children).
+pub fn drain(signals: &OwnedFd) {
+    let mut buf = [0u8; 512];
+    while matches!(rustix::io::read(signals, &mut buf), Ok(n) if n > 0) {}
+}
+
+/// Sleeps until `signals` is readable or `deadline_ms` passes.
+pub fn sleep_until(signals: &OwnedFd, deadline_ms: u64) {
+    let left = deadline_ms.saturating_sub(sys::monotonic_ms());
+    let timeout = Timespec { tv_sec: (left / 1000) as i64, tv_nsec: ((left % 1000) * 1_000_000) as i64 };
+    let _ = poll(&mut [PollFd::new(signals, PollFlags::IN)], Some(&timeout));
+    drain(signals);
+}
+
+/// Reaps until `pid` has exited (or, for `None`, until no child is left)
+/// or `deadline_ms` passes; returns whether it happened in time.
+pub fn wait_for(signals: &OwnedFd, pid: Option<Pid>, deadline_ms: u64) -> bool {
+    loop {
+        let mut exited = false;
+        let any_left = reap(|p, _| exited |= Some(p) == pid);
+        if exited || (pid.is_none() && !any_left) {
+            return true;
+        }
+        if sys::monotonic_ms() >= deadline_ms {
+            return false;
+        }
+        sleep_until(signals, deadline_ms);
+    }
+}
+
+/// Writes `status` as `status N` or `signal N`.
+pub struct Status(pub WaitStatus);
+
+impl ufmt::uDisplay for Status {
+    fn fmt<W: ufmt::uWrite + ?Sized>(&self, f: &mut ufmt::Formatter<'_, W>) -> Result<(), W::Error> {
+        match (self.0.exit_status(), self.0.terminating_signal()) {
+            (Some(code), _) => ufmt::uwrite!(f, "status {}", code),
+            (_, Some(sig)) => ufmt::uwrite!(f, "signal {}", sig),
+            _ => f.write_str("status ?"),
+        }
+    }
+}

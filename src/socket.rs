@@ -1,0 +1,113 @@
+//! The system socket `/run/system.sock` (SPEC §5): one-byte commands from
+//! root clients, the one-byte shutdown event to all of them.
+
+use crate::log::{Errno, Hex};
+use kios::protocol::{self, Command, RateLimit};
+use rustix::fd::{AsFd, AsRawFd, OwnedFd};
+use rustix::io::Errno as E;
+use rustix::net::{self, AddressFamily, SendFlags, SocketAddrUnix, SocketFlags, SocketType};
+
+/// Path of the system socket.
+pub const PATH: &str = "/run/system.sock";
+/// Most clients connected at once; more are refused with a console line.
+pub const CAPACITY: usize = 8;
+
+/// The listening socket and its clients.
+pub struct SystemSocket {
+    /// The listening socket.
+    pub listener: OwnedFd,
+    clients: heapless::Vec<OwnedFd, CAPACITY>,
+    unknown: RateLimit,
+}
+
+impl SystemSocket {
+    /// Binds and listens on `PATH`, mode 0600 (a stale file is replaced).
+    pub fn open() -> Result<Self, E> {
+        let listener = net::socket_with(AddressFamily::UNIX, SocketType::STREAM, SocketFlags::CLOEXEC | SocketFlags::NONBLOCK, None)?;
+        let _ = rustix::fs::unlink(PATH);
+        let addr = SocketAddrUnix::new(PATH)?;
+        let old = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o177));
+        let bound = net::bind(&listener, &addr);
+        rustix::process::umask(old);
+        bound?;
+        net::listen(&listener, 16)?;
+        Ok(SystemSocket { listener, clients: heapless::Vec::new(), unknown: RateLimit::default() })
+    }
+
+    /// Number of connected clients.
+    pub fn clients(&self) -> usize {
+        self.clients.len()
+    }
+
+    /// Accepts every pending connection; `watch` registers each new
+    /// client with the event loop. `shutting_down`: tell each new client at once.
+    pub fn accept(&mut self, shutting_down: bool, mut watch: impl FnMut(&OwnedFd)) {
+        loop {
+            let client = match net::accept_with(&self.listener, SocketFlags::CLOEXEC | SocketFlags::NONBLOCK) {
+                Ok(c) => c,
+                Err(E::AGAIN) => return,
+                Err(E::INTR) | Err(E::CONNABORTED) => continue,
+                Err(e) => return crate::error!("system socket accept: ", Errno(e)),
+            };
+            match net::sockopt::socket_peercred(&client) {
+                Ok(cred) if cred.uid.is_root() => {}
+                Ok(cred) => {
+                    crate::warn!("system socket: refused a client with uid ", cred.uid.as_raw(), " (root only)");
+                    continue;
+                }
+                Err(e) => {
+                    crate::warn!("system socket: refused a client: no credentials: ", Errno(e));
+                    continue;
+                }
+            }
+            if self.clients.is_full() {
+                crate::warn!("system socket: refused a client: ", CAPACITY, " already connected");
+                continue;
+            }
+            if shutting_down {
+                let _ = net::send(&client, &[protocol::EVENT_SHUTDOWN], SendFlags::NOSIGNAL | SendFlags::DONTWAIT);
+            }
+            watch(&client);
+            let _ = self.clients.push(client);
+        }
+    }
+
+    /// Reads what client `fd` sent and returns its commands in order (an
+    /// empty list when it closed or sent nothing known). A closed client is
+    /// dropped.
+    pub fn read(&mut self, fd: i32, now_ms: u64) -> heapless::Vec<Command, 64> {
+        let mut commands = heapless::Vec::new();
+        let Some(index) = self.clients.iter().position(|c| c.as_raw_fd() == fd) else { return commands };
+        let Some(client) = self.clients.get(index) else { return commands };
+        let mut buf = [0u8; 64];
+        let n = match rustix::io::read(client, &mut buf) {
+            Ok(0) | Err(E::CONNRESET) => {
+                self.clients.swap_remove(index);
+                return commands;
+            }
+            Ok(n) => n,
+            Err(_) => return commands,
+        };
+        for &byte in buf.get(..n).unwrap_or_default() {
+            match protocol::decode(byte) {
+                Some(cmd) => {
+                    let _ = commands.push(cmd);
+                }
+                None => {
+                    if let Some(held) = self.unknown.allow(now_ms, 1000) {
+                        crate::warn!("system socket: unknown byte ", Hex(byte), " ignored (", held, " more held back)");
+                    }
+                }
+            }
+        }
+        commands
+    }
+
+    /// Sends the shutdown event to every client; one that cannot take it
+    /// (gone, or its buffer full) is dropped rather than waited for.
+    pub fn broadcast_shutdown(&mut self) {
+        self.clients.retain(|c| {
+            net::send(c.as_fd(), &[protocol::EVENT_SHUTDOWN], SendFlags::NOSIGNAL | SendFlags::DONTWAIT).is_ok()
+        });
+    }
+}

@@ -1,0 +1,56 @@
+//! The hard shutdown (SPEC §5): kubelet, then runtime, then everyone else;
+//! unmount, sync, power off or reboot. Never returns.
+
+use crate::log::{milestone, Errno};
+use crate::reap;
+use crate::sys;
+use kios::shutdown::Goal;
+use rustix::fd::OwnedFd;
+use rustix::process::{kill_process, Pid, Signal};
+use rustix::system::{reboot, RebootCommand};
+
+/// Stops every process and ends the node. `kubelet` and `runtime` are the
+/// daemons' pids if they run; `stop_timeout_s` bounds each wait.
+pub fn hard_shutdown(goal: Goal, signals: &OwnedFd, kubelet: Option<i32>, runtime: Option<i32>, stop_timeout_s: u32) -> ! {
+    milestone("shutdown-continued");
+    let timeout_ms = u64::from(stop_timeout_s).saturating_mul(1000);
+    for (name, pid) in [("kubelet", kubelet), ("runtime", runtime)] {
+        if let Some(pid) = pid.and_then(Pid::from_raw) {
+            stop_one(name, pid, signals, timeout_ms);
+        }
+    }
+    let _ = sys::kill_all(Signal::TERM);
+    let deadline = sys::monotonic_ms().saturating_add(timeout_ms);
+    if !reap::wait_for(signals, None, deadline) {
+        crate::warn!("processes left after ", stop_timeout_s, " s: killing them");
+        let _ = sys::kill_all(Signal::KILL);
+        let deadline = sys::monotonic_ms().saturating_add(5000);
+        reap::wait_for(signals, None, deadline);
+    }
+    crate::mounts::unmount_all();
+    rustix::fs::sync();
+    let (name, command) = match goal {
+        Goal::PowerOff => ("power-off", RebootCommand::PowerOff),
+        Goal::Reboot => ("reboot", RebootCommand::Restart),
+    };
+    milestone(name);
+    if let Err(e) = reboot(command) {
+        crate::error!("reboot: ", Errno(e), "; halting here");
+    }
+    loop {
+        reap::sleep_until(signals, u64::MAX);
+        reap::reap(|_, _| {});
+    }
+}
+
+/// SIGTERM to `pid`, wait for it up to `timeout_ms`, then SIGKILL.
+fn stop_one(name: &str, pid: Pid, signals: &OwnedFd, timeout_ms: u64) {
+    if kill_process(pid, Signal::TERM).is_err() {
+        return;
+    }
+    let deadline = sys::monotonic_ms().saturating_add(timeout_ms);
+    if !reap::wait_for(signals, Some(pid), deadline) {
+        crate::warn!(name, " did not stop in time: killing it");
+        let _ = kill_process(pid, Signal::KILL);
+    }
+}

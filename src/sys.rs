@@ -1,0 +1,337 @@
+//! The only module with `unsafe`: process entry, raw syscalls rustix does not
+//! expose publicly, and the memory functions the compiler expects.
+//!
+//! # Safety
+//!
+//! Everything here is a thin wrapper with a safe signature. The raw syscalls
+//! take only integers or pointers to buffers that live for the whole call;
+//! the kernel never keeps them. Syscall numbers and constants come from
+//! `linux-raw-sys` for the architecture being built; the two `_start`s and
+//! `syscall6`s are the only per-architecture code in the crate.
+#![allow(unsafe_code)]
+
+use core::ffi::CStr;
+use linux_raw_sys::general as k;
+use rustix::fd::{FromRawFd, OwnedFd};
+use rustix::io::Errno;
+use rustix::process::{Pid, Signal};
+
+/// Maximum number of argv entries a child gets.
+pub const MAX_ARGS: usize = 24;
+
+/// What the kernel handed to the process: arguments and environment.
+pub struct Startup {
+    /// `argv`, as NUL-free byte strings.
+    pub args: heapless::Vec<&'static [u8], 8>,
+    /// `envp` entries (`NAME=value`); the kernel passes at most 32.
+    pub env: heapless::Vec<&'static [u8], 40>,
+}
+
+#[cfg(target_arch = "x86_64")]
+core::arch::global_asm!(
+    ".globl _start",
+    ".section .text._start,\"ax\",@progbits",
+    "_start:",
+    "mov rdi, rsp",  // the initial stack: argc, argv..., 0, envp..., 0, auxv
+    "and rsp, -16",  // the ABI wants a 16-byte aligned stack at a call
+    "call {entry}",
+    "ud2",
+    entry = sym entry,
+);
+
+#[cfg(target_arch = "aarch64")]
+core::arch::global_asm!(
+    ".globl _start",
+    ".section .text._start,\"ax\",@progbits",
+    "_start:",
+    "mov x0, sp",
+    "bl {entry}",
+    "brk #0",
+    entry = sym entry,
+);
+
+/// Length of the NUL-terminated string at `p` (LLVM turns `c_len` loops
+/// into calls to this symbol, so it is the one definition).
+///
+/// # Safety
+/// `p` points to a NUL-terminated string.
+#[no_mangle]
+unsafe extern "C" fn strlen(p: *const u8) -> usize {
+    let mut n = 0;
+    while *p.add(n) != 0 {
+        n += 1;
+    }
+    n
+}
+
+/// Start of the `argv` strings and their total length, for `rename_process`.
+static mut ARGV_AREA: (*mut u8, usize) = (core::ptr::null_mut(), 0);
+
+extern "C" fn entry(sp: *const usize) -> ! {
+    let mut startup = Startup { args: heapless::Vec::new(), env: heapless::Vec::new() };
+    // SAFETY: `sp` is the initial stack the kernel built: argc, then argc
+    // pointers and a null, then the environment pointers and a null. The
+    // strings stay in place, unchanged, for the life of the process.
+    unsafe {
+        let argc = *sp;
+        let argv = sp.add(1) as *const *const u8;
+        for i in 0..argc {
+            let p = *argv.add(i);
+            let _ = startup.args.push(core::slice::from_raw_parts(p, strlen(p)));
+        }
+        if argc > 0 {
+            let first = *argv as *mut u8;
+            let last = *argv.add(argc - 1);
+            let end = last.add(strlen(last));
+            ARGV_AREA = (first, end as usize - first as usize);
+        }
+        let mut envp = argv.add(argc + 1);
+        while !(*envp).is_null() {
+            let _ = startup.env.push(core::slice::from_raw_parts(*envp, strlen(*envp)));
+            envp = envp.add(1);
+        }
+    }
+    crate::main(startup)
+}
+
+/// Overwrites the process's argument strings with `name` so `ps` and
+/// `/proc/1/cmdline` show it (the name is cut to fit the original area).
+pub fn rename_process(name: &[u8]) {
+    // SAFETY: ARGV_AREA was set once in `entry`, before anything else ran,
+    // and describes the kernel-provided argv strings, which we own and which
+    // no `&[u8]` keeps once main has copied what it needs (the caller does
+    // this after the options are parsed).
+    unsafe {
+        let (start, len) = ARGV_AREA;
+        for i in 0..len {
+            *start.add(i) = name.get(i).copied().unwrap_or(0);
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+unsafe fn syscall6(nr: u32, a: [usize; 6]) -> isize {
+    let ret: isize;
+    core::arch::asm!(
+        "syscall",
+        inlateout("rax") nr as isize => ret,
+        in("rdi") a[0], in("rsi") a[1], in("rdx") a[2],
+        in("r10") a[3], in("r8") a[4], in("r9") a[5],
+        lateout("rcx") _, lateout("r11") _,
+        options(nostack),
+    );
+    ret
+}
+
+#[cfg(target_arch = "aarch64")]
+unsafe fn syscall6(nr: u32, a: [usize; 6]) -> isize {
+    let ret: isize;
+    core::arch::asm!(
+        "svc 0",
+        in("x8") nr as usize,
+        inlateout("x0") a[0] as isize => ret,
+        in("x1") a[1], in("x2") a[2], in("x3") a[3], in("x4") a[4], in("x5") a[5],
+        options(nostack),
+    );
+    ret
+}
+
+fn check(ret: isize) -> Result<usize, Errno> {
+    if (-4095..0).contains(&ret) {
+        Err(Errno::from_raw_os_error(-ret as i32))
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+/// `clone(SIGCHLD)` — fork. `Ok(None)` in the child, `Ok(Some(pid))` in the parent.
+pub fn fork() -> Result<Option<Pid>, Errno> {
+    // SAFETY: a plain fork of a single-threaded process: the child gets a
+    // copy of the address space and returns here with 0.
+    let pid = check(unsafe { syscall6(k::__NR_clone, [k::SIGCHLD as usize, 0, 0, 0, 0, 0]) })?;
+    Ok(Pid::from_raw(pid as i32))
+}
+
+/// `execve(path, argv, envp)`; returns only on failure.
+pub fn execve(path: &CStr, argv: &[&CStr], envp: &[&CStr]) -> Errno {
+    let mut args: heapless::Vec<*const u8, { MAX_ARGS + 1 }> = heapless::Vec::new();
+    let mut envs: heapless::Vec<*const u8, 4> = heapless::Vec::new();
+    for a in argv {
+        if args.push(a.as_ptr().cast()).is_err() {
+            return Errno::TOOBIG;
+        }
+    }
+    for e in envp {
+        if envs.push(e.as_ptr().cast()).is_err() {
+            return Errno::TOOBIG;
+        }
+    }
+    if args.push(core::ptr::null()).is_err() || envs.push(core::ptr::null()).is_err() {
+        return Errno::TOOBIG;
+    }
+    // SAFETY: path and every string are NUL-terminated and outlive the call;
+    // both arrays end with a null pointer.
+    let ret = unsafe {
+        syscall6(k::__NR_execve, [path.as_ptr() as usize, args.as_ptr() as usize, envs.as_ptr() as usize, 0, 0, 0])
+    };
+    check(ret).err().unwrap_or(Errno::INVAL)
+}
+
+/// `exit_group(code)`: ends the process (used by children and by the
+/// refusal to run as anything but PID 1).
+pub fn exit(code: i32) -> ! {
+    // SAFETY: exit_group takes an integer and does not return.
+    unsafe {
+        syscall6(k::__NR_exit_group, [code as usize, 0, 0, 0, 0, 0]);
+    }
+    loop {}
+}
+
+/// A set of signals as the kernel's 64-bit `sigset_t`.
+#[derive(Clone, Copy)]
+pub struct SigSet(u64);
+
+impl SigSet {
+    /// Every signal.
+    pub const ALL: SigSet = SigSet(!0);
+    /// No signal.
+    pub const EMPTY: SigSet = SigSet(0);
+}
+
+/// `rt_sigprocmask(SIG_SETMASK, set)`: blocks exactly `set`.
+pub fn set_signal_mask(set: SigSet) -> Result<(), Errno> {
+    // SAFETY: the set is 8 bytes, the kernel's sigset size; no old set asked.
+    let ret = unsafe {
+        syscall6(k::__NR_rt_sigprocmask, [k::SIG_SETMASK as usize, &set.0 as *const u64 as usize, 0, 8, 0, 0])
+    };
+    check(ret).map(drop)
+}
+
+/// `signalfd4(-1, set, SFD_CLOEXEC | SFD_NONBLOCK)`: a descriptor that reads
+/// 128-byte `signalfd_siginfo` records for the (blocked) signals in `set`.
+pub fn signalfd(set: SigSet) -> Result<OwnedFd, Errno> {
+    let flags = (k::O_CLOEXEC | k::O_NONBLOCK) as usize;
+    // SAFETY: the set is 8 bytes; on success the kernel returns a new fd we own.
+    let fd = check(unsafe { syscall6(k::__NR_signalfd4, [-1isize as usize, &set.0 as *const u64 as usize, 8, flags, 0, 0]) })?;
+    // SAFETY: `fd` was just returned by the kernel and is owned by no one else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// `kill(-1, sig)`: signals every process but PID 1 itself.
+pub fn kill_all(sig: Signal) -> Result<(), Errno> {
+    // SAFETY: integers only.
+    check(unsafe { syscall6(k::__NR_kill, [-1isize as usize, sig.as_raw() as usize, 0, 0, 0, 0]) }).map(drop)
+}
+
+/// `clock_gettime(CLOCK_MONOTONIC)` in milliseconds (a raw syscall: rustix
+/// would look for the vDSO through auxv, which panics without `/proc`).
+pub fn monotonic_ms() -> u64 {
+    let mut ts = [0i64; 2];
+    // SAFETY: `ts` is a `struct timespec` (two 64-bit fields on 64-bit arches).
+    let _ = unsafe { syscall6(k::__NR_clock_gettime, [k::CLOCK_MONOTONIC as usize, ts.as_mut_ptr() as usize, 0, 0, 0, 0]) };
+    (ts[0] as u64).saturating_mul(1000).saturating_add(ts[1] as u64 / 1_000_000)
+}
+
+/// `ioctl(SIOCSIFFLAGS, {"lo", IFF_UP | IFF_RUNNING})` on `socket`: brings the
+/// loopback interface up.
+pub fn loopback_up(socket: &OwnedFd) -> Result<(), Errno> {
+    use rustix::fd::AsRawFd;
+    // struct ifreq: 16-byte name, then a union whose first member is the short flags.
+    let mut ifreq = [0u8; 40];
+    ifreq[..2].copy_from_slice(b"lo");
+    let flags = (linux_raw_sys::net::net_device_flags::IFF_UP as u16) | (linux_raw_sys::net::net_device_flags::IFF_RUNNING as u16);
+    ifreq[16..18].copy_from_slice(&flags.to_ne_bytes());
+    let req = linux_raw_sys::ioctl::SIOCSIFFLAGS as usize;
+    // SAFETY: `ifreq` is 40 bytes, the size of `struct ifreq`, and lives for the call.
+    check(unsafe { syscall6(k::__NR_ioctl, [socket.as_raw_fd() as usize, req, ifreq.as_mut_ptr() as usize, 0, 0, 0]) }).map(drop)
+}
+
+// The compiler lowers copies and comparisons to these; without libc we
+// provide them. Plain byte loops: small, and the init copies little.
+
+#[no_mangle]
+unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+    let mut i = 0;
+    while i < n {
+        *dest.add(i) = *src.add(i);
+        i += 1;
+    }
+    dest
+}
+
+#[no_mangle]
+unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+    if (dest as usize) <= (src as usize) {
+        return memcpy(dest, src, n);
+    }
+    let mut i = n;
+    while i > 0 {
+        i -= 1;
+        *dest.add(i) = *src.add(i);
+    }
+    dest
+}
+
+#[no_mangle]
+unsafe extern "C" fn memset(dest: *mut u8, c: i32, n: usize) -> *mut u8 {
+    let mut i = 0;
+    while i < n {
+        *dest.add(i) = c as u8;
+        i += 1;
+    }
+    dest
+}
+
+#[no_mangle]
+unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+    let mut i = 0;
+    while i < n {
+        let (x, y) = (*a.add(i), *b.add(i));
+        if x != y {
+            return x as i32 - y as i32;
+        }
+        i += 1;
+    }
+    0
+}
+
+#[no_mangle]
+unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+    memcmp(a, b, n)
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    // Never reached by design (clippy denies the panicking constructs); if it
+    // is, PID 1 must not exit: park forever and keep the kernel alive.
+    loop {
+        let _ = rustix::event::pause();
+    }
+}
+
+/// The log descriptor, once `set_log_fd` has run (-1 before).
+static LOG_FD: core::sync::atomic::AtomicI32 = core::sync::atomic::AtomicI32::new(-1);
+
+/// Keeps `fd` open for the life of the process as the log sink.
+pub fn set_log_fd(fd: OwnedFd) {
+    use rustix::fd::IntoRawFd;
+    LOG_FD.store(fd.into_raw_fd(), core::sync::atomic::Ordering::Relaxed);
+}
+
+/// The log sink set by `set_log_fd` (stderr if none was).
+pub fn log_fd() -> rustix::fd::BorrowedFd<'static> {
+    let fd = LOG_FD.load(core::sync::atomic::Ordering::Relaxed);
+    if fd < 0 {
+        return stderr();
+    }
+    // SAFETY: the descriptor came from an OwnedFd that was turned into a raw
+    // fd and is never closed, so it is valid for 'static.
+    unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) }
+}
+
+/// Descriptor 2, which the kernel opens on the console for PID 1.
+pub fn stderr() -> rustix::fd::BorrowedFd<'static> {
+    // SAFETY: fd 2 is opened by the kernel (or the test harness) before we
+    // start and the init never closes it.
+    unsafe { rustix::stdio::stderr() }
+}

@@ -1,0 +1,148 @@
+//! Reading the serial console of a QEMU boot: kernel log lines with their
+//! timestamps, the init's milestones (`kios: milestone NAME [DETAIL]`) and
+//! the stand-ins' reports (`standin-kubelet: …`, `standin-crio: …`).
+
+/// One console line: `[    1.234567] text` gives `Some(1.234567)`.
+pub struct Line {
+    pub time: Option<f64>,
+    pub text: String,
+}
+
+/// The whole console of one boot.
+pub struct Console {
+    pub lines: Vec<Line>,
+}
+
+/// One `kios: milestone NAME [DETAIL]` line.
+pub struct Milestone {
+    /// Index in `Console::lines`, for ordering against other lines.
+    pub index: usize,
+    pub time: Option<f64>,
+    pub name: String,
+    pub detail: String,
+}
+
+impl Console {
+    /// Splits raw serial output (CR LF line ends, maybe binary noise).
+    pub fn parse(raw: &[u8]) -> Console {
+        let text = String::from_utf8_lossy(raw);
+        let lines = text
+            .lines()
+            .map(|l| parse_line(l.trim_end_matches('\r')))
+            .collect();
+        Console { lines }
+    }
+
+    /// Index of the first line whose text (after the timestamp) starts with `prefix`.
+    pub fn find(&self, prefix: &str) -> Option<usize> {
+        self.lines.iter().position(|l| l.text.starts_with(prefix))
+    }
+
+    /// Kernel timestamp of the first line starting with `prefix`.
+    pub fn time_of(&self, prefix: &str) -> Option<f64> {
+        self.find(prefix).and_then(|i| self.lines[i].time)
+    }
+
+    /// Every milestone, in console order.
+    pub fn milestones(&self) -> Vec<Milestone> {
+        let mut out = Vec::new();
+        for (index, line) in self.lines.iter().enumerate() {
+            if let Some(rest) = line.text.strip_prefix("kios: milestone ") {
+                let (name, detail) = rest.split_once(' ').unwrap_or((rest, ""));
+                out.push(Milestone {
+                    index,
+                    time: line.time,
+                    name: name.to_string(),
+                    detail: detail.to_string(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Milliseconds from the kernel's `Run /init` line to the milestone `name`.
+    pub fn ms_since_init(&self, name: &str) -> Option<f64> {
+        let t0 = self.time_of("Run /init")?;
+        let m = self.milestones().into_iter().find(|m| m.name == name)?;
+        Some((m.time? - t0) * 1000.0)
+    }
+
+    /// The figure of a report `PREFIX N kB`, e.g. `standin-kubelet: init-vmrss`.
+    pub fn report_kb(&self, prefix: &str) -> Option<u64> {
+        let line = &self.lines[self.find(prefix)?];
+        let rest = line.text[prefix.len()..].trim();
+        rest.split_whitespace().next()?.parse().ok()
+    }
+
+    /// What a failure message shows: the console from `Run /init` on (or
+    /// its last lines if init never ran), at most `max` lines, the middle
+    /// left out when longer.
+    pub fn excerpt(&self, max: usize) -> String {
+        let from = self
+            .find("Run /init")
+            .unwrap_or(self.lines.len().saturating_sub(max));
+        let shown = &self.lines[from..];
+        let mut out = String::from("--- console from `Run /init` ---\n");
+        if shown.len() <= max {
+            shown.iter().for_each(|l| out += &render(l));
+        } else {
+            let (head, tail) = (max / 3, max - max / 3);
+            shown[..head].iter().for_each(|l| out += &render(l));
+            out += &format!("[... {} lines left out ...]\n", shown.len() - max);
+            shown[shown.len() - tail..]
+                .iter()
+                .for_each(|l| out += &render(l));
+        }
+        out
+    }
+
+    /// The boot timeline, one milestone a line, in ms since `Run /init`.
+    pub fn timeline(&self) -> String {
+        let t0 = self.time_of("Run /init");
+        let mut out = String::new();
+        for m in self.milestones() {
+            let ms = match (m.time, t0) {
+                (Some(t), Some(t0)) => format!("{:+9.1} ms", (t - t0) * 1000.0),
+                _ => "        ? ms".to_string(),
+            };
+            let sep = if m.detail.is_empty() { "" } else { " " };
+            out += &format!("  {ms}  {}{sep}{}\n", m.name, m.detail);
+        }
+        out
+    }
+}
+
+fn render(l: &Line) -> String {
+    match l.time {
+        Some(t) => format!("[{t:12.6}] {}\n", l.text),
+        None => format!("{}\n", l.text),
+    }
+}
+
+/// `[    1.234567] text` → time and text; anything else is all text.
+fn parse_line(line: &str) -> Line {
+    if let Some(rest) = line.strip_prefix('[') {
+        if let Some((stamp, text)) = rest.split_once("] ") {
+            if let Ok(t) = stamp.trim().parse::<f64>() {
+                return Line {
+                    time: Some(t),
+                    text: text.to_string(),
+                };
+            }
+        }
+    }
+    Line {
+        time: None,
+        text: line.to_string(),
+    }
+}
+
+/// Checks that `expected` occur in `found` in this order (others may sit
+/// between them); returns the first one missing or out of order.
+pub fn first_out_of_order<'a>(found: &[Milestone], expected: &[&'a str]) -> Option<&'a str> {
+    let mut it = found.iter();
+    expected
+        .iter()
+        .copied()
+        .find(|want| !it.any(|m| m.name == *want))
+}
