@@ -1,14 +1,15 @@
 //! The daemons' command lines: the runtime's is fixed, the kubelet's is
 //! rebuilt from `/etc` at every start (SPEC §3).
 
+use core::ffi::CStr;
 use crate::daemon::{Argv, ArgvFull, Daemon};
 use crate::etc::{exists, read};
-use crate::log::Bytes;
+use crate::log::bytes;
 
 /// Present when the kubelet has joined a cluster.
-pub const KUBECONFIG: &str = "/etc/kubernetes/kubelet.conf";
-const BOOTSTRAP: &str = "/etc/kubernetes/bootstrap-kubelet.conf";
-const CREDENTIAL_PROVIDERS: &str = "/etc/kubernetes/credential-providers.yaml";
+pub const KUBECONFIG: &CStr = c"/etc/kubernetes/kubelet.conf";
+const BOOTSTRAP: &CStr = c"/etc/kubernetes/bootstrap-kubelet.conf";
+const CREDENTIAL_PROVIDERS: &CStr = c"/etc/kubernetes/credential-providers.yaml";
 
 /// The kubelet's argv, and whether it starts standalone (no kubelet.conf).
 pub fn kubelet_argv() -> Result<(Argv, bool), ArgvFull> {
@@ -16,7 +17,7 @@ pub fn kubelet_argv() -> Result<(Argv, bool), ArgvFull> {
     argv.extend(&[b"--config", b"/etc/kubernetes/config.yaml"])?;
 
     let mut file = [0u8; 4096];
-    if let Some(len) = read("/etc/kubernetes/node-labels", &mut file) {
+    if let Some(len) = read(c"/etc/kubernetes/node-labels", &mut file) {
         let mut labels: heapless::String<2048> = heapless::String::new();
         let parsed = kios::labels::node_labels(file.get(..len).unwrap_or_default(), &mut labels, &mut |w| {
             crate::warn!("/etc/kubernetes/node-labels line ", w.line, ": ", w.reason, "; line dropped");
@@ -28,25 +29,25 @@ pub fn kubelet_argv() -> Result<(Argv, bool), ArgvFull> {
         }
     }
 
-    if let Some(len) = read("/etc/kubernetes/node-ip", &mut file) {
+    if let Some(len) = read(c"/etc/kubernetes/node-ip", &mut file) {
         let contents = file.get(..len).unwrap_or_default();
         match kios::nodeip::node_ip(contents) {
-            Ok(ip) => argv.extend(&[b"--node-ip", ip.as_bytes()])?,
-            Err(_) => crate::warn!("/etc/kubernetes/node-ip: not an IP address: ", Bytes(contents.split(|&b| b == b'\n').next().unwrap_or_default()), "; refused"),
+            Ok(ip) => argv.extend(&[b"--node-ip", ip])?,
+            Err(_) => crate::warn!("/etc/kubernetes/node-ip: not an IP address: ", bytes(contents.split(|&b| b == b'\n').next().unwrap_or_default()), "; refused"),
         }
     }
 
     let standalone = !exists(KUBECONFIG);
     if !standalone {
-        argv.extend(&[b"--kubeconfig", KUBECONFIG.as_bytes()])?;
+        argv.extend(&[b"--kubeconfig", KUBECONFIG.to_bytes()])?;
     }
     if exists(BOOTSTRAP) {
-        argv.extend(&[b"--bootstrap-kubeconfig", BOOTSTRAP.as_bytes()])?;
+        argv.extend(&[b"--bootstrap-kubeconfig", BOOTSTRAP.to_bytes()])?;
     }
     if exists(CREDENTIAL_PROVIDERS) {
         argv.extend(&[
             b"--image-credential-provider-config",
-            CREDENTIAL_PROVIDERS.as_bytes(),
+            CREDENTIAL_PROVIDERS.to_bytes(),
             b"--image-credential-provider-bin-dir",
             b"/usr/libexec/kubernetes/kubelet-plugins/credential-provider/exec",
         ])?;
@@ -61,7 +62,7 @@ pub fn runtime_argv() -> Result<Argv, ArgvFull> {
         b"--runtimes", b"crun:/bin/crun:/var/run/crun:oci",
         b"--cgroup-manager", b"cgroupfs",
         b"--default-runtime", b"crun",
-        b"--listen", RUNTIME_SOCKET.as_bytes(),
+        b"--listen", RUNTIME_SOCKET.to_bytes(),
         b"--conmon", b"/bin/conmon",
         b"--conmon-cgroup", b"pod",
         b"--pinns-path", b"/bin/pinns",
@@ -70,4 +71,4 @@ pub fn runtime_argv() -> Result<Argv, ArgvFull> {
 }
 
 /// The runtime is ready when this socket exists.
-pub const RUNTIME_SOCKET: &str = "/var/run/crio/crio.sock";
+pub const RUNTIME_SOCKET: &CStr = c"/var/run/crio/crio.sock";

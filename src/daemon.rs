@@ -1,7 +1,6 @@
 //! Starting a supervised daemon: its argv in a fixed buffer, its log FIFO,
 //! and fork + exec with a clean signal mask and `PATH=/bin` only.
 
-use crate::log::Errno;
 use crate::sys;
 use core::ffi::CStr;
 use rustix::fd::OwnedFd;
@@ -36,10 +35,10 @@ impl Daemon {
     }
 
     /// Its log FIFO (SPEC §3).
-    pub fn log_fifo(self) -> &'static str {
+    pub fn log_fifo(self) -> &'static CStr {
         match self {
-            Daemon::Runtime => "/var/run/crio.log",
-            Daemon::Kubelet => "/var/run/kubelet.log",
+            Daemon::Runtime => c"/var/run/crio.log",
+            Daemon::Kubelet => c"/var/run/kubelet.log",
         }
     }
 }
@@ -93,10 +92,10 @@ pub fn open_log(daemon: Daemon) -> Option<OwnedFd> {
     let path = daemon.log_fifo();
     match mknodat(CWD, path, FileType::Fifo, Mode::from_raw_mode(0o600), 0) {
         Ok(()) | Err(E::EXIST) => {}
-        Err(e) => crate::error!("mkfifo ", path, ": ", Errno(e)),
+        Err(e) => crate::error!("mkfifo ", path, ": ", e),
     }
     open(path, OFlags::RDWR | OFlags::CLOEXEC, Mode::empty())
-        .inspect_err(|&e| crate::error!("open ", path, ": ", Errno(e)))
+        .inspect_err(|&e| crate::error!("open ", path, ": ", e))
         .ok()
 }
 
@@ -115,15 +114,15 @@ pub fn spawn(daemon: Daemon, argv: &Argv, log: Option<&OwnedFd>) -> Result<Pid, 
 fn exec_child(path: &CStr, args: &[&CStr], log: Option<&OwnedFd>) -> ! {
     let _ = sys::set_signal_mask(sys::SigSet::EMPTY);
     let _ = rustix::process::setsid();
-    if let Ok(null) = open("/dev/null", OFlags::RDWR, Mode::empty()) {
+    if let Ok(null) = open(c"/dev/null", OFlags::RDWR, Mode::empty()) {
         let _ = rustix::stdio::dup2_stdin(&null);
     }
     if let Some(log) = log {
         let _ = rustix::stdio::dup2_stdout(log);
         let _ = rustix::stdio::dup2_stderr(log);
     }
-    let _ = rustix::process::chdir("/");
+    let _ = rustix::process::chdir(c"/");
     let err = sys::execve(path, args, &[c"PATH=/bin"]);
-    crate::error!("exec ", crate::log::Bytes(path.to_bytes()), ": ", Errno(err));
+    crate::error!("exec ", crate::log::bytes(path.to_bytes()), ": ", err);
     sys::exit(if err == E::NOENT { 127 } else { 126 })
 }

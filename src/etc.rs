@@ -1,7 +1,8 @@
 //! Reading the node's settings from `/etc` (and other small files) into
 //! fixed buffers.
 
-use crate::log::{Bytes, Errno};
+use crate::log::bytes;
+use core::ffi::CStr;
 use rustix::fs::{open, Mode, OFlags};
 use rustix::io::Errno as E;
 
@@ -16,7 +17,7 @@ pub enum ReadError {
 }
 
 /// Reads the whole of `path` into `buf`.
-pub fn read_all<'b>(path: &str, buf: &'b mut [u8]) -> Result<&'b [u8], ReadError> {
+pub fn read_all<'b>(path: &CStr, buf: &'b mut [u8]) -> Result<&'b [u8], ReadError> {
     let fd = open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).map_err(|e| match e {
         E::NOENT => ReadError::Missing,
         e => ReadError::Io(e),
@@ -43,7 +44,7 @@ pub fn read_all<'b>(path: &str, buf: &'b mut [u8]) -> Result<&'b [u8], ReadError
 
 /// Reads `path` into `buf`, returning its length; a missing file is `None`
 /// silently, any other failure is `None` with a logged warning.
-pub fn read(path: &str, buf: &mut [u8]) -> Option<usize> {
+pub fn read(path: &CStr, buf: &mut [u8]) -> Option<usize> {
     match read_all(path, buf) {
         Ok(data) => Some(data.len()),
         Err(ReadError::Missing) => None,
@@ -52,26 +53,26 @@ pub fn read(path: &str, buf: &mut [u8]) -> Option<usize> {
             None
         }
         Err(ReadError::Io(e)) => {
-            crate::warn!("read ", path, ": ", Errno(e));
+            crate::warn!("read ", path, ": ", e);
             None
         }
     }
 }
 
 /// Whether `path` exists.
-pub fn exists(path: &str) -> bool {
+pub fn exists(path: &CStr) -> bool {
     rustix::fs::access(path, rustix::fs::Access::EXISTS).is_ok()
 }
 
 /// `/etc/hostname` → `sethostname`.
 pub fn set_hostname() {
     let mut buf = [0u8; 256];
-    let Some(len) = read("/etc/hostname", &mut buf) else { return };
+    let Some(len) = read(c"/etc/hostname", &mut buf) else { return };
     let file = buf.get(..len).unwrap_or_default();
     match kios::hostname::hostname(file) {
         Some(name) => {
             if let Err(e) = rustix::system::sethostname(name) {
-                crate::error!("sethostname ", Bytes(name), ": ", Errno(e));
+                crate::error!("sethostname ", bytes(name), ": ", e);
             }
         }
         None => crate::warn!("/etc/hostname: no valid name on its first line, hostname not set"),

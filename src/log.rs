@@ -3,10 +3,13 @@
 //!
 //! Format, stable for harnesses: `kios: milestone <name>[ <detail>]`,
 //! `kios: warning: <text>`, `kios: error: <text>`, `kios: <text>`.
+//!
+//! A line is a list of [`Piece`]s formatted by one function, so each call
+//! site costs a few bytes of code instead of an inlined formatter.
 
+use core::ffi::CStr;
 use core::sync::atomic::{AtomicBool, Ordering};
-use rustix::fd::{AsFd, BorrowedFd};
-use ufmt::{uDisplay, uWrite, Formatter};
+use rustix::fd::BorrowedFd;
 
 /// Whether lines go to stderr (false: the kmsg descriptor kept in `sys`).
 static TO_STDERR: AtomicBool = AtomicBool::new(true);
@@ -15,16 +18,15 @@ static TO_STDERR: AtomicBool = AtomicBool::new(true);
 /// cannot be opened: then stderr stays, which is the console too).
 pub fn open(stderr: bool) {
     if stderr {
-        TO_STDERR.store(true, Ordering::Relaxed);
         return;
     }
     use rustix::fs::{open, Mode, OFlags};
-    match open("/dev/kmsg", OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY, Mode::empty()) {
+    match open(c"/dev/kmsg", OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY, Mode::empty()) {
         Ok(fd) => {
             crate::sys::set_log_fd(fd);
             TO_STDERR.store(false, Ordering::Relaxed);
         }
-        Err(e) => crate::error!("cannot open /dev/kmsg: ", Errno(e), "; logging to the console"),
+        Err(e) => crate::error!("cannot open /dev/kmsg: ", e, "; logging to the console"),
     }
 }
 
@@ -36,108 +38,130 @@ fn sink() -> BorrowedFd<'static> {
     }
 }
 
-/// One console line being built; longer text is cut, never overflowed.
-pub struct Line(heapless::String<240>);
+/// One part of a console line.
+pub enum Piece<'a> {
+    /// Text from the init itself.
+    Str(&'a str),
+    /// Bytes from files or the command line: anything but printable ASCII
+    /// is shown as `?`, so no control character reaches the console.
+    Bytes(&'a [u8]),
+    /// A number.
+    Num(i64),
+    /// An errno, shown as `errno N`.
+    Errno(rustix::io::Errno),
+    /// A byte, shown as `0xNN`.
+    Hex(u8),
+}
 
-impl uWrite for Line {
-    type Error = core::convert::Infallible;
-    fn write_str(&mut self, s: &str) -> Result<(), Self::Error> {
-        for c in s.chars() {
-            if self.0.push(c).is_err() {
-                break;
+impl<'a> From<&'a str> for Piece<'a> {
+    fn from(s: &'a str) -> Self {
+        Piece::Str(s)
+    }
+}
+impl<'a> From<&'a CStr> for Piece<'a> {
+    fn from(s: &'a CStr) -> Self {
+        Piece::Bytes(s.to_bytes())
+    }
+}
+impl From<rustix::io::Errno> for Piece<'_> {
+    fn from(e: rustix::io::Errno) -> Self {
+        Piece::Errno(e)
+    }
+}
+macro_rules! piece_from_int {
+    ($($t:ty),*) => { $(impl From<$t> for Piece<'_> { fn from(n: $t) -> Self { Piece::Num(n as i64) } })* };
+}
+piece_from_int!(i32, u32, usize, u64);
+
+/// Bytes shown safely (see [`Piece::Bytes`]).
+pub fn bytes(b: &[u8]) -> Piece<'_> {
+    Piece::Bytes(b)
+}
+
+/// Appends `n` in decimal.
+fn push_num(line: &mut heapless::Vec<u8, 240>, n: i64) {
+    if n < 0 {
+        let _ = line.push(b'-');
+    }
+    let mut digits = [0u8; 20];
+    let mut rest = n.unsigned_abs();
+    let mut i = digits.len();
+    loop {
+        i = i.saturating_sub(1);
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0'.saturating_add((rest % 10) as u8);
+        }
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let _ = line.extend_from_slice(digits.get(i..).unwrap_or_default());
+}
+
+/// Writes one line at kmsg `level` (3 error, 4 warning, 6 info). Text
+/// beyond the line's capacity is cut.
+#[inline(never)]
+pub fn emit(level: u8, pieces: &[Piece]) {
+    let mut line: heapless::Vec<u8, 240> = heapless::Vec::new();
+    if !TO_STDERR.load(Ordering::Relaxed) {
+        let _ = line.extend_from_slice(&[b'<', b'0'.saturating_add(level), b'>']);
+    }
+    let _ = line.extend_from_slice(b"kios: ");
+    let _ = line.extend_from_slice(match level {
+        3 => b"error: ",
+        4 => b"warning: ",
+        _ => b"",
+    });
+    for piece in pieces {
+        match *piece {
+            Piece::Str(s) => {
+                let _ = line.extend_from_slice(s.as_bytes());
+            }
+            Piece::Bytes(b) => {
+                for &c in b {
+                    let _ = line.push(if (0x20..0x7f).contains(&c) { c } else { b'?' });
+                }
+            }
+            Piece::Num(n) => push_num(&mut line, n),
+            Piece::Errno(e) => {
+                let _ = line.extend_from_slice(b"errno ");
+                push_num(&mut line, i64::from(e.raw_os_error()));
+            }
+            Piece::Hex(b) => {
+                const DIGITS: &[u8; 16] = b"0123456789abcdef";
+                let _ = line.extend_from_slice(b"0x");
+                let _ = line.push(DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'?'));
+                let _ = line.push(DIGITS.get(usize::from(b & 15)).copied().unwrap_or(b'?'));
             }
         }
-        Ok(())
     }
+    if line.is_full() {
+        line.pop();
+    }
+    let _ = line.push(b'\n');
+    let _ = rustix::io::write(sink(), &line);
 }
 
-/// Writes one line at kmsg `level` (3 error, 4 warning, 6 info); `body`
-/// appends the text after the `kios: ` prefix.
-pub fn emit(level: u8, body: impl FnOnce(&mut Line)) {
-    let mut line = Line(heapless::String::new());
-    let to_stderr = TO_STDERR.load(Ordering::Relaxed);
-    if !to_stderr {
-        let _ = line.0.push('<');
-        let _ = line.0.push(char::from(b'0'.saturating_add(level)));
-        let _ = line.0.push('>');
-    }
-    let _ = line.0.push_str("kios: ");
-    match level {
-        3 => { let _ = line.0.push_str("error: "); }
-        4 => { let _ = line.0.push_str("warning: "); }
-        _ => {}
-    }
-    body(&mut line);
-    if line.0.len() == line.0.capacity() {
-        line.0.pop();
-    }
-    let _ = line.0.push('\n');
-    let _ = rustix::io::write(sink().as_fd(), line.0.as_bytes());
-}
-
-/// Logs an informational line made of `ufmt`-displayable pieces.
+/// Logs an informational line made of [`Piece`]s (anything `Into<Piece>`).
 #[macro_export]
 macro_rules! info {
-    ($($piece:expr),+ $(,)?) => { $crate::log::emit(6, |l| { $( let _ = ufmt::uwrite!(l, "{}", $piece); )+ }) };
+    ($($piece:expr),+ $(,)?) => { $crate::log::emit(6, &[$($crate::log::Piece::from($piece)),+]) };
 }
 
 /// Logs a `warning:` line.
 #[macro_export]
 macro_rules! warn {
-    ($($piece:expr),+ $(,)?) => { $crate::log::emit(4, |l| { $( let _ = ufmt::uwrite!(l, "{}", $piece); )+ }) };
+    ($($piece:expr),+ $(,)?) => { $crate::log::emit(4, &[$($crate::log::Piece::from($piece)),+]) };
 }
 
 /// Logs an `error:` line.
 #[macro_export]
 macro_rules! error {
-    ($($piece:expr),+ $(,)?) => { $crate::log::emit(3, |l| { $( let _ = ufmt::uwrite!(l, "{}", $piece); )+ }) };
+    ($($piece:expr),+ $(,)?) => { $crate::log::emit(3, &[$($crate::log::Piece::from($piece)),+]) };
 }
 
 /// A boot or shutdown milestone; its name is part of the console contract.
 pub fn milestone(name: &str) {
     info!("milestone ", name);
-}
-
-/// Byte strings from files or the command line, shown with anything but
-/// printable ASCII replaced by `?` (no control characters reach the console).
-pub struct Bytes<'a>(pub &'a [u8]);
-
-impl uDisplay for Bytes<'_> {
-    fn fmt<W: uWrite + ?Sized>(&self, f: &mut Formatter<'_, W>) -> Result<(), W::Error> {
-        for chunk in self.0.split_inclusive(|b| !(0x20..0x7f).contains(b)) {
-            let (text, bad) = match chunk.split_last() {
-                Some((last, rest)) if !(0x20..0x7f).contains(last) => (rest, true),
-                _ => (chunk, false),
-            };
-            f.write_str(core::str::from_utf8(text).unwrap_or("?"))?;
-            if bad {
-                f.write_str("?")?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// An errno shown as `errno N`.
-pub struct Errno(pub rustix::io::Errno);
-
-impl uDisplay for Errno {
-    fn fmt<W: uWrite + ?Sized>(&self, f: &mut Formatter<'_, W>) -> Result<(), W::Error> {
-        f.write_str("errno ")?;
-        ufmt::uDisplay::fmt(&self.0.raw_os_error(), f)
-    }
-}
-
-/// A byte shown as `0xNN`.
-pub struct Hex(pub u8);
-
-impl uDisplay for Hex {
-    fn fmt<W: uWrite + ?Sized>(&self, f: &mut Formatter<'_, W>) -> Result<(), W::Error> {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let hi = DIGITS.get(usize::from(self.0 >> 4)).copied().unwrap_or(b'?');
-        let lo = DIGITS.get(usize::from(self.0 & 15)).copied().unwrap_or(b'?');
-        f.write_str("0x")?;
-        f.write_char(char::from(hi))?;
-        f.write_char(char::from(lo))
-    }
 }

@@ -20,7 +20,7 @@ mod stop;
 mod sys;
 
 use kios::options::{LogSink, Options};
-use log::{milestone, Bytes};
+use log::{bytes, milestone};
 
 fn main(startup: sys::Startup) -> ! {
     // Anything but PID 1 (someone ran it on a workstation): refuse, touch nothing.
@@ -44,9 +44,9 @@ fn main(startup: sys::Startup) -> ! {
 
     // Options: /proc/cmdline, then the environment, which wins.
     let mut cmdline = [0u8; 4096];
-    let len = etc::read("/proc/cmdline", &mut cmdline).unwrap_or(0);
+    let len = etc::read(c"/proc/cmdline", &mut cmdline).unwrap_or(0);
     let options = Options::parse(cmdline.get(..len).unwrap_or_default(), &startup.env, &mut |w| {
-        crate::warn!("option ", Bytes(w.name), "=", Bytes(w.value), ": ", w.reason, "; default used");
+        crate::warn!("option ", bytes(w.name), "=", bytes(w.value), ": ", w.reason, "; default used");
     });
 
     net::loopback_up();
@@ -66,7 +66,7 @@ fn main(startup: sys::Startup) -> ! {
     let mut node = match node::Node::new(signals, timeout_s, options.stop_timeout) {
         Ok(node) => node,
         Err(e) => {
-            crate::error!("epoll: ", log::Errno(e), "; halting");
+            crate::error!("epoll: ", e, "; halting");
             loop {
                 let _ = rustix::event::pause();
             }
@@ -79,7 +79,7 @@ fn main(startup: sys::Startup) -> ! {
     node.open_socket();
     let _ = rustix::system::reboot(rustix::system::RebootCommand::CadOff); // ctrl-alt-del → SIGINT
     sys::rename_process(b"kiOS");
-    let _ = rustix::fs::unlink("/init");
+    let _ = rustix::fs::unlink(c"/init");
 
     node.run()
 }
@@ -87,6 +87,6 @@ fn main(startup: sys::Startup) -> ! {
 /// `shutdownGracePeriod` from the kubelet's config file, if set.
 fn kubelet_grace_period() -> Option<u32> {
     let mut buf = [0u8; 8192];
-    let len = etc::read("/etc/kubernetes/config.yaml", &mut buf)?;
+    let len = etc::read(c"/etc/kubernetes/config.yaml", &mut buf)?;
     kios::grace::shutdown_grace_period(buf.get(..len)?)
 }

@@ -1,6 +1,7 @@
 //! Base filesystems at boot (SPEC §2.1) and the unmount at shutdown.
 
-use crate::log::{Bytes, Errno};
+use crate::log::bytes;
+use core::ffi::CStr;
 use rustix::fs::{mkdir, Mode};
 use rustix::mount::{mount, mount_change, mount_remount, unmount, MountFlags, MountPropagationFlags, UnmountFlags};
 
@@ -9,41 +10,47 @@ const RESTRICTED: MountFlags = MountFlags::NOSUID.union(MountFlags::NOEXEC).unio
 
 /// `mount(source, target, fstype, flags, data)`, creating `target` if
 /// needed; a failure is logged and returned.
-fn mount_fs(fstype: &str, target: &str, flags: MountFlags, data: &core::ffi::CStr) -> rustix::io::Result<()> {
+fn mount_fs(fstype: &CStr, target: &CStr, flags: MountFlags, data: &CStr) -> rustix::io::Result<()> {
     let _ = mkdir(target, Mode::from_raw_mode(0o755));
     mount(fstype, target, fstype, flags, Some(data)).inspect_err(|&e| {
-        crate::error!("mount ", fstype, " on ", target, ": ", Errno(e));
+        crate::error!("mount ", fstype, " on ", target, ": ", e);
     })
 }
 
 /// devtmpfs on `/dev`: first, so the console log (`/dev/kmsg`) can open.
 pub fn dev() {
-    let _ = mount_fs("devtmpfs", "/dev", NOSUID.union(MountFlags::NOEXEC), c"mode=0755");
+    let _ = mount_fs(c"devtmpfs", c"/dev", NOSUID.union(MountFlags::NOEXEC), c"mode=0755");
 }
 
 /// Every other base mount, the shared propagation pods need, and the
 /// directories the runtime and the kubelet expect.
 pub fn base() {
-    let _ = mount_fs("proc", "/proc", RESTRICTED, c"");
-    let _ = mount_fs("sysfs", "/sys", RESTRICTED, c"");
-    let _ = mount_fs("devpts", "/dev/pts", NOSUID.union(MountFlags::NOEXEC), c"gid=5,mode=0620,ptmxmode=0666");
-    let _ = mount_fs("securityfs", "/sys/kernel/security", RESTRICTED, c"");
-    let _ = mount_fs("cgroup2", "/sys/fs/cgroup", RESTRICTED, c"");
-    for dir in ["/run", "/tmp", "/var/cache", "/var/tmp", "/var/run", "/var/lib/kubelet"] {
-        let _ = mkdir("/var", Mode::from_raw_mode(0o755));
-        let _ = mkdir("/var/lib", Mode::from_raw_mode(0o755));
-        let mode = if dir.ends_with("tmp") { c"mode=1777" } else { c"mode=0755" };
-        let _ = mount_fs("tmpfs", dir, NOSUID.union(MountFlags::NODEV), mode);
+    let _ = mount_fs(c"proc", c"/proc", RESTRICTED, c"");
+    let _ = mount_fs(c"sysfs", c"/sys", RESTRICTED, c"");
+    let _ = mount_fs(c"devpts", c"/dev/pts", NOSUID.union(MountFlags::NOEXEC), c"gid=5,mode=0620,ptmxmode=0666");
+    let _ = mount_fs(c"securityfs", c"/sys/kernel/security", RESTRICTED, c"");
+    let _ = mount_fs(c"cgroup2", c"/sys/fs/cgroup", RESTRICTED, c"");
+    let _ = mkdir(c"/var", Mode::from_raw_mode(0o755));
+    let _ = mkdir(c"/var/lib", Mode::from_raw_mode(0o755));
+    for (dir, mode) in [
+        (c"/run", c"mode=0755"),
+        (c"/tmp", c"mode=1777"),
+        (c"/var/cache", c"mode=0755"),
+        (c"/var/tmp", c"mode=1777"),
+        (c"/var/run", c"mode=0755"),
+        (c"/var/lib/kubelet", c"mode=0755"),
+    ] {
+        let _ = mount_fs(c"tmpfs", dir, NOSUID.union(MountFlags::NODEV), mode);
     }
-    for shared in ["/var/run", "/var/lib/kubelet", "/"] {
-        let flags = if shared == "/" { MountPropagationFlags::SHARED | MountPropagationFlags::REC } else { MountPropagationFlags::SHARED };
+    let shared_tree = MountPropagationFlags::SHARED | MountPropagationFlags::REC;
+    for (shared, flags) in [(c"/var/run", MountPropagationFlags::SHARED), (c"/var/lib/kubelet", MountPropagationFlags::SHARED), (c"/", shared_tree)] {
         if let Err(e) = mount_change(shared, flags) {
-            crate::error!("make ", shared, " shared: ", Errno(e));
+            crate::error!("make ", shared, " shared: ", e);
         }
     }
-    for (dir, mode) in [("/var/run/crio", 0o700), ("/var/lib/kubelet/pods", 0o750), ("/var/lib/kubelet/seccomp", 0o755)] {
+    for (dir, mode) in [(c"/var/run/crio", 0o700), (c"/var/lib/kubelet/pods", 0o750), (c"/var/lib/kubelet/seccomp", 0o755)] {
         if let Err(e) = mkdir(dir, Mode::from_raw_mode(mode)) {
-            crate::error!("mkdir ", dir, ": ", Errno(e));
+            crate::error!("mkdir ", dir, ": ", e);
         }
     }
 }
@@ -56,7 +63,7 @@ pub fn base() {
 pub fn unmount_all() {
     let mut buf = [0u8; 16 * 1024];
     for pass in 0..3 {
-        let Some(len) = crate::etc::read("/proc/self/mountinfo", &mut buf) else { return };
+        let Some(len) = crate::etc::read(c"/proc/self/mountinfo", &mut buf) else { return };
         let table = buf.get(..len).unwrap_or_default();
         let mut busy = 0u32;
         for line in table.split(|&b| b == b'\n').rev() {
@@ -70,7 +77,7 @@ pub fn unmount_all() {
             busy = busy.saturating_add(1);
             if pass == 2 && kios::mountinfo::source(line).is_some_and(|s| s.starts_with(b"/dev/")) {
                 let ro = mount_remount(path, MountFlags::RDONLY, c"");
-                crate::warn!("unmount ", Bytes(path), ": ", Errno(e), if ro.is_ok() { "; remounted read-only" } else { "; still writable" });
+                crate::warn!("unmount ", bytes(path), ": ", e, if ro.is_ok() { "; remounted read-only" } else { "; still writable" });
             }
         }
         if busy == 0 {

@@ -1,6 +1,5 @@
 //! Host networking the daemons need: loopback up, forwarding on.
 
-use crate::log::Errno;
 use rustix::net::{socket_with, AddressFamily, SocketFlags, SocketType};
 
 /// Brings `lo` up (the runtime and the kubelet talk over localhost).
@@ -8,17 +7,17 @@ pub fn loopback_up() {
     let up = socket_with(AddressFamily::INET, SocketType::DGRAM, SocketFlags::CLOEXEC, None)
         .and_then(|s| crate::sys::loopback_up(&s));
     if let Err(e) = up {
-        crate::error!("bring up lo: ", Errno(e));
+        crate::error!("bring up lo: ", e);
     }
 }
 
 /// `net.ipv4.ip_forward=1` and `net.ipv6.conf.all.forwarding=1` (pods are routed).
 pub fn enable_forwarding() {
-    for path in ["/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding"] {
+    for path in [c"/proc/sys/net/ipv4/ip_forward", c"/proc/sys/net/ipv6/conf/all/forwarding"] {
         let written = rustix::fs::open(path, rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
             .and_then(|fd| rustix::io::write(&fd, b"1\n"));
         if let Err(e) = written {
-            crate::warn!("sysctl ", path, ": ", Errno(e));
+            crate::warn!("sysctl ", path, ": ", e);
         }
     }
 }

@@ -4,8 +4,8 @@
 
 use crate::argv::{self, KUBECONFIG, RUNTIME_SOCKET};
 use crate::daemon::{self, Daemon};
-use crate::log::{milestone, Errno};
-use crate::reap::{self, Status};
+use crate::log::milestone;
+use crate::reap;
 use crate::socket::SystemSocket;
 use crate::sys;
 use kios::protocol::Command;
@@ -79,7 +79,7 @@ impl Node {
                 let _ = epoll::add(&self.epoll, &socket.listener, epoll::EventData::new_u64(LISTENER), epoll::EventFlags::IN);
                 self.socket = Some(socket);
             }
-            Err(e) => crate::error!("system socket ", crate::socket::PATH, ": ", Errno(e)),
+            Err(e) => crate::error!("system socket ", crate::socket::PATH, ": ", e),
         }
         if crate::etc::exists(RUNTIME_SOCKET) {
             self.runtime_is_ready();
@@ -150,7 +150,7 @@ impl Node {
                 crate::info!("milestone ", name, pid.as_raw_nonzero().get());
             }
             Err(e) => {
-                crate::error!("fork for ", which.name(), ": ", Errno(e));
+                crate::error!("fork for ", which.name(), ": ", e);
                 sup.start_failed(now);
             }
         }
@@ -185,7 +185,8 @@ impl Node {
             for (name, sup) in [("runtime", &mut *runtime), ("kubelet", &mut *kubelet)] {
                 if sup.exited(pid, now, restart) {
                     let wait = sup.start_at_ms().map_or(0, |t| t.saturating_sub(now));
-                    crate::info!(name, " exited ", Status(status), "; restart in ", wait, " ms");
+                    let (how, code) = reap::describe(status);
+                    crate::info!(name, " exited ", how, code, "; restart in ", wait, " ms");
                 }
             }
         });
@@ -279,12 +280,12 @@ impl Node {
 fn watch_files() -> Option<OwnedFd> {
     use inotify::WatchFlags as W;
     let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
-        .inspect_err(|&e| crate::error!("inotify: ", Errno(e)))
+        .inspect_err(|&e| crate::error!("inotify: ", e))
         .ok()?;
-    let _ = rustix::fs::mkdir("/etc/kubernetes", rustix::fs::Mode::from_raw_mode(0o755));
-    for (dir, mask) in [("/var/run/crio", W::CREATE | W::MOVED_TO), ("/etc/kubernetes", W::CLOSE_WRITE | W::MOVED_TO)] {
+    let _ = rustix::fs::mkdir(c"/etc/kubernetes", rustix::fs::Mode::from_raw_mode(0o755));
+    for (dir, mask) in [(c"/var/run/crio", W::CREATE | W::MOVED_TO), (c"/etc/kubernetes", W::CLOSE_WRITE | W::MOVED_TO)] {
         if let Err(e) = inotify::add_watch(&fd, dir, mask) {
-            crate::error!("inotify watch ", dir, ": ", Errno(e));
+            crate::error!("inotify watch ", dir, ": ", e);
         }
     }
     Some(fd)

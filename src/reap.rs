@@ -50,15 +50,11 @@ pub fn wait_for(signals: &OwnedFd, pid: Option<Pid>, deadline_ms: u64) -> bool {
     }
 }
 
-/// Writes `status` as `status N` or `signal N`.
-pub struct Status(pub WaitStatus);
-
-impl ufmt::uDisplay for Status {
-    fn fmt<W: ufmt::uWrite + ?Sized>(&self, f: &mut ufmt::Formatter<'_, W>) -> Result<(), W::Error> {
-        match (self.0.exit_status(), self.0.terminating_signal()) {
-            (Some(code), _) => ufmt::uwrite!(f, "status {}", code),
-            (_, Some(sig)) => ufmt::uwrite!(f, "signal {}", sig),
-            _ => f.write_str("status ?"),
-        }
+/// `status` as (`"status "`, exit code) or (`"signal "`, signal number).
+pub fn describe(status: WaitStatus) -> (&'static str, i32) {
+    match (status.exit_status(), status.terminating_signal()) {
+        (Some(code), _) => ("status ", code),
+        (_, Some(sig)) => ("signal ", sig),
+        _ => ("status ", -1),
     }
 }

@@ -1,14 +1,13 @@
 //! The system socket `/run/system.sock` (SPEC §5): one-byte commands from
 //! root clients, the one-byte shutdown event to all of them.
 
-use crate::log::{Errno, Hex};
 use kios::protocol::{self, Command, RateLimit};
 use rustix::fd::{AsFd, AsRawFd, OwnedFd};
 use rustix::io::Errno as E;
 use rustix::net::{self, AddressFamily, SendFlags, SocketAddrUnix, SocketFlags, SocketType};
 
 /// Path of the system socket.
-pub const PATH: &str = "/run/system.sock";
+pub const PATH: &core::ffi::CStr = c"/run/system.sock";
 /// Most clients connected at once; more are refused with a console line.
 pub const CAPACITY: usize = 8;
 
@@ -47,7 +46,7 @@ impl SystemSocket {
                 Ok(c) => c,
                 Err(E::AGAIN) => return,
                 Err(E::INTR) | Err(E::CONNABORTED) => continue,
-                Err(e) => return crate::error!("system socket accept: ", Errno(e)),
+                Err(e) => return crate::error!("system socket accept: ", e),
             };
             match net::sockopt::socket_peercred(&client) {
                 Ok(cred) if cred.uid.is_root() => {}
@@ -56,7 +55,7 @@ impl SystemSocket {
                     continue;
                 }
                 Err(e) => {
-                    crate::warn!("system socket: refused a client: no credentials: ", Errno(e));
+                    crate::warn!("system socket: refused a client: no credentials: ", e);
                     continue;
                 }
             }
@@ -95,7 +94,7 @@ impl SystemSocket {
                 }
                 None => {
                     if let Some(held) = self.unknown.allow(now_ms, 1000) {
-                        crate::warn!("system socket: unknown byte ", Hex(byte), " ignored (", held, " more held back)");
+                        crate::warn!("system socket: unknown byte ", crate::log::Piece::Hex(byte), " ignored (", held, " more held back)");
                     }
                 }
             }

@@ -1,7 +1,7 @@
 //! The hard shutdown (SPEC §5): kubelet, then runtime, then everyone else;
 //! unmount, sync, power off or reboot. Never returns.
 
-use crate::log::{milestone, Errno};
+use crate::log::milestone;
 use crate::reap;
 use crate::sys;
 use kios::shutdown::Goal;
@@ -35,7 +35,7 @@ pub fn hard_shutdown(goal: Goal, signals: &OwnedFd, kubelet: Option<i32>, runtim
     };
     milestone(name);
     if let Err(e) = reboot(command) {
-        crate::error!("reboot: ", Errno(e), "; halting here");
+        crate::error!("reboot: ", e, "; halting here");
     }
     loop {
         reap::sleep_until(signals, u64::MAX);

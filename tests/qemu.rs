@@ -78,6 +78,10 @@ fn report(name: &str, c: &Console) {
         Some(kb) => eprintln!("[{name}] init VmRSS (kubelet stand-in's report): {kb} kB"),
         None => eprintln!("[{name}] init VmRSS: not reported by the kubelet stand-in"),
     }
+    match c.report_kb("standin-kubelet: init-rss") {
+        Some(kb) => eprintln!("[{name}] init Rss (smaps_rollup, kubelet stand-in's report): {kb} kB"),
+        None => eprintln!("[{name}] init Rss: not reported by the kubelet stand-in"),
+    }
     for l in c
         .lines
         .iter()

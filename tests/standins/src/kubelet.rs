@@ -37,12 +37,12 @@ fn hostname() -> String {
     String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
-/// The value of the `VmRSS:` line of /proc/1/status, e.g. `1234 kB`.
-fn init_vmrss() -> String {
-    match fs::read_to_string("/proc/1/status") {
+/// The value of the `key` line of a /proc file of PID 1, e.g. `1234 kB`.
+fn init_memory(file: &str, key: &str) -> String {
+    match fs::read_to_string(file) {
         Ok(s) => s
             .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .find_map(|l| l.strip_prefix(key))
             .map(|v| v.trim().to_string())
             .unwrap_or_else(|| "none".into()),
         Err(e) => format!("error {e}"),
@@ -51,7 +51,10 @@ fn init_vmrss() -> String {
 
 fn report_facts(out: Out) {
     out.report(&format!("hostname {}", hostname()));
-    out.report(&format!("init-vmrss {}", init_vmrss()));
+    out.report(&format!("init-vmrss {}", init_memory("/proc/1/status", "VmRSS:")));
+    // VmRSS lags on kernels that batch RSS counters per task; smaps_rollup
+    // walks the page tables and is exact.
+    out.report(&format!("init-rss {}", init_memory("/proc/1/smaps_rollup", "Rss:")));
     if std::path::Path::new("/record").is_dir() {
         let copied =
             fs::read("/proc/self/mountinfo").and_then(|m| fs::write("/record/mountinfo", m));
