@@ -6,6 +6,7 @@
 #![no_std]
 #![no_main]
 #![deny(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 mod argv;
 mod daemon;
@@ -19,7 +20,7 @@ mod socket;
 mod stop;
 mod sys;
 
-use kios::options::{LogSink, Options};
+use kios::options::{Datapart, LogSink, Options};
 use log::{bytes, milestone};
 
 fn main(startup: sys::Startup) -> ! {
@@ -51,26 +52,20 @@ fn main(startup: sys::Startup) -> ! {
 
     net::loopback_up();
 
-    // TODO(issue 3): find and mount the data partition.
+    // The data partition (SPEC §4) is not implemented yet: every setting
+    // but `datapart=none` says so on the console, and the node runs diskless.
+    if options.datapart != Datapart::None {
+        crate::warn!("datapart: only datapart=none is supported so far; running diskless");
+    }
     milestone("datapart-skipped");
 
     etc::set_hostname();
 
-    let Ok(signals) = signals else {
-        crate::error!("signalfd failed: cannot supervise; halting");
-        loop {
-            let _ = rustix::event::pause();
-        }
-    };
+    let Ok(signals) = signals else { halt("signalfd failed: cannot supervise") };
     let timeout_s = kios::shutdown::graceful_timeout_s(options.shutdown_timeout, kubelet_grace_period());
     let mut node = match node::Node::new(signals, timeout_s, options.stop_timeout) {
         Ok(node) => node,
-        Err(e) => {
-            crate::error!("epoll: ", e, "; halting");
-            loop {
-                let _ = rustix::event::pause();
-            }
-        }
+        Err(_) => halt("epoll failed: cannot supervise"),
     };
     node.start_runtime();
 
@@ -82,6 +77,15 @@ fn main(startup: sys::Startup) -> ! {
     let _ = rustix::fs::unlink(c"/init");
 
     node.run()
+}
+
+/// Before supervision could start: say why on the console and wait
+/// forever (PID 1 must not exit; an operator reads the console).
+fn halt(why: &str) -> ! {
+    crate::error!(why, "; halting");
+    loop {
+        rustix::event::pause();
+    }
 }
 
 /// `shutdownGracePeriod` from the kubelet's config file, if set.

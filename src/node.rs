@@ -11,7 +11,7 @@ use crate::sys;
 use kios::protocol::Command;
 use kios::shutdown::{Action, Goal, State};
 use kios::supervisor::Supervisor;
-use rustix::event::{epoll, Timespec};
+use rustix::event::epoll;
 use rustix::fd::{AsRawFd, OwnedFd};
 use rustix::fs::inotify;
 use rustix::process::Signal;
@@ -96,14 +96,8 @@ impl Node {
                 crate::warn!("shutdown deadline passed: continuing without the kubelet");
                 self.hard(goal);
             }
-            let timeout = self.next_wake().map(|at| {
-                let left = at.saturating_sub(now);
-                Timespec { tv_sec: (left / 1000) as i64, tv_nsec: ((left % 1000) * 1_000_000) as i64 }
-            });
-            let n = match epoll::wait(&self.epoll, &mut events[..], timeout.as_ref()) {
-                Ok(n) => n,
-                Err(_) => 0,
-            };
+            let timeout = self.next_wake().map(|at| reap::timespec(at.saturating_sub(now)));
+            let n = epoll::wait(&self.epoll, &mut events[..], timeout.as_ref()).unwrap_or_default();
             for event in events.iter().take(n) {
                 let token = event.data.u64();
                 match token {

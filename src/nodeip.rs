@@ -31,7 +31,7 @@ pub fn node_ip(file: &[u8]) -> Result<&[u8], Error> {
 
 /// `a.b.c.d`, each 0–255 in decimal without leading zeros.
 fn is_ipv4(text: &[u8]) -> bool {
-    let mut octets = 0;
+    let mut octets = 0u8;
     for part in text.split(|&b| b == b'.') {
         let digits = part.iter().all(u8::is_ascii_digit);
         let leading_zero = part.len() > 1 && part.first() == Some(&b'0');
@@ -39,7 +39,7 @@ fn is_ipv4(text: &[u8]) -> bool {
         if part.is_empty() || part.len() > 3 || !digits || leading_zero || value > 255 {
             return false;
         }
-        octets += 1;
+        octets = octets.saturating_add(1);
     }
     octets == 4
 }

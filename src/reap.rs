@@ -26,10 +26,15 @@ pub fn drain(signals: &OwnedFd) {
     while matches!(rustix::io::read(signals, &mut buf), Ok(n) if n > 0) {}
 }
 
+/// `ms` milliseconds as a `Timespec` (saturating: `u64::MAX` is "forever").
+pub fn timespec(ms: u64) -> Timespec {
+    let secs = i64::try_from(ms / 1000).unwrap_or(i64::MAX);
+    Timespec { tv_sec: secs, tv_nsec: i64::from((ms % 1000) as u32).saturating_mul(1_000_000) }
+}
+
 /// Sleeps until `signals` is readable or `deadline_ms` passes.
 pub fn sleep_until(signals: &OwnedFd, deadline_ms: u64) {
-    let left = deadline_ms.saturating_sub(sys::monotonic_ms());
-    let timeout = Timespec { tv_sec: (left / 1000) as i64, tv_nsec: ((left % 1000) * 1_000_000) as i64 };
+    let timeout = timespec(deadline_ms.saturating_sub(sys::monotonic_ms()));
     let _ = poll(&mut [PollFd::new(signals, PollFlags::IN)], Some(&timeout));
     drain(signals);
 }

@@ -9,6 +9,9 @@
 //! `linux-raw-sys` for the architecture being built; the two `_start`s and
 //! `syscall6`s are the only per-architecture code in the crate.
 #![allow(unsafe_code)]
+// Pointer and index arithmetic here walks kernel-built structures (the
+// initial stack, argv strings) within the bounds the kernel gives.
+#![allow(clippy::arithmetic_side_effects)]
 
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
@@ -180,11 +183,12 @@ pub fn execve(path: &CStr, argv: &[&CStr], envp: &[&CStr]) -> Errno {
 /// `exit_group(code)`: ends the process (used by children and by the
 /// refusal to run as anything but PID 1).
 pub fn exit(code: i32) -> ! {
-    // SAFETY: exit_group takes an integer and does not return.
+    // SAFETY: exit_group takes an integer and never returns, so the end of
+    // the block is unreachable.
     unsafe {
         syscall6(k::__NR_exit_group, [code as usize, 0, 0, 0, 0, 0]);
+        core::hint::unreachable_unchecked()
     }
-    loop {}
 }
 
 /// A set of signals as the kernel's 64-bit `sigset_t`.
@@ -305,7 +309,7 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     // Never reached by design (clippy denies the panicking constructs); if it
     // is, PID 1 must not exit: park forever and keep the kernel alive.
     loop {
-        let _ = rustix::event::pause();
+        rustix::event::pause();
     }
 }
 
