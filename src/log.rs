@@ -15,10 +15,15 @@ use rustix::fd::BorrowedFd;
 static TO_STDERR: AtomicBool = AtomicBool::new(true);
 
 /// Opens `/dev/kmsg` as the sink, unless `stderr` is asked for (or kmsg
-/// cannot be opened: then stderr stays, which is the console too).
+/// cannot be opened: then stderr stays, which is the console too). Called
+/// again once the command line is read, to honour `kios.log` from it.
 pub fn open(stderr: bool) {
     if stderr {
+        TO_STDERR.store(true, Ordering::Relaxed);
         return;
+    }
+    if !TO_STDERR.load(Ordering::Relaxed) {
+        return; // kmsg is open already
     }
     use rustix::fs::{open, Mode, OFlags};
     match open(c"/dev/kmsg", OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY, Mode::empty()) {

@@ -50,6 +50,7 @@ fn main(startup: sys::Startup) -> ! {
         crate::warn!("option ", bytes(w.name), "=", bytes(w.value), ": ", w.reason, "; default used");
     });
 
+    log::open(options.log == LogSink::Stderr);
     net::loopback_up();
 
     // The data partition (SPEC §4) is not implemented yet: every setting

@@ -150,7 +150,12 @@ impl Node {
         }
     }
 
+    /// The runtime's socket exists: log it once per runtime start and let
+    /// the kubelet start.
     fn runtime_is_ready(&mut self) {
+        if self.runtime_ready {
+            return;
+        }
         milestone("runtime-ready");
         self.runtime_ready = true;
         self.kubelet.schedule_now(sys::monotonic_ms());
@@ -173,11 +178,14 @@ impl Node {
     fn on_children(&mut self) {
         let now = sys::monotonic_ms();
         let restart = !self.state.under_way() || matches!(self.state, State::Graceful { .. });
-        let (runtime, kubelet) = (&mut self.runtime, &mut self.kubelet);
+        let (runtime, kubelet, runtime_ready) = (&mut self.runtime, &mut self.kubelet, &mut self.runtime_ready);
         reap::reap(|pid, status| {
             let pid = pid.as_raw_nonzero().get();
             for (name, sup) in [("runtime", &mut *runtime), ("kubelet", &mut *kubelet)] {
                 if sup.exited(pid, now, restart) {
+                    if name == "runtime" {
+                        *runtime_ready = false;
+                    }
                     let wait = sup.start_at_ms().map_or(0, |t| t.saturating_sub(now));
                     let (how, code) = reap::describe(status);
                     crate::info!(name, " exited ", how, code, "; restart in ", wait, " ms");

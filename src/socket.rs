@@ -48,10 +48,10 @@ impl SystemSocket {
                 Err(E::INTR) | Err(E::CONNABORTED) => continue,
                 Err(e) => return crate::error!("system socket accept: ", e),
             };
-            match net::sockopt::socket_peercred(&client) {
-                Ok(cred) if cred.uid.is_root() => {}
-                Ok(cred) => {
-                    crate::warn!("system socket: refused a client with uid ", cred.uid.as_raw(), " (root only)");
+            match crate::sys::peer_uid(&client) {
+                Ok(0) => {}
+                Ok(uid) => {
+                    crate::warn!("system socket: refused a client with uid ", uid, " (root only)");
                     continue;
                 }
                 Err(e) => {

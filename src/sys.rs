@@ -236,6 +236,21 @@ pub fn monotonic_ms() -> u64 {
     (ts[0] as u64).saturating_mul(1000).saturating_add(ts[1] as u64 / 1_000_000)
 }
 
+/// `getsockopt(SO_PEERCRED)`: the uid of the process at the other end of a
+/// unix socket. Raw because rustix's `socket_peercred` fails when the peer
+/// is in another PID namespace (the kernel reports its pid as 0).
+pub fn peer_uid(socket: &OwnedFd) -> Result<u32, Errno> {
+    use rustix::fd::AsRawFd;
+    let mut ucred = [0u32; 3]; // struct ucred: pid, uid, gid
+    let mut len: u32 = 12;
+    let (level, name) = (linux_raw_sys::net::SOL_SOCKET as usize, linux_raw_sys::net::SO_PEERCRED as usize);
+    // SAFETY: `ucred` has room for the 12 bytes `len` announces; both live for the call.
+    check(unsafe {
+        syscall6(k::__NR_getsockopt, [socket.as_raw_fd() as usize, level, name, ucred.as_mut_ptr() as usize, &mut len as *mut u32 as usize, 0])
+    })?;
+    Ok(ucred[1])
+}
+
 /// `ioctl(SIOCSIFFLAGS, {"lo", IFF_UP | IFF_RUNNING})` on `socket`: brings the
 /// loopback interface up.
 pub fn loopback_up(socket: &OwnedFd) -> Result<(), Errno> {

@@ -1,1 +1,191 @@
-//! placeholder
+//! The system socket, `/run/system.sock`: command bytes, several bytes in
+//! one write, unknown bytes, clients that go away, a client that arrives
+//! during a shutdown, non-root peers and the client capacity.
+//!
+//! Needs root: each test runs the release init as PID 1 of its own
+//! namespaces (see tests/common).
+
+mod common;
+
+use common::{boot_ready, Heard, NonRoot, Root};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// Long enough for a command the init would wrongly run to show.
+const SETTLE: Duration = Duration::from_millis(1500);
+
+/// Fails if stand-in `name` was started more than `starts` times.
+fn assert_starts(node: &common::Node, name: &str, starts: usize) {
+    let found = node.record_lines(name, "start ").len();
+    if found != starts {
+        node.fail(&format!("{name} started {found} time(s), expected {starts}"));
+    }
+}
+
+#[test]
+fn byte_03_restarts_the_kubelet_only() {
+    let node = boot_ready("byte03", &[]);
+    node.connect().send(&[0x03]);
+    node.wait_record("kubelet", "sigterm", 1);
+    node.wait_record("kubelet", "start 2 ", 1);
+    node.wait_lines("milestone kubelet-exec", 2);
+    sleep(SETTLE);
+    assert_starts(&node, "crio", 1);
+    assert_starts(&node, "kubelet", 2);
+    node.assert_no_log("milestone shutdown-requested");
+}
+
+#[test]
+fn byte_04_restarts_the_runtime() {
+    let node = boot_ready("byte04", &[]);
+    node.connect().send(&[0x04]);
+    node.wait_record("crio", "sigterm", 1);
+    node.wait_record("crio", "start 2 ", 1);
+    node.wait_record("crio", "ready ", 2);
+    node.wait_lines("milestone runtime-exec", 2);
+    sleep(SETTLE);
+    assert_starts(&node, "crio", 2);
+    node.assert_no_log("milestone shutdown-requested");
+}
+
+#[test]
+fn several_bytes_in_one_write_all_run_in_order() {
+    let node = boot_ready("multibyte", &[]);
+    let mut client = node.connect();
+    // Restart the kubelet, restart the runtime, then a soft shutdown.
+    client.send(&[0x03, 0x04, 0x01]);
+    client.expect_byte(&node, 0x01);
+    node.expect_poweroff();
+    // All three ran: both daemons restarted, and the new kubelet (which
+    // connected mid-shutdown) heard the event and answered.
+    node.wait_record("crio", "start 2 ", 1);
+    let kubelet = node.record("kubelet");
+    let second = kubelet.find("start 2 ").unwrap_or_else(|| node.fail("the kubelet was not restarted"));
+    if !kubelet[second..].contains("shutdown event\nsent continue") {
+        node.fail("the restarted kubelet did not take part in the shutdown");
+    }
+}
+
+#[test]
+fn unknown_bytes_are_ignored_with_few_warnings() {
+    let node = boot_ready("unknown", &[]);
+    let mut client = node.connect();
+    let junk: Vec<u8> = (0..200u8).map(|i| 0x06 + (i % 200)).collect();
+    client.send(&junk);
+    client.send(&[0x00, 0xff, 0x7f]);
+    node.wait_log("kios: warning:");
+    sleep(SETTLE);
+    let warnings = node.lines("kios: warning:").len();
+    if warnings > 10 {
+        node.fail(&format!("{warnings} warning lines for 203 unknown bytes: not rate-limited"));
+    }
+    assert_starts(&node, "crio", 1);
+    assert_starts(&node, "kubelet", 1);
+    node.assert_no_log("milestone shutdown-requested");
+    // The connection still works: a known byte after the junk is run.
+    client.send(&[0x01]);
+    client.expect_byte(&node, 0x01);
+    node.expect_poweroff();
+}
+
+#[test]
+fn clients_that_go_away_run_nothing_and_are_freed() {
+    let node = boot_ready("zeroread", &[]);
+    // Far more clients than the capacity, one after the other, each gone
+    // without a byte (half by closing the write side, half by closing).
+    for i in 0..24 {
+        let client = node.connect();
+        if i % 2 == 0 {
+            client.close_write();
+            sleep(Duration::from_millis(20));
+        }
+    }
+    sleep(SETTLE);
+    assert_starts(&node, "crio", 1);
+    assert_starts(&node, "kubelet", 1);
+    node.assert_no_log("milestone shutdown-requested");
+    node.assert_no_log("kios: warning:");
+    // There is still room for a client, and its command runs.
+    let mut client = node.connect();
+    client.send(&[0x01]);
+    client.expect_byte(&node, 0x01);
+    node.expect_poweroff();
+}
+
+#[test]
+fn late_client_during_shutdown_hears_the_event_and_may_continue() {
+    let root = Root::new("late");
+    root.standin("kubelet.hang_on_shutdown=1\n");
+    let node = root.boot(&["kios.shutdown_timeout=15"]);
+    node.wait_ready();
+    node.signal("TERM");
+    node.wait_record("kubelet", "hanging", 1);
+    let mut late = node.connect();
+    match late.hear(Duration::from_secs(3)) {
+        Heard::Byte(0x01) => {}
+        other => node.fail(&format!("a client connecting mid-shutdown heard {other:?}, not 0x01")),
+    }
+    // Any root client may say the graceful part is done.
+    let asked = Instant::now();
+    late.send(&[0x02]);
+    node.expect_poweroff();
+    if asked.elapsed() > Duration::from_secs(8) {
+        node.fail("0x02 from a late client did not continue the shutdown before the deadline");
+    }
+}
+
+#[test]
+fn non_root_peers_are_refused() {
+    let node = boot_ready("nonroot", &[]);
+    let socket = std::fs::metadata(node.proc_root("run/system.sock")).expect("stat system.sock");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&socket.permissions()) & 0o7777;
+    if mode != 0o600 {
+        node.fail(&format!("system.sock has mode {mode:o}, expected 600"));
+    }
+    // A plain non-root process may not even connect (mode 0600).
+    let report = NonRoot::run(&node, false, 0x01, 1);
+    if !report.starts_with("connect-error Permission denied") {
+        node.fail(&format!("non-root client without capabilities: {report:?}"));
+    }
+    // With CAP_DAC_OVERRIDE it connects, and the init's peer check refuses it.
+    let report = NonRoot::run(&node, true, 0x01, 2);
+    if !report.starts_with("connected uid 65534") || report.contains("byte 1") {
+        node.fail(&format!("non-root client with CAP_DAC_OVERRIDE: {report:?}"));
+    }
+    node.wait_log("kios: warning:");
+    sleep(SETTLE);
+    node.assert_no_log("milestone shutdown-requested");
+    if node.record("kubelet").contains("shutdown event") {
+        node.fail("a non-root client's 0x01 reached the kubelet");
+    }
+    NonRoot::run(&node, true, 0x03, 1);
+    sleep(SETTLE);
+    assert_starts(&node, "kubelet", 1);
+}
+
+#[test]
+fn client_capacity_is_fixed_and_refusal_is_logged() {
+    const CAPACITY: usize = 8;
+    let node = boot_ready("capacity", &[]);
+    // The kubelet stand-in holds one place; fill the rest and try 3 more.
+    let mut clients: Vec<_> = (0..CAPACITY + 2).map(|_| node.connect()).collect();
+    let heard: Vec<Heard> = clients.iter_mut().map(|c| c.hear(Duration::from_millis(700))).collect();
+    let refused = heard.iter().filter(|h| **h == Heard::Eof).count();
+    if refused != 3 || heard[..CAPACITY - 1].iter().any(|h| *h != Heard::Silence) {
+        node.fail(&format!("with capacity {CAPACITY} and the kubelet connected: {heard:?}"));
+    }
+    node.wait_log("kios: warning:");
+    // A held client still commands; a freed place takes a new client.
+    clients.truncate(CAPACITY - 1);
+    clients.pop();
+    sleep(Duration::from_millis(200));
+    let mut fresh = node.connect();
+    if fresh.hear(Duration::from_millis(700)) != Heard::Silence {
+        node.fail("no place for a client after one left");
+    }
+    fresh.send(&[0x03]);
+    node.wait_record("kubelet", "start 2 ", 1);
+    clients[0].send(&[0x01]);
+    clients[0].expect_byte(&node, 0x01);
+    node.expect_poweroff();
+}

@@ -1,1 +1,124 @@
-//! Shared harness of the namespace tests.
+//! Shared harness of the namespace tests: the real release init runs as
+//! PID 1 of fresh PID, mount, UTS, IPC and network namespaces, chrooted
+//! into a throw-away root that holds it, the cri-o and kubelet stand-ins
+//! and a few files under `/etc`. The tests see it only from outside: its
+//! log lines (stderr, `kios.log=stderr`), the stand-ins' records under
+//! `ROOT/record/`, `/proc/<pid>/…` and how the namespace ends.
+//!
+//! Needs root (unshare, mount, chroot), as CI has, and only tools of a
+//! base Debian system: util-linux (unshare, mount, setpriv, nsenter),
+//! coreutils, dash and perl-base. A missing binary of ours is a failure,
+//! never a skip.
+#![allow(dead_code)] // each test file uses a different part of the harness
+
+pub mod client;
+mod log;
+mod namespace;
+pub mod node;
+
+#[allow(unused_imports)]
+pub use client::{Client, Heard, NonRoot};
+pub use node::Node;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// How long any single wait of a test may take before it fails.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Mount points and directories the init expects in its root.
+const DIRS: &[&str] = &[
+    "dev", "proc", "sys", "run", "tmp", "var", "var/run", "var/lib/kubelet", "var/cache",
+    "var/tmp", "var/log", "etc", "etc/kubernetes", "lib", "bin", "record",
+];
+
+/// The workspace root (this package lives in `tests/`).
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// A built binary of the workspace, or a failure saying how to build it.
+pub fn built(relative: &str) -> PathBuf {
+    let path = workspace().join(relative);
+    if !path.is_file() {
+        panic!(
+            "{} is missing: run scripts/build-standins and cargo build --release first",
+            path.display()
+        );
+    }
+    path
+}
+
+/// The release init, `target/release/init`.
+pub fn init_binary() -> PathBuf {
+    built("target/release/init")
+}
+
+/// A throw-away root directory for one init, removed when dropped.
+pub struct Root {
+    pub path: PathBuf,
+}
+
+impl Root {
+    /// A root with the init as `/init`, the stand-ins as `/bin/crio` and
+    /// `/bin/kubelet`, the directories the init mounts on, a kubelet
+    /// config with `shutdownGracePeriod: 30s` and `/etc/hostname`.
+    pub fn new(test: &str) -> Root {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let unique = NEXT.fetch_add(1, Ordering::Relaxed);
+        let name = format!("kios-ns-{test}-{}-{unique}", std::process::id());
+        let root = Root { path: std::env::temp_dir().join(name) };
+        let _ = fs::remove_dir_all(&root.path);
+        for dir in DIRS {
+            fs::create_dir_all(root.path.join(dir)).expect("create root directories");
+        }
+        root.install(&init_binary(), "init");
+        root.install(&built("target/x86_64-unknown-linux-gnu/release/crio-standin"), "bin/crio");
+        root.install(&built("target/x86_64-unknown-linux-gnu/release/kubelet-standin"), "bin/kubelet");
+        root.write("etc/kubernetes/config.yaml", "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nshutdownGracePeriod: 30s\n");
+        root.write("etc/hostname", "kios-test\n");
+        root
+    }
+
+    fn install(&self, from: &Path, to: &str) {
+        let dest = self.path.join(to);
+        fs::copy(from, &dest).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+        fs::set_permissions(&dest, fs::Permissions::from_mode(0o755)).expect("chmod 0755");
+    }
+
+    /// Writes `contents` to `relative` (a path inside the root), creating
+    /// its parent directories.
+    pub fn write(&self, relative: &str, contents: &str) {
+        let path = self.path.join(relative);
+        fs::create_dir_all(path.parent().expect("a file has a parent")).expect("create parents");
+        fs::write(&path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    }
+
+    /// Stand-in behaviour: the lines of `/etc/standin.conf`.
+    pub fn standin(&self, conf: &str) {
+        self.write("etc/standin.conf", conf);
+    }
+
+    /// Starts the init with the default options and `extra` ones
+    /// (`NAME=value` environment entries, as the kernel passes them).
+    pub fn boot(self, extra: &[&str]) -> Node {
+        Node::boot(self, extra)
+    }
+}
+
+impl Drop for Root {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+/// A root with default files, started with `extra` options, waited for
+/// until the kubelet stand-in is connected to the system socket.
+pub fn boot_ready(test: &str, extra: &[&str]) -> Node {
+    let node = Root::new(test).boot(extra);
+    node.wait_ready();
+    node
+}

@@ -1,0 +1,98 @@
+//! Starting and killing the namespaces an init runs in.
+
+use super::WAIT;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Starts `unshare` for new PID, mount, UTS, IPC and network namespaces;
+/// its child binds `root` onto itself (so the chroot's `/` is a mount
+/// point the init can make shared) and becomes, through `env -i` and
+/// `chroot`, the init with only `options` as its environment. stdout and
+/// stderr are piped; unshare leads a process group of its own.
+pub fn spawn<'a>(root: &Path, options: impl Iterator<Item = &'a &'a str>) -> Child {
+    let script = r#"mount --bind "$0" "$0" && exec env -i "$@" "$(command -v chroot)" "$0" /init"#;
+    let mut command = Command::new("unshare");
+    command
+        .args(["--pid", "--mount", "--uts", "--ipc", "--net", "--fork", "--", "sh", "-c", script])
+        .arg(root)
+        .args(options)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    default_signals(&mut command);
+    command.spawn().expect("spawn unshare (are we root?)")
+}
+
+/// The child unshare forked: the init, once `sh` has exec'd it; `None`
+/// if unshare ended first.
+pub fn first_child(unshare: &mut Child) -> Option<u32> {
+    let path = format!("/proc/{0}/task/{0}/children", unshare.id());
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let children = std::fs::read_to_string(&path).unwrap_or_default();
+        if let Some(pid) = children.split_whitespace().next() {
+            return Some(pid.parse().expect("a PID"));
+        }
+        if !matches!(unshare.try_wait(), Ok(None)) || Instant::now() >= deadline {
+            let _ = unshare.kill();
+            let _ = unshare.wait();
+            return None;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Makes `command` start with every signal at its default disposition, as
+/// the kernel starts the real init. Without this the init would inherit
+/// what the test process ignores: glibc's posix_spawn leaves its internal
+/// signals 32 and 33 ignored in children (cargo → test → unshare), and a CI
+/// job run in the background has SIGINT and SIGQUIT ignored.
+fn default_signals(command: &mut Command) {
+    // The kernel's `struct sigaction` for rt_sigaction(2).
+    #[repr(C)]
+    struct KernelSigaction {
+        handler: usize, // SIG_DFL = 0
+        flags: u64,
+        restorer: usize,
+        mask: u64,
+    }
+    extern "C" {
+        fn syscall(number: std::ffi::c_long, ...) -> std::ffi::c_long;
+    }
+    #[cfg(target_arch = "x86_64")]
+    const SYS_RT_SIGACTION: std::ffi::c_long = 13;
+    #[cfg(target_arch = "aarch64")]
+    const SYS_RT_SIGACTION: std::ffi::c_long = 134;
+    let default = KernelSigaction { handler: 0, flags: 0, restorer: 0, mask: 0 };
+    // SAFETY: runs in the forked child before exec and makes only raw
+    // rt_sigaction calls (async-signal-safe) with a valid struct that
+    // outlives them; glibc's sigaction() would refuse signals 32 and 33.
+    unsafe {
+        command.pre_exec(move || {
+            for signal in (1..=64).filter(|s| *s != 9 && *s != 19) {
+                syscall(SYS_RT_SIGACTION, signal, &default as *const KernelSigaction, 0usize, 8usize);
+            }
+            Ok(())
+        });
+    }
+}
+
+/// SIGKILL to the init (which takes its whole PID namespace with it) and
+/// to unshare's process group.
+pub fn kill_tree(init_pid: u32, group: u32) {
+    for target in [init_pid.to_string(), format!("-{group}")] {
+        let _ = signal("KILL", &target).stderr(Stdio::null()).status();
+    }
+}
+
+/// `kill -s SIGNAL -- TARGET` (a PID, or `-PGID`), run by the shell's own
+/// `kill` so no procps is needed.
+pub fn signal(signal: &str, target: &str) -> Command {
+    let mut command = Command::new("sh");
+    command.args(["-c", r#"kill -s "$0" -- "$1""#, signal, target]);
+    command
+}
