@@ -1,10 +1,9 @@
-//! Starting a supervised daemon: its argv in a fixed buffer, its log FIFO,
-//! and fork + exec with a clean signal mask and `PATH=/bin` only.
+//! Starting a supervised daemon: its argv in a fixed buffer, and fork + exec with a clean signal mask and `PATH=/bin` only.
 
 use crate::sys;
 use core::ffi::CStr;
 use rustix::fd::OwnedFd;
-use rustix::fs::{mknodat, open, FileType, Mode, OFlags, CWD};
+use rustix::fs::{open, Mode, OFlags};
 use rustix::io::Errno as E;
 use rustix::process::Pid;
 
@@ -86,40 +85,27 @@ impl Argv {
     }
 }
 
-/// Creates the daemon's log FIFO if missing and opens it read-write (an
-/// open that never blocks, and keeps the pipe alive with no reader).
-pub fn open_log(daemon: Daemon) -> Option<OwnedFd> {
-    let path = daemon.log_fifo();
-    match mknodat(CWD, path, FileType::Fifo, Mode::from_raw_mode(0o600), 0) {
-        Ok(()) | Err(E::EXIST) => {}
-        Err(e) => crate::error!("mkfifo ", path, ": ", e),
-    }
-    open(path, OFlags::RDWR | OFlags::CLOEXEC, Mode::empty())
-        .inspect_err(|&e| crate::error!("open ", path, ": ", e))
-        .ok()
-}
-
-/// Forks and executes `argv` with stdout and stderr on `log` (or the console
-/// without one). Returns the child's pid.
-pub fn spawn(daemon: Daemon, argv: &Argv, log: Option<&OwnedFd>) -> Result<Pid, E> {
+/// Forks and executes `argv` with stdout and stderr on `output` (or the
+/// console without one). Returns the child's pid.
+pub fn spawn(daemon: Daemon, argv: &Argv, output: Option<&OwnedFd>) -> Result<Pid, E> {
     let args = argv.cstrs();
     match sys::fork()? {
         Some(pid) => Ok(pid),
-        None => exec_child(daemon.path(), &args, log),
+        None => exec_child(daemon.path(), &args, output),
     }
 }
 
 /// In the forked child: set up stdio, the signal mask and a session, then
 /// exec; exits 127 (not found) or 126 (cannot execute) on failure.
-fn exec_child(path: &CStr, args: &[&CStr], log: Option<&OwnedFd>) -> ! {
+fn exec_child(path: &CStr, args: &[&CStr], output: Option<&OwnedFd>) -> ! {
     let _ = sys::set_signal_mask(sys::SigSet::EMPTY);
     let _ = rustix::process::setsid();
     if let Ok(null) = open(c"/dev/null", OFlags::RDWR, Mode::empty()) {
         let _ = rustix::stdio::dup2_stdin(&null);
     }
-    if let Some(log) = log {
-        let _ = rustix::stdio::dup2_stdout(log);
-        let _ = rustix::stdio::dup2_stderr(log);
+    if let Some(output) = output {
+        let _ = rustix::stdio::dup2_stdout(output);
+        let _ = rustix::stdio::dup2_stderr(output);
     }
     let _ = rustix::process::chdir(c"/");
     let err = sys::execve(path, args, &[c"PATH=/bin"]);

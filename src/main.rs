@@ -15,6 +15,7 @@ mod log;
 mod mounts;
 mod net;
 mod node;
+mod output;
 mod reap;
 mod socket;
 mod stop;

@@ -6,6 +6,7 @@ use crate::argv::{self, KUBECONFIG, RUNTIME_SOCKET};
 use crate::daemon::{self, Daemon};
 use crate::log::milestone;
 use crate::reap;
+use crate::output::Output;
 use crate::socket::SystemSocket;
 use crate::sys;
 use kios::protocol::Command;
@@ -21,6 +22,8 @@ const LISTENER: u64 = 1;
 const INOTIFY: u64 = 2;
 /// Client tokens are this plus the client's fd.
 const CLIENT: u64 = 16;
+const RUNTIME_OUTPUT: u64 = 3;
+const KUBELET_OUTPUT: u64 = 4;
 
 /// Everything the supervision loop owns.
 pub struct Node {
@@ -31,7 +34,8 @@ pub struct Node {
     inotify: Option<OwnedFd>,
     runtime: Supervisor,
     kubelet: Supervisor,
-    logs: [Option<OwnedFd>; 2],
+    outputs: [Option<Output>; 2],
+    null: Option<OwnedFd>,
     runtime_ready: bool,
     kubelet_standalone: bool,
     state: State,
@@ -49,6 +53,7 @@ impl Node {
         if let Some(fd) = &inotify {
             let _ = epoll::add(&epoll, fd, epoll::EventData::new_u64(INOTIFY), epoll::EventFlags::IN);
         }
+        let outputs = [open_output(&epoll, Daemon::Runtime, RUNTIME_OUTPUT), open_output(&epoll, Daemon::Kubelet, KUBELET_OUTPUT)];
         Ok(Node {
             epoll,
             signals,
@@ -56,7 +61,8 @@ impl Node {
             inotify,
             runtime: Supervisor::new(),
             kubelet: Supervisor::new(),
-            logs: [daemon::open_log(Daemon::Runtime), daemon::open_log(Daemon::Kubelet)],
+            outputs,
+            null: rustix::fs::open(c"/dev/null", rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty()).ok(),
             runtime_ready: false,
             kubelet_standalone: false,
             state: State::Running,
@@ -104,6 +110,7 @@ impl Node {
                     SIGNALS => self.on_signals(),
                     LISTENER => self.on_connect(),
                     INOTIFY => self.on_files(),
+                    RUNTIME_OUTPUT | KUBELET_OUTPUT => self.on_output(token),
                     _ => self.on_client((token.saturating_sub(CLIENT)) as i32),
                 }
             }
@@ -129,15 +136,16 @@ impl Node {
     }
 
     fn spawn(&mut self, which: Daemon, argv: Option<daemon::Argv>, now: u64) {
-        let (sup, log) = match which {
-            Daemon::Runtime => (&mut self.runtime, self.logs[0].as_ref()),
-            Daemon::Kubelet => (&mut self.kubelet, self.logs[1].as_ref()),
+        let (sup, output) = match which {
+            Daemon::Runtime => (&mut self.runtime, &self.outputs[0]),
+            Daemon::Kubelet => (&mut self.kubelet, &self.outputs[1]),
         };
+        let output = output.as_ref().map(|o| &o.daemon_end);
         let Some(argv) = argv else {
             crate::error!(which.name(), ": command line too long; not started");
             return sup.start_failed(now);
         };
-        match daemon::spawn(which, &argv, log) {
+        match daemon::spawn(which, &argv, output) {
             Ok(pid) => {
                 sup.started(pid.as_raw_nonzero().get(), now);
                 let name = if which == Daemon::Runtime { "runtime-exec pid " } else { "kubelet-exec pid " };
@@ -152,6 +160,13 @@ impl Node {
 
     /// The runtime's socket exists: log it once per runtime start and let
     /// the kubelet start.
+    fn on_output(&mut self, token: u64) {
+        let output = if token == RUNTIME_OUTPUT { &self.outputs[0] } else { &self.outputs[1] };
+        if let (Some(output), Some(null)) = (output, &self.null) {
+            output.drain(null);
+        }
+    }
+
     fn runtime_is_ready(&mut self) {
         if self.runtime_ready {
             return;
@@ -275,6 +290,14 @@ impl Node {
             self.restart(Daemon::Kubelet);
         }
     }
+}
+
+/// The daemon's output pipe and log FIFO, watched under `token`; without
+/// them the daemon writes to the console.
+fn open_output(epoll: &OwnedFd, daemon: Daemon, token: u64) -> Option<Output> {
+    let output = Output::open(daemon).inspect_err(|&e| crate::error!("log FIFO ", daemon.log_fifo(), ": ", e)).ok()?;
+    let _ = epoll::add(epoll, &output.drain_end, epoll::EventData::new_u64(token), epoll::EventFlags::IN);
+    Some(output)
 }
 
 /// Watches the runtime socket's directory and `/etc/kubernetes` (created

@@ -202,3 +202,66 @@ fn orphans_are_reaped() {
         sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn unread_daemon_logs_do_not_stall_them_and_keep_recent_output() {
+    // Nobody reads /var/run/crio.log or /var/run/kubelet.log here.
+    let root = Root::new("flood");
+    root.standin("crio.flood_bytes=4000000\nkubelet.flood_bytes=4000000\n");
+    let node = root.boot(&[]);
+    let done = node.wait_record("crio", "flood done", 1);
+    node.wait_record("crio", "ready ", 1);
+    node.wait_record("kubelet", "flood done", 1);
+    node.wait_record("kubelet", "socket connected", 1);
+    // `flood done <bytes> bytes <lines> lines`: the last line number written.
+    let last: u64 = done
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(4))
+        .filter_map(|n| n.parse().ok())
+        .next_back()
+        .unwrap_or_else(|| node.fail(&format!("no line count in {done:?}")));
+    // A reader attaching now gets the most recent output, unchanged and in order.
+    let kept = read_fifo_now(&node, "var/run/crio.log");
+    let numbers: Vec<u64> = kept
+        .lines()
+        .filter_map(|l| l.strip_prefix("flood "))
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    if kept.len() < 64 * 1024 {
+        node.fail(&format!("only {} bytes kept in the crio log FIFO", kept.len()));
+    }
+    if numbers.last() != Some(&last) {
+        node.fail(&format!("the FIFO does not end with flood line {last}: {:?}", numbers.last()));
+    }
+    if numbers.windows(2).any(|w| w[1] != w[0] + 1) {
+        node.fail("the kept flood lines are not consecutive");
+    }
+}
+
+/// What a log FIFO holds now, read without waiting for more.
+fn read_fifo_now(node: &common::Node, inside: &str) -> String {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = node.proc_root(inside);
+    let mut fifo = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc_o_nonblock())
+        .open(&path)
+        .unwrap_or_else(|e| node.fail(&format!("open {}: {e}", path.display())));
+    let mut kept = Vec::new();
+    let mut buf = [0u8; 65536];
+    loop {
+        match fifo.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => kept.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) => node.fail(&format!("read {}: {e}", path.display())),
+        }
+    }
+    String::from_utf8_lossy(&kept).into_owned()
+}
+
+/// `O_NONBLOCK` on Linux (x86_64 and aarch64).
+fn libc_o_nonblock() -> i32 {
+    0o4000
+}
