@@ -20,12 +20,12 @@ pub fn kubelet_argv() -> Result<(Argv, bool), ArgvFull> {
     if let Some(len) = read(c"/etc/kubernetes/node-labels", &mut file) {
         let mut labels: heapless::String<2048> = heapless::String::new();
         let parsed = kios::labels::node_labels(file.get(..len).unwrap_or_default(), &mut labels, &mut |w| {
-            crate::warn!("/etc/kubernetes/node-labels line ", w.line, ": ", w.reason, "; line dropped");
+            crate::warn!("/etc/kubernetes/node-labels line {}: {}; line dropped", w.line, w.reason);
         });
         match parsed {
             Ok(()) if !labels.is_empty() => argv.extend(&[b"--node-labels", labels.as_bytes()])?,
             Ok(()) => {}
-            Err(_) => crate::warn!("/etc/kubernetes/node-labels: labels longer than ", labels.capacity(), " bytes; none passed"),
+            Err(_) => crate::warn!("/etc/kubernetes/node-labels: labels longer than {} bytes; none passed", labels.capacity()),
         }
     }
 
@@ -33,7 +33,7 @@ pub fn kubelet_argv() -> Result<(Argv, bool), ArgvFull> {
         let contents = file.get(..len).unwrap_or_default();
         match kios::nodeip::node_ip(contents) {
             Ok(ip) => argv.extend(&[b"--node-ip", ip])?,
-            Err(_) => crate::warn!("/etc/kubernetes/node-ip: not an IP address: ", bytes(contents.split(|&b| b == b'\n').next().unwrap_or_default()), "; refused"),
+            Err(_) => crate::warn!("/etc/kubernetes/node-ip: not an IP address: {}; refused", bytes(contents.split(|&b| b == b'\n').next().unwrap_or_default())),
         }
     }
 

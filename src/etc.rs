@@ -49,11 +49,11 @@ pub fn read(path: &CStr, buf: &mut [u8]) -> Option<usize> {
         Ok(data) => Some(data.len()),
         Err(ReadError::Missing) => None,
         Err(ReadError::TooLong) => {
-            crate::warn!(path, ": larger than ", buf.len(), " bytes, ignored");
+            crate::warn!("{}: larger than {} bytes, ignored", path, buf.len());
             None
         }
         Err(ReadError::Io(e)) => {
-            crate::warn!("read ", path, ": ", e);
+            crate::warn!("read {}: {}", path, e);
             None
         }
     }
@@ -72,7 +72,7 @@ pub fn set_hostname() {
     match kios::hostname::hostname(file) {
         Some(name) => {
             if let Err(e) = rustix::system::sethostname(name) {
-                crate::error!("sethostname ", bytes(name), ": ", e);
+                crate::error!("sethostname {}: {}", bytes(name), e);
             }
         }
         None => crate::warn!("/etc/hostname: no valid name on its first line, hostname not set"),

@@ -48,7 +48,7 @@ fn main(startup: sys::Startup) -> ! {
     let mut cmdline = [0u8; 4096];
     let len = etc::read(c"/proc/cmdline", &mut cmdline).unwrap_or(0);
     let options = Options::parse(cmdline.get(..len).unwrap_or_default(), &startup.env, &mut |w| {
-        crate::warn!("option ", bytes(w.name), "=", bytes(w.value), ": ", w.reason, "; default used");
+        crate::warn!("option {}={}: {}; default used", bytes(w.name), bytes(w.value), w.reason);
     });
 
     log::open(options.log == LogSink::Stderr);
@@ -84,7 +84,7 @@ fn main(startup: sys::Startup) -> ! {
 /// Before supervision could start: say why on the console and wait
 /// forever (PID 1 must not exit; an operator reads the console).
 fn halt(why: &str) -> ! {
-    crate::error!(why, "; halting");
+    crate::error!("{}; halting", why);
     loop {
         rustix::event::pause();
     }

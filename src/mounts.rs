@@ -13,7 +13,7 @@ const RESTRICTED: MountFlags = MountFlags::NOSUID.union(MountFlags::NOEXEC).unio
 fn mount_fs(fstype: &CStr, target: &CStr, flags: MountFlags, data: &CStr) -> rustix::io::Result<()> {
     let _ = mkdir(target, Mode::from_raw_mode(0o755));
     mount(fstype, target, fstype, flags, Some(data)).inspect_err(|&e| {
-        crate::error!("mount ", fstype, " on ", target, ": ", e);
+        crate::error!("mount {} on {}: {}", fstype, target, e);
     })
 }
 
@@ -45,12 +45,12 @@ pub fn base() {
     let shared_tree = MountPropagationFlags::SHARED | MountPropagationFlags::REC;
     for (shared, flags) in [(c"/var/run", MountPropagationFlags::SHARED), (c"/var/lib/kubelet", MountPropagationFlags::SHARED), (c"/", shared_tree)] {
         if let Err(e) = mount_change(shared, flags) {
-            crate::error!("make ", shared, " shared: ", e);
+            crate::error!("make {} shared: {}", shared, e);
         }
     }
     for (dir, mode) in [(c"/var/run/crio", 0o700), (c"/var/lib/kubelet/pods", 0o750), (c"/var/lib/kubelet/seccomp", 0o755)] {
         if let Err(e) = mkdir(dir, Mode::from_raw_mode(mode)) {
-            crate::error!("mkdir ", dir, ": ", e);
+            crate::error!("mkdir {}: {}", dir, e);
         }
     }
 }
@@ -77,7 +77,7 @@ pub fn unmount_all() {
             busy = busy.saturating_add(1);
             if pass == 2 && kios::mountinfo::source(line).is_some_and(|s| s.starts_with(b"/dev/")) {
                 let ro = mount_remount(path, MountFlags::RDONLY, c"");
-                crate::warn!("unmount ", bytes(path), ": ", e, if ro.is_ok() { "; remounted read-only" } else { "; still writable" });
+                crate::warn!("unmount {}: {}{}", bytes(path), e, if ro.is_ok() { "; remounted read-only" } else { "; still writable" });
             }
         }
         if busy == 0 {

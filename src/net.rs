@@ -7,7 +7,7 @@ pub fn loopback_up() {
     let up = socket_with(AddressFamily::INET, SocketType::DGRAM, SocketFlags::CLOEXEC, None)
         .and_then(|s| crate::sys::loopback_up(&s));
     if let Err(e) = up {
-        crate::error!("bring up lo: ", e);
+        crate::error!("bring up lo: {}", e);
     }
 }
 
@@ -17,7 +17,7 @@ pub fn enable_forwarding() {
         let written = rustix::fs::open(path, rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
             .and_then(|fd| rustix::io::write(&fd, b"1\n"));
         if let Err(e) = written {
-            crate::warn!("sysctl ", path, ": ", e);
+            crate::warn!("sysctl {}: {}", path, e);
         }
     }
 }

@@ -85,7 +85,7 @@ impl Node {
                 let _ = epoll::add(&self.epoll, &socket.listener, epoll::EventData::new_u64(LISTENER), epoll::EventFlags::IN);
                 self.socket = Some(socket);
             }
-            Err(e) => crate::error!("system socket ", crate::socket::PATH, ": ", e),
+            Err(e) => crate::error!("system socket {}: {}", crate::socket::PATH, e),
         }
         if crate::etc::exists(RUNTIME_SOCKET) {
             self.runtime_is_ready();
@@ -142,17 +142,17 @@ impl Node {
         };
         let output = output.as_ref().map(|o| &o.daemon_end);
         let Some(argv) = argv else {
-            crate::error!(which.name(), ": command line too long; not started");
+            crate::error!("{}: command line too long; not started", which.name());
             return sup.start_failed(now);
         };
         match daemon::spawn(which, &argv, output) {
             Ok(pid) => {
                 sup.started(pid.as_raw_nonzero().get(), now);
-                let name = if which == Daemon::Runtime { "runtime-exec pid " } else { "kubelet-exec pid " };
-                crate::info!("milestone ", name, pid.as_raw_nonzero().get());
+                let milestone = if which == Daemon::Runtime { "runtime-exec" } else { "kubelet-exec" };
+                crate::info!("milestone {} pid {}", milestone, pid.as_raw_nonzero().get());
             }
             Err(e) => {
-                crate::error!("fork for ", which.name(), ": ", e);
+                crate::error!("fork for {}: {}", which.name(), e);
                 sup.start_failed(now);
             }
         }
@@ -185,7 +185,7 @@ impl Node {
                 Some(Signal::CHILD) => self.on_children(),
                 Some(Signal::TERM) | Some(Signal::POWER) => self.request(Goal::PowerOff),
                 Some(Signal::INT) => self.request(Goal::Reboot),
-                _ => crate::info!("signal ", signo, " ignored"),
+                _ => crate::info!("signal {} ignored", signo),
             }
         }
     }
@@ -203,7 +203,7 @@ impl Node {
                     }
                     let wait = sup.start_at_ms().map_or(0, |t| t.saturating_sub(now));
                     let (how, code) = reap::describe(status);
-                    crate::info!(name, " exited ", how, code, "; restart in ", wait, " ms");
+                    crate::info!("{} exited {}{}; restart in {} ms", name, how, code, wait);
                 }
             }
         });
@@ -240,10 +240,10 @@ impl Node {
         let sup = if which == Daemon::Runtime { &mut self.runtime } else { &mut self.kubelet };
         match sup.request_restart().and_then(rustix::process::Pid::from_raw) {
             Some(pid) => {
-                crate::info!("restarting the ", which.name());
+                crate::info!("restarting the {}", which.name());
                 let _ = rustix::process::kill_process(pid, Signal::TERM);
             }
-            None => crate::info!(which.name(), " is not running; restart request ignored"),
+            None => crate::info!("{} is not running; restart request ignored", which.name()),
         }
     }
 
@@ -252,7 +252,7 @@ impl Node {
         let action = self.state.request(goal, sys::monotonic_ms(), clients, self.graceful_timeout_ms);
         if action != Action::None {
             let detail = if goal == Goal::PowerOff { "poweroff" } else { "reboot" };
-            crate::info!("milestone shutdown-requested ", detail);
+            crate::info!("milestone shutdown-requested {}", detail);
         }
         match action {
             Action::Broadcast => {
@@ -285,7 +285,7 @@ impl Node {
             self.runtime_is_ready();
         }
         if kubeconfig_written && self.kubelet_standalone && self.kubelet.pid().is_some() {
-            crate::info!(KUBECONFIG, " appeared: restarting the kubelet to join the cluster");
+            crate::info!("{} appeared: restarting the kubelet to join the cluster", KUBECONFIG);
             self.kubelet_standalone = false;
             self.restart(Daemon::Kubelet);
         }
@@ -295,7 +295,7 @@ impl Node {
 /// The daemon's output pipe and log FIFO, watched under `token`; without
 /// them the daemon writes to the console.
 fn open_output(epoll: &OwnedFd, daemon: Daemon, token: u64) -> Option<Output> {
-    let output = Output::open(daemon).inspect_err(|&e| crate::error!("log FIFO ", daemon.log_fifo(), ": ", e)).ok()?;
+    let output = Output::open(daemon).inspect_err(|&e| crate::error!("log FIFO {}: {}", daemon.log_fifo(), e)).ok()?;
     let _ = epoll::add(epoll, &output.drain_end, epoll::EventData::new_u64(token), epoll::EventFlags::IN);
     Some(output)
 }
@@ -305,12 +305,12 @@ fn open_output(epoll: &OwnedFd, daemon: Daemon, token: u64) -> Option<Output> {
 fn watch_files() -> Option<OwnedFd> {
     use inotify::WatchFlags as W;
     let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
-        .inspect_err(|&e| crate::error!("inotify: ", e))
+        .inspect_err(|&e| crate::error!("inotify: {}", e))
         .ok()?;
     let _ = rustix::fs::mkdir(c"/etc/kubernetes", rustix::fs::Mode::from_raw_mode(0o755));
     for (dir, mask) in [(c"/var/run/crio", W::CREATE | W::MOVED_TO), (c"/etc/kubernetes", W::CLOSE_WRITE | W::MOVED_TO)] {
         if let Err(e) = inotify::add_watch(&fd, dir, mask) {
-            crate::error!("inotify watch ", dir, ": ", e);
+            crate::error!("inotify watch {}: {}", dir, e);
         }
     }
     Some(fd)

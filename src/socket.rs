@@ -46,21 +46,21 @@ impl SystemSocket {
                 Ok(c) => c,
                 Err(E::AGAIN) => return,
                 Err(E::INTR) | Err(E::CONNABORTED) => continue,
-                Err(e) => return crate::error!("system socket accept: ", e),
+                Err(e) => return crate::error!("system socket accept: {}", e),
             };
             match crate::sys::peer_uid(&client) {
                 Ok(0) => {}
                 Ok(uid) => {
-                    crate::warn!("system socket: refused a client with uid ", uid, " (root only)");
+                    crate::warn!("system socket: refused a client with uid {} (root only)", uid);
                     continue;
                 }
                 Err(e) => {
-                    crate::warn!("system socket: refused a client: no credentials: ", e);
+                    crate::warn!("system socket: refused a client: no credentials: {}", e);
                     continue;
                 }
             }
             if self.clients.is_full() {
-                crate::warn!("system socket: refused a client: ", CAPACITY, " already connected");
+                crate::warn!("system socket: refused a client: {} already connected", CAPACITY);
                 continue;
             }
             if shutting_down {
@@ -94,7 +94,7 @@ impl SystemSocket {
                 }
                 None => {
                     if let Some(held) = self.unknown.allow(now_ms, 1000) {
-                        crate::warn!("system socket: unknown byte ", crate::log::Piece::Hex(byte), " ignored (", held, " more held back)");
+                        crate::warn!("system socket: unknown byte {} ignored ({} more held back)", crate::log::Piece::Hex(byte), held);
                     }
                 }
             }

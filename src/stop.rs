@@ -22,7 +22,7 @@ pub fn hard_shutdown(goal: Goal, signals: &OwnedFd, kubelet: Option<i32>, runtim
     let _ = sys::kill_all(Signal::TERM);
     let deadline = sys::monotonic_ms().saturating_add(timeout_ms);
     if !reap::wait_for(signals, None, deadline) {
-        crate::warn!("processes left after ", stop_timeout_s, " s: killing them");
+        crate::warn!("processes left after {} s: killing them", stop_timeout_s);
         let _ = sys::kill_all(Signal::KILL);
         let deadline = sys::monotonic_ms().saturating_add(5000);
         reap::wait_for(signals, None, deadline);
@@ -35,7 +35,7 @@ pub fn hard_shutdown(goal: Goal, signals: &OwnedFd, kubelet: Option<i32>, runtim
     };
     milestone(name);
     if let Err(e) = reboot(command) {
-        crate::error!("reboot: ", e, "; halting here");
+        crate::error!("reboot: {}; halting here", e);
     }
     loop {
         reap::sleep_until(signals, u64::MAX);
@@ -50,7 +50,7 @@ fn stop_one(name: &str, pid: Pid, signals: &OwnedFd, timeout_ms: u64) {
     }
     let deadline = sys::monotonic_ms().saturating_add(timeout_ms);
     if !reap::wait_for(signals, Some(pid), deadline) {
-        crate::warn!(name, " did not stop in time: killing it");
+        crate::warn!("{} did not stop in time: killing it", name);
         let _ = kill_process(pid, Signal::KILL);
     }
 }
