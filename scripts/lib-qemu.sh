@@ -1,7 +1,7 @@
-# lib-qemu.sh: shell helpers shared by scripts/fetch-kernel, scripts/boot and
-# scripts/make-test-initramfs. Source it: it sets REPO_ROOT and defines
-# functions, nothing else.
-# shellcheck shell=bash disable=SC2034  # REPO_ROOT is for the sourcing scripts
+# lib-qemu.sh: shell helpers shared by scripts/fetch-kernel, scripts/boot,
+# scripts/make-test-initramfs, scripts/build-standins and scripts/test.
+# Source it: it sets REPO_ROOT and defines functions, nothing else.
+# shellcheck shell=bash disable=SC2034  # REPO_ROOT and use_arch's variables are for the sourcing scripts
 
 # The repository root (this file lives in scripts/).
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,6 +14,15 @@ need_cmd() {
     apt-get install -y "$2" >/dev/null || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }
 }
 
+# need_file FILE PACKAGE: install the Debian PACKAGE when FILE is missing
+# (a library, not a command).
+need_file() {
+    export DEBIAN_FRONTEND=noninteractive
+    [ -e "$1" ] && return 0
+    echo "installing $2 (for $1)" >&2
+    apt-get install -y "$2" >/dev/null || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }
+}
+
 # apt_download PKG...: `apt-get download` into the current directory,
 # running `apt-get update` once only if the first attempt fails.
 apt_download() {
@@ -21,4 +30,42 @@ apt_download() {
     echo "apt-get download $* failed; running apt-get update and retrying" >&2
     apt-get update >/dev/null
     apt-get download "$@" >/dev/null
+}
+
+# use_arch NAME: the facts of one architecture, NAME in Debian's spelling
+# (amd64, arm64) or Rust's (x86_64, aarch64). Sets:
+#   DEB_ARCH      Debian's name: the kernel package, .cache/kernel/DEB_ARCH/
+#   RUST_ARCH     Rust's name: linker/RUST_ARCH.ld, build-standins --arch
+#   TRIPLE        the Rust target (the stand-ins are built with --target TRIPLE)
+#   INIT          the release init, relative to REPO_ROOT
+#   QEMU QEMU_PKG the system emulator and its Debian package
+#   QEMU_MACHINE  its machine arguments (an array; empty: the default PC)
+#   CONSOLE       the serial console, for console=
+#   ELF_MACHINE   the Machine: field `readelf -h` shows for its binaries
+use_arch() {
+    case "$1" in
+        amd64|x86_64)
+            DEB_ARCH=amd64 RUST_ARCH=x86_64 INIT=target/release/init
+            QEMU=qemu-system-x86_64 QEMU_PKG=qemu-system-x86 CONSOLE=ttyS0
+            ELF_MACHINE="Advanced Micro Devices X86-64"
+            QEMU_MACHINE=() ;;
+        arm64|aarch64)
+            # Built with `--target`, so not in target/release/.
+            DEB_ARCH=arm64 RUST_ARCH=aarch64 INIT=target/aarch64-unknown-linux-gnu/release/init
+            # The virt board: PL011 UART (ttyAMA0), PSCI for power-off and reset.
+            QEMU=qemu-system-aarch64 QEMU_PKG=qemu-system-arm CONSOLE=ttyAMA0
+            ELF_MACHINE=AArch64
+            QEMU_MACHINE=(-M virt -cpu cortex-a57) ;;
+        *) echo "unknown architecture '$1' (amd64 or x86_64, arm64 or aarch64)" >&2; return 2 ;;
+    esac
+    TRIPLE="$RUST_ARCH-unknown-linux-gnu"
+}
+
+# need_rust_target TRIPLE: `rustup target add TRIPLE` unless its standard
+# library is installed (the host's always is).
+need_rust_target() {
+    [ -d "$(rustc --print sysroot)/lib/rustlib/$1/lib" ] && return 0
+    command -v rustup >/dev/null || { echo "the Rust target $1 is missing and there is no rustup to add it" >&2; return 1; }
+    echo "rustup target add $1" >&2
+    rustup target add "$1" >&2
 }

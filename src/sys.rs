@@ -47,9 +47,9 @@ core::arch::global_asm!(
     ".globl _start",
     ".section .text._start,\"ax\",@progbits",
     "_start:",
-    "mov x0, sp",
+    "mov x0, sp", // the initial stack, as above; the kernel leaves sp 16-byte aligned
     "bl {entry}",
-    "brk #0",
+    "brk #0",     // `entry` never returns
     entry = sym entry,
 );
 
@@ -126,6 +126,8 @@ unsafe fn syscall6(nr: u32, a: [usize; 6]) -> isize {
     ret
 }
 
+// aarch64: number in x8, arguments in x0-x5, result in x0; `svc` changes
+// no other register.
 #[cfg(target_arch = "aarch64")]
 unsafe fn syscall6(nr: u32, a: [usize; 6]) -> isize {
     let ret: isize;

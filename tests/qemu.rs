@@ -1,12 +1,15 @@
 //! QEMU system tests: the release init boots a stock Debian cloud kernel
 //! (TCG, no disk: `datapart=none`) with the cri-o and kubelet stand-ins and
-//! is judged by its serial console alone.
+//! is judged by its serial console alone. The same tests for both
+//! architectures: amd64 (QEMU's PC) and arm64 (the virt board).
 //!
-//! Needs, before `cargo test`: `cargo build --release` (the init) and the
-//! static stand-ins (scripts/build-standins); QEMU installed. The kernel
-//! is fetched by scripts/fetch-kernel if missing. A missing piece fails
-//! the test with a message; nothing is skipped. The two boots run in
-//! parallel, one per test; each has a 60 s deadline (KIOS_QEMU_TIMEOUT).
+//! Needs, before `cargo test`: the init (`cargo build --release`, and with
+//! `--target aarch64-unknown-linux-gnu`) and the static stand-ins
+//! (scripts/build-standins, and with `--arch aarch64`); QEMU installed.
+//! The kernels are fetched by scripts/fetch-kernel if missing. A missing
+//! piece fails the test with a message; nothing is skipped. The boots run
+//! in parallel, one per test (as many at once as the test threads); each
+//! has a 60 s deadline (KIOS_QEMU_TIMEOUT).
 //! KIOS_QEMU_EXTRA=DIR lays DIR's tree over the initramfs root.
 
 #[path = "qemu/boot.rs"]
@@ -14,6 +17,7 @@ mod boot;
 #[path = "qemu/console.rs"]
 mod console;
 
+use boot::Arch;
 use console::{first_out_of_order, Console};
 
 /// Boot order of the milestones up to the shutdown request.
@@ -93,10 +97,8 @@ fn report(name: &str, c: &Console) {
 
 /// The kubelet asks for a soft shutdown 3 s after it starts and answers
 /// the shutdown event with continue: the node powers off.
-#[test]
-fn lifecycle_to_power_off() {
-    let name = "power-off";
-    let c = boot::boot(name, "kubelet.send=01@3000\n");
+fn power_off(arch: Arch, name: &str) {
+    let c = boot::boot(arch, name, "kubelet.send=01@3000\n");
     report(name, &c);
     check_lifecycle(name, &c, "power-off");
     if c.find("reboot: Power down").is_none() {
@@ -106,10 +108,8 @@ fn lifecycle_to_power_off() {
 
 /// The kubelet sends the soft-reboot byte 1 s after it starts: same
 /// lifecycle, ending in a reboot (QEMU exits on it: -no-reboot).
-#[test]
-fn soft_reboot() {
-    let name = "reboot";
-    let c = boot::boot(name, "kubelet.send=05@1000\n");
+fn reboot(arch: Arch, name: &str) {
+    let c = boot::boot(arch, name, "kubelet.send=05@1000\n");
     report(name, &c);
     check_lifecycle(name, &c, "reboot");
     if c.find("reboot: Restarting system").is_none() {
@@ -119,4 +119,26 @@ fn soft_reboot() {
             &c,
         );
     }
+}
+
+#[test]
+fn lifecycle_to_power_off() {
+    power_off(Arch::Amd64, "power-off");
+}
+
+#[test]
+fn soft_reboot() {
+    reboot(Arch::Amd64, "reboot");
+}
+
+/// arm64: the init built for aarch64, Debian's cloud-arm64 kernel, power-off by PSCI.
+#[test]
+fn arm64_lifecycle_to_power_off() {
+    power_off(Arch::Arm64, "arm64-power-off");
+}
+
+/// arm64: reset by PSCI.
+#[test]
+fn arm64_soft_reboot() {
+    reboot(Arch::Arm64, "arm64-reboot");
 }

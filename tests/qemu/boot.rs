@@ -1,11 +1,11 @@
 //! Booting the release init in QEMU (TCG, diskless) with the stand-ins:
 //! build an initramfs with scripts/make-test-initramfs, run QEMU with a
-//! deadline, and return its serial console.
+//! deadline, and return its serial console. One architecture per boot.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::console::Console;
@@ -28,56 +28,123 @@ fn target_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// An architecture the tests boot, with what differs between them (the
+/// scripts' `use_arch` in scripts/lib-qemu.sh says the same).
+#[derive(Clone, Copy, PartialEq)]
+pub enum Arch {
+    /// x86_64 on QEMU's default PC, console ttyS0.
+    Amd64,
+    /// aarch64 on QEMU's virt board with a Cortex-A57, console ttyAMA0;
+    /// power-off and reset through PSCI.
+    Arm64,
+}
+
+impl Arch {
+    /// Debian's name, as the scripts' `--arch` and `.cache/kernel/NAME/` use it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::Amd64 => "amd64",
+            Arch::Arm64 => "arm64",
+        }
+    }
+
+    /// The release init, relative to the target directory (the arm64 one is
+    /// built with `--target`).
+    fn init(self) -> &'static str {
+        match self {
+            Arch::Amd64 => "release/init",
+            Arch::Arm64 => "aarch64-unknown-linux-gnu/release/init",
+        }
+    }
+
+    /// Where scripts/build-standins puts the stand-ins, relative to the target directory.
+    fn standins(self) -> &'static str {
+        match self {
+            Arch::Amd64 => "x86_64-unknown-linux-gnu/release",
+            Arch::Arm64 => "aarch64-unknown-linux-gnu/release",
+        }
+    }
+
+    /// The system emulator, its Debian package and its machine arguments.
+    fn qemu(self) -> (&'static str, &'static str, &'static [&'static str]) {
+        match self {
+            Arch::Amd64 => ("qemu-system-x86_64", "qemu-system-x86", &[]),
+            Arch::Arm64 => (
+                "qemu-system-aarch64",
+                "qemu-system-arm",
+                &["-M", "virt", "-cpu", "cortex-a57"],
+            ),
+        }
+    }
+
+    /// How to build what this architecture boots, for the failure message.
+    fn build_hint(self) -> &'static str {
+        match self {
+            Arch::Amd64 => "`cargo build --release` and scripts/build-standins",
+            Arch::Arm64 => {
+                "`cargo build --release --target aarch64-unknown-linux-gnu` and \
+                 scripts/build-standins --arch aarch64"
+            }
+        }
+    }
+}
+
 /// The prebuilt init and stand-ins; a missing one fails the test (never a skip).
-fn binaries() -> [(&'static str, PathBuf); 3] {
+fn binaries(arch: Arch) -> [(&'static str, PathBuf); 3] {
     let t = target_dir();
-    let standins = t.join("x86_64-unknown-linux-gnu/release");
+    let standins = t.join(arch.standins());
     let bins = [
-        ("--init", t.join("release/init")),
+        ("--init", t.join(arch.init())),
         ("--crio", standins.join("crio-standin")),
         ("--kubelet", standins.join("kubelet-standin")),
     ];
     for (_, path) in &bins {
         assert!(
             path.is_file(),
-            "{} is missing: build it before `cargo test` (`cargo build --release` and \
-             scripts/build-standins, or let scripts/boot build everything)",
-            path.display()
+            "{} is missing: build it before `cargo test` ({}, or let \
+             scripts/boot --arch {} build everything)",
+            path.display(),
+            arch.build_hint(),
+            arch.name()
         );
     }
     bins
 }
 
-/// `.cache/kernel/amd64/vmlinuz`, fetched once per test process.
-fn kernel() -> PathBuf {
-    static FETCHED: OnceLock<Result<(), String>> = OnceLock::new();
+/// `.cache/kernel/ARCH/vmlinuz`, fetched by scripts/fetch-kernel if missing.
+/// One fetch at a time: a first arm64 fetch runs `dpkg --add-architecture`
+/// and `apt-get update`, which must not race another apt-get.
+fn kernel(arch: Arch) -> PathBuf {
+    static FETCHING: Mutex<()> = Mutex::new(());
     let root = repo_root();
-    let fetched =
-        FETCHED.get_or_init(
-            || match Command::new(root.join("scripts/fetch-kernel")).status() {
-                Ok(s) if s.success() => Ok(()),
-                other => Err(format!("scripts/fetch-kernel failed: {other:?}")),
-            },
-        );
-    if let Err(e) = fetched {
-        panic!("{e}");
+    let _one_at_a_time = FETCHING.lock().unwrap_or_else(|e| e.into_inner());
+    let status = Command::new(root.join("scripts/fetch-kernel"))
+        .args(["--arch", arch.name()])
+        .status();
+    match status {
+        Ok(s) if s.success() => {}
+        other => panic!(
+            "scripts/fetch-kernel --arch {} failed: {other:?}",
+            arch.name()
+        ),
     }
-    root.join(".cache/kernel/amd64/vmlinuz")
+    root.join(".cache/kernel").join(arch.name()).join("vmlinuz")
 }
 
-/// Boots once with `standin_conf` as /etc/standin.conf; `name` names the
-/// work directory (target/tmp/qemu-NAME/, console.log kept there).
-pub fn boot(name: &str, standin_conf: &str) -> Console {
-    let qemu = "qemu-system-x86_64";
+/// Boots `arch` once with `standin_conf` as /etc/standin.conf; `name` names
+/// the work directory (target/tmp/qemu-NAME/, console.log kept there).
+pub fn boot(arch: Arch, name: &str, standin_conf: &str) -> Console {
+    let (qemu, package, machine) = arch.qemu();
     let have_qemu = Command::new(qemu)
         .arg("--version")
         .stdout(Stdio::null())
         .status();
     assert!(
         matches!(have_qemu, Ok(s) if s.success()),
-        "{qemu} not found: apt-get install -y qemu-system-x86 (scripts/boot does it)"
+        "{qemu} not found: apt-get install -y {package} (scripts/boot --arch {} does it)",
+        arch.name()
     );
-    let kernel = kernel();
+    let kernel = kernel(arch);
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("qemu-{name}"));
     fs::create_dir_all(&dir).unwrap();
     let conf = dir.join("standin.conf");
@@ -86,10 +153,11 @@ pub fn boot(name: &str, standin_conf: &str) -> Console {
     let initramfs = dir.join("initramfs.cpio");
     let mut make = Command::new(repo_root().join("scripts/make-test-initramfs"));
     make.arg(&initramfs)
+        .args(["--arch", arch.name()])
         .arg("--conf")
         .arg(&conf)
         .arg("--cmdline-hint");
-    for (flag, path) in binaries() {
+    for (flag, path) in binaries(arch) {
         make.arg(flag).arg(path);
     }
     // A tree laid over the initramfs root (e.g. lib/modules, or busybox for
@@ -112,6 +180,7 @@ pub fn boot(name: &str, standin_conf: &str) -> Console {
     let log = fs::File::create(&log_path).unwrap();
     let started = Instant::now();
     let mut child = Command::new(qemu)
+        .args(machine)
         .args(["-accel", "tcg", "-m", "512", "-nographic", "-no-reboot"])
         .arg("-kernel")
         .arg(&kernel)

@@ -1,0 +1,518 @@
+//! GUID Partition Table, to find the data partition (SPEC §4).
+//!
+//! The caller reads sectors; this module checks the bytes. A disk's
+//! logical sector (512 or 4096 bytes, from
+//! `/sys/block/<disk>/queue/logical_block_size`) is the unit of every LBA:
+//!
+//! ```text
+//! LBA 0        protective MBR: 55 AA at byte 510, a partition of type 0xEE
+//! LBA 1        primary header ("EFI PART", CRC32 of its first header_size bytes)
+//! LBA 2…       primary entry array (usually 128 entries of 128 bytes, CRC32)
+//! …            partitions
+//! last-32…     backup entry array (4096-byte sectors: last-4…)
+//! last LBA     backup header
+//! ```
+//!
+//! [`load`] does the whole check with a read callback: protective MBR,
+//! primary header and array, and when either is bad (corrupt, or beyond a
+//! truncated disk) the backup header at the last LBA and the array it
+//! names. Then [`entries`] lists the used entries. The CRC is computed bit
+//! by bit: a 1 KB table is not worth it for a few KiB read once at boot.
+//!
+//! # References
+//! UEFI Specification 2.10, §5.3 "GUID Partition Table (GPT) Disk Layout".
+
+/// Partition type GUID of the kiOS data partition,
+/// `97aac693-d920-465a-94fe-eb59fc86dfaa`, in its on-disk byte order (the
+/// first three fields little-endian).
+pub const KIOS_DATAPART_TYPE: [u8; 16] =
+    [0x93, 0xc6, 0xaa, 0x97, 0x20, 0xd9, 0x5a, 0x46, 0x94, 0xfe, 0xeb, 0x59, 0xfc, 0x86, 0xdf, 0xaa];
+
+/// Why a disk gives no partition table.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub enum Error {
+    /// LBA 0 has no protective MBR (an MBR-only or blank disk).
+    NoGpt,
+    /// A sector could not be read (short read: the disk is smaller than the header says).
+    Read,
+    /// No `EFI PART` signature.
+    Signature,
+    /// Header size below 92 bytes or above the sector size.
+    HeaderSize,
+    /// Header CRC32 mismatch.
+    HeaderCrc,
+    /// The header's own LBA is not where it was read.
+    Location,
+    /// Entry size, usable range or array position make no sense.
+    Layout,
+    /// The usable range ends beyond the disk (a truncated image).
+    BeyondDisk,
+    /// The entry array does not fit the caller's buffer.
+    ArrayTooLarge,
+    /// Entry array CRC32 mismatch.
+    ArrayCrc,
+}
+
+impl Error {
+    /// A few words for the console.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Error::NoGpt => "no protective MBR (not a GPT disk)",
+            Error::Read => "read failed",
+            Error::Signature => "no GPT signature",
+            Error::HeaderSize => "bad GPT header size",
+            Error::HeaderCrc => "GPT header CRC mismatch",
+            Error::Location => "GPT header at the wrong LBA",
+            Error::Layout => "bad GPT layout",
+            Error::BeyondDisk => "GPT ends beyond the disk (truncated?)",
+            Error::ArrayTooLarge => "GPT entry array too large",
+            Error::ArrayCrc => "GPT entry array CRC mismatch",
+        }
+    }
+}
+
+/// The fields of a checked header (primary or backup) that we use.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub struct Header {
+    /// Where this header is: 1 for the primary, the last LBA for the backup.
+    pub my_lba: u64,
+    /// Where the other copy is.
+    pub alternate_lba: u64,
+    pub first_usable_lba: u64,
+    pub last_usable_lba: u64,
+    /// Start of the entry array this header describes.
+    pub entries_lba: u64,
+    pub entry_count: u32,
+    /// 128 × 2ⁿ bytes.
+    pub entry_size: u32,
+    pub entries_crc: u32,
+    /// `entry_count × entry_size`: the bytes to read at `entries_lba`.
+    pub array_len: usize,
+}
+
+/// One used entry of the array.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub struct Entry {
+    /// 1-based: the number in the device name (`sda2`, `nvme0n1p12`).
+    pub number: u32,
+    pub type_guid: [u8; 16],
+    /// `PARTUUID=`.
+    pub unique_guid: [u8; 16],
+    pub first_lba: u64,
+    pub last_lba: u64,
+    /// UTF-16LE, NUL-padded (`PARTLABEL=`).
+    pub name: [u16; 36],
+}
+
+/// CRC32 (IEEE 802.3, reflected, as zlib's `crc32`) continued over
+/// `bytes`: start with `!0`, invert at the end.
+fn crc_update(mut crc: u32, bytes: &[u8]) -> u32 {
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    crc
+}
+
+/// CRC32 of `bytes` as the GPT stores it.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    !crc_update(!0, bytes)
+}
+
+/// `N` bytes at `at`, zeros past the end (callers check lengths first).
+fn bytes<const N: usize>(raw: &[u8], at: usize) -> [u8; N] {
+    raw.get(at..).and_then(|s| s.first_chunk()).copied().unwrap_or([0; N])
+}
+
+fn le32(raw: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(bytes(raw, at))
+}
+
+fn le64(raw: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes(raw, at))
+}
+
+/// Checks the header in `sector` (one whole logical sector) read at `lba`:
+/// signature, header size, header CRC32 (computed with its own field as
+/// zero), its own LBA, entry size, usable range, array outside the usable
+/// range. The array CRC is [`check_entries`]'s job.
+pub fn parse_header(sector: &[u8], lba: u64) -> Result<Header, Error> {
+    if sector.get(..8) != Some(b"EFI PART") {
+        return Err(Error::Signature);
+    }
+    let size = usize::try_from(le32(sector, 12)).map_err(|_| Error::HeaderSize)?;
+    let raw = sector.get(..size).filter(|_| size >= 92).ok_or(Error::HeaderSize)?;
+    let crc = !crc_update(
+        crc_update(crc_update(!0, raw.get(..16).unwrap_or_default()), &[0; 4]),
+        raw.get(20..).unwrap_or_default(),
+    );
+    if crc != le32(raw, 16) {
+        return Err(Error::HeaderCrc);
+    }
+    let header = Header {
+        my_lba: le64(raw, 24),
+        alternate_lba: le64(raw, 32),
+        first_usable_lba: le64(raw, 40),
+        last_usable_lba: le64(raw, 48),
+        entries_lba: le64(raw, 72),
+        entry_count: le32(raw, 80),
+        entry_size: le32(raw, 84),
+        entries_crc: le32(raw, 88),
+        array_len: 0,
+    };
+    if header.my_lba != lba {
+        return Err(Error::Location);
+    }
+    let len = u64::from(header.entry_count).checked_mul(u64::from(header.entry_size)).ok_or(Error::Layout)?;
+    let sectors = len.div_ceil(sector.len() as u64); // sector.len() >= 92 here
+    let array_end = header.entries_lba.checked_add(sectors).ok_or(Error::Layout)?;
+    let outside = array_end <= header.first_usable_lba || header.entries_lba > header.last_usable_lba;
+    let clear_of_header = array_end <= lba || header.entries_lba > lba;
+    if header.entry_size < 128
+        || !header.entry_size.is_power_of_two()
+        || header.first_usable_lba > header.last_usable_lba
+        || header.entries_lba < 2
+        || !outside
+        || !clear_of_header
+    {
+        return Err(Error::Layout);
+    }
+    let array_len = usize::try_from(len).map_err(|_| Error::Layout)?;
+    Ok(Header { array_len, ..header })
+}
+
+/// Checks the CRC32 of the entry array (`array`: the `header.array_len`
+/// bytes read at `header.entries_lba`; longer is fine).
+pub fn check_entries(header: &Header, array: &[u8]) -> Result<(), Error> {
+    let array = array.get(..header.array_len).ok_or(Error::Read)?;
+    if crc32(array) == header.entries_crc {
+        Ok(())
+    } else {
+        Err(Error::ArrayCrc)
+    }
+}
+
+/// The used entries (type GUID not zero) of a checked array, in order.
+pub fn entries<'a>(header: &Header, array: &'a [u8]) -> impl Iterator<Item = Entry> + 'a {
+    let size = usize::try_from(header.entry_size).unwrap_or(usize::MAX).max(128);
+    let array = array.get(..header.array_len).unwrap_or(array);
+    array.chunks(size).zip(1u32..).filter_map(|(raw, number)| {
+        let type_guid = bytes(raw, 0);
+        if raw.len() < 128 || type_guid == [0; 16] {
+            return None;
+        }
+        let mut name = [0u16; 36];
+        let units = raw.get(56..128).unwrap_or_default().chunks_exact(2);
+        for (unit, pair) in name.iter_mut().zip(units) {
+            *unit = u16::from_le_bytes(bytes(pair, 0));
+        }
+        Some(Entry {
+            number,
+            type_guid,
+            unique_guid: bytes(raw, 16),
+            first_lba: le64(raw, 32),
+            last_lba: le64(raw, 40),
+            name,
+        })
+    })
+}
+
+/// Reads and checks a disk's partition table; `read(lba, buf)` fills `buf`
+/// from that LBA and says whether it could. `sector` is one logical
+/// sector's worth of buffer (its length is the sector size), `disk_sectors`
+/// the disk's size in those sectors, `array` the buffer the entries land in
+/// (16 KiB holds the 128 × 128 bytes every common tool writes).
+///
+/// The protective MBR must be there (an MBR-only disk is skipped even if a
+/// stale GPT remains). Then the primary header at LBA 1 and its array;
+/// if either is bad, the backup header at the last LBA and its array
+/// (`my_lba` of the result tells which was used). When both are bad, the
+/// primary's error is returned.
+pub fn load(
+    read: &mut dyn FnMut(u64, &mut [u8]) -> bool,
+    sector: &mut [u8],
+    disk_sectors: u64,
+    array: &mut [u8],
+) -> Result<Header, Error> {
+    if !read(0, sector) || !is_protective_mbr(sector) {
+        return Err(Error::NoGpt);
+    }
+    let primary = table(read, sector, 1, disk_sectors, array);
+    let last = disk_sectors.saturating_sub(1);
+    match primary {
+        Err(error) if last > 1 => table(read, sector, last, disk_sectors, array).map_err(|_| error),
+        _ => primary,
+    }
+}
+
+/// One copy: the header at `lba`, then its array.
+fn table(
+    read: &mut dyn FnMut(u64, &mut [u8]) -> bool,
+    sector: &mut [u8],
+    lba: u64,
+    disk_sectors: u64,
+    array: &mut [u8],
+) -> Result<Header, Error> {
+    if !read(lba, sector) {
+        return Err(Error::Read);
+    }
+    let header = parse_header(sector, lba)?;
+    if header.last_usable_lba >= disk_sectors || header.alternate_lba >= disk_sectors {
+        return Err(Error::BeyondDisk);
+    }
+    let array = array.get_mut(..header.array_len).ok_or(Error::ArrayTooLarge)?;
+    if !read(header.entries_lba, array) {
+        return Err(Error::Read);
+    }
+    check_entries(&header, array).map(|()| header)
+}
+
+/// Whether LBA 0 is an MBR (55 AA) with a partition of type 0xEE: a GPT
+/// disk's protective (or hybrid) MBR.
+pub fn is_protective_mbr(sector0: &[u8]) -> bool {
+    sector0.get(510..512) == Some(&[0x55, 0xaa])
+        && sector0.get(446..510).unwrap_or_default().chunks_exact(16).any(|part| part.get(4) == Some(&0xee))
+}
+
+/// The on-disk bytes of a GUID written `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`
+/// (any case); the first three fields are stored little-endian.
+pub fn parse_guid(text: &[u8]) -> Option<[u8; 16]> {
+    const ORDER: [usize; 16] = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
+    let dashes = text.len() == 36 && [8, 13, 18, 23].iter().all(|&at| text.get(at) == Some(&b'-'));
+    let mut digits = text.iter().enumerate().filter(|(at, _)| !matches!(at, 8 | 13 | 18 | 23));
+    let mut hex = || char::from(*digits.next()?.1).to_digit(16).and_then(|d| u8::try_from(d).ok());
+    let mut guid = [0u8; 16];
+    for &at in &ORDER {
+        *guid.get_mut(at)? = (hex()? << 4) | hex()?;
+    }
+    dashes.then_some(guid)
+}
+
+/// Whether `guid` (on-disk bytes) is the GUID written as `text`.
+pub fn guid_matches_text(guid: &[u8; 16], text: &[u8]) -> bool {
+    parse_guid(text).as_ref() == Some(guid)
+}
+
+/// Whether the UTF-16LE partition name is exactly the ASCII `label`
+/// (case-sensitive, as udev's `by-partlabel`). Empty or non-ASCII labels
+/// never match.
+pub fn name_matches(name: &[u16; 36], label: &[u8]) -> bool {
+    !label.is_empty()
+        && label.is_ascii()
+        && label.len() <= name.len()
+        && name.iter().zip(label).all(|(&unit, &byte)| unit == u16::from(byte))
+        && name.get(label.len()).is_none_or(|&unit| unit == 0)
+}
+
+/// Writes the device name of partition `number` of `disk` into `out` and
+/// returns its length: `sda` + 2 → `sda2`; a `p` when the disk name ends in
+/// a digit: `nvme0n1` + 12 → `nvme0n1p12`, `mmcblk0` + 3 → `mmcblk0p3`.
+/// None if `disk` is empty or `out` too small.
+pub fn partition_device(disk: &[u8], number: u32, out: &mut [u8]) -> Option<usize> {
+    let separator: &[u8] = if disk.last()?.is_ascii_digit() { b"p" } else { b"" };
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    let mut rest = number;
+    loop {
+        start = start.checked_sub(1)?;
+        *digits.get_mut(start)? = b'0' | (rest % 10) as u8; // '0'..'9' are 0x30..0x39
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let name = disk.iter().chain(separator).chain(digits.get(start..)?);
+    let len = disk.len().checked_add(separator.len())?.checked_add(digits.len().checked_sub(start)?)?;
+    for (slot, &byte) in out.get_mut(..len)?.iter_mut().zip(name) {
+        *slot = byte;
+    }
+    Some(len)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::arithmetic_side_effects)] // a failing test may panic
+mod tests {
+    use super::*;
+
+    const DATA_TEXT: &[u8] = b"97aac693-d920-465a-94fe-eb59fc86dfaa";
+    const UNIQUE: [u8; 16] = [7; 16];
+
+    /// A disk of `sectors` sectors of `ss` bytes: protective MBR, both
+    /// headers and arrays (128 × 128 bytes), entry `slot` (0-based) used.
+    fn disk(ss: usize, sectors: u64, slot: usize) -> Vec<u8> {
+        let mut d = vec![0u8; ss * sectors as usize];
+        d[446 + 4] = 0xee;
+        d[510] = 0x55;
+        d[511] = 0xaa;
+        let mut array = vec![0u8; 128 * 128];
+        let e = &mut array[slot * 128..][..128];
+        e[..16].copy_from_slice(&KIOS_DATAPART_TYPE);
+        e[16..32].copy_from_slice(&UNIQUE);
+        e[32..40].copy_from_slice(&100u64.to_le_bytes());
+        e[40..48].copy_from_slice(&(sectors - 40).to_le_bytes());
+        for (i, &b) in b"kios-data".iter().enumerate() {
+            e[56 + 2 * i] = b;
+        }
+        let array_sectors = (array.len() / ss) as u64;
+        let last = sectors - 1;
+        for (my, alt, entries) in [(1, last, 2), (last, 1, last - array_sectors)] {
+            let h = &mut d[my as usize * ss..][..92];
+            h[..8].copy_from_slice(b"EFI PART");
+            h[8..12].copy_from_slice(&0x0001_0000u32.to_le_bytes());
+            h[12..16].copy_from_slice(&92u32.to_le_bytes());
+            for (at, v) in [(24, my), (32, alt), (40, 2 + array_sectors), (48, last - 1 - array_sectors), (72, entries)]
+            {
+                h[at..at + 8].copy_from_slice(&v.to_le_bytes());
+            }
+            h[80..84].copy_from_slice(&128u32.to_le_bytes());
+            h[84..88].copy_from_slice(&128u32.to_le_bytes());
+            h[88..92].copy_from_slice(&crc32(&array).to_le_bytes());
+            let crc = crc32(h);
+            h[16..20].copy_from_slice(&crc.to_le_bytes());
+            d[entries as usize * ss..][..array.len()].copy_from_slice(&array);
+        }
+        d
+    }
+
+    fn load_disk(d: &[u8], ss: usize) -> Result<(Header, Vec<Entry>), Error> {
+        let mut read = |lba: u64, buf: &mut [u8]| match d.get(lba as usize * ss..).and_then(|s| s.get(..buf.len())) {
+            Some(src) => {
+                buf.copy_from_slice(src);
+                true
+            }
+            None => false,
+        };
+        let (mut sector, mut array) = (vec![0u8; ss], vec![0u8; 16384]);
+        let header = load(&mut read, &mut sector, (d.len() / ss) as u64, &mut array)?;
+        Ok((header, entries(&header, &array).collect()))
+    }
+
+    #[test]
+    fn crc32_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(crc32(b""), 0);
+    }
+
+    #[test]
+    fn finds_the_datapart_with_both_sector_sizes() {
+        for (ss, sectors) in [(512, 2048), (4096, 256)] {
+            let (header, found) = load_disk(&disk(ss, sectors, 11), ss).unwrap();
+            assert_eq!(header.my_lba, 1);
+            assert_eq!(header.array_len, 16384);
+            assert_eq!(found.len(), 1);
+            let e = &found[0];
+            assert_eq!((e.number, e.type_guid, e.unique_guid), (12, KIOS_DATAPART_TYPE, UNIQUE));
+            assert_eq!((e.first_lba, e.last_lba), (100, sectors - 40));
+            assert!(name_matches(&e.name, b"kios-data"));
+        }
+    }
+
+    #[test]
+    fn corrupt_primary_header_or_array_uses_the_backup() {
+        let mut d = disk(512, 2048, 1);
+        d[512 + 30] ^= 1; // my_lba: header CRC
+        let (header, found) = load_disk(&d, 512).unwrap();
+        assert_eq!((header.my_lba, found[0].number), (2047, 2));
+
+        let mut d = disk(512, 2048, 1);
+        d[2 * 512 + 128 + 60] ^= 1; // a name byte of entry 2: array CRC
+        assert_eq!(load_disk(&d, 512).unwrap().0.my_lba, 2047);
+        let backup_array = (2047 - 32) * 512;
+        d[backup_array + 5] ^= 1;
+        assert_eq!(load_disk(&d, 512).unwrap_err(), Error::ArrayCrc);
+    }
+
+    #[test]
+    fn rejected_headers() {
+        let d = disk(512, 2048, 0);
+        let primary = &d[512..1024];
+        assert_eq!(parse_header(primary, 1).unwrap().entries_lba, 2);
+        assert_eq!(parse_header(primary, 3), Err(Error::Location));
+        let mut bad = primary.to_vec();
+        bad[0] = b'X';
+        assert_eq!(parse_header(&bad, 1), Err(Error::Signature));
+        let mut bad = primary.to_vec();
+        bad[12] = 91;
+        assert_eq!(parse_header(&bad, 1), Err(Error::HeaderSize));
+        bad[12..14].copy_from_slice(&513u16.to_le_bytes());
+        assert_eq!(parse_header(&bad, 1), Err(Error::HeaderSize));
+        let mut bad = primary.to_vec();
+        bad[16] ^= 1;
+        assert_eq!(parse_header(&bad, 1), Err(Error::HeaderCrc));
+        assert_eq!(parse_header(&primary[..91], 1), Err(Error::HeaderSize));
+        // An entry size of 100, CRC fixed up: a layout error.
+        let mut bad = primary.to_vec();
+        bad[84] = 100;
+        bad[16..20].fill(0);
+        let crc = crc32(&bad[..92]);
+        bad[16..20].copy_from_slice(&crc.to_le_bytes());
+        assert_eq!(parse_header(&bad, 1), Err(Error::Layout));
+    }
+
+    #[test]
+    fn mbr_only_truncated_and_empty_disks() {
+        let mut d = disk(512, 2048, 0);
+        d[446 + 4] = 0x83;
+        assert_eq!(load_disk(&d, 512).unwrap_err(), Error::NoGpt);
+        let d = disk(512, 2048, 0);
+        assert_eq!(load_disk(&d[..512 * 1000], 512).unwrap_err(), Error::BeyondDisk);
+        assert_eq!(load_disk(&d[..512 * 2], 512).unwrap_err(), Error::BeyondDisk);
+        assert_eq!(load_disk(&d[..512], 512).unwrap_err(), Error::Read);
+        assert_eq!(load_disk(&d[..100], 512).unwrap_err(), Error::NoGpt);
+        assert_eq!(load_disk(&[], 512).unwrap_err(), Error::NoGpt);
+        assert!(!is_protective_mbr(&[0; 512]));
+    }
+
+    #[test]
+    fn guids() {
+        assert_eq!(parse_guid(DATA_TEXT), Some(KIOS_DATAPART_TYPE));
+        assert!(guid_matches_text(&KIOS_DATAPART_TYPE, b"97AAC693-D920-465A-94FE-EB59FC86DFAA"));
+        for bad in [
+            &b"97aac693-d920-465a-94fe-eb59fc86dfa"[..],
+            b"97aac693-d920-465a-94fe-eb59fc86dfaaa",
+            b"97aac693d-920-465a-94fe-eb59fc86dfaa",
+            b"97aac693-d920-465a-94fe-eb59fc86dfag",
+            b"",
+        ] {
+            assert!(!guid_matches_text(&KIOS_DATAPART_TYPE, bad), "{bad:?}");
+        }
+        assert!(!guid_matches_text(&UNIQUE, DATA_TEXT));
+    }
+
+    #[test]
+    fn names() {
+        let mut name = [0u16; 36];
+        for (unit, b) in name.iter_mut().zip(b"kios-data".iter()) {
+            *unit = u16::from(*b);
+        }
+        assert!(name_matches(&name, b"kios-data"));
+        for other in [&b"kios-dat"[..], b"kios-data2", b"KIOS-DATA", b"", b"kios-d\xc3\xa4ta"] {
+            assert!(!name_matches(&name, other), "{other:?}");
+        }
+        let full = [u16::from(b'x'); 36];
+        assert!(name_matches(&full, &[b'x'; 36]));
+        assert!(!name_matches(&full, &[b'x'; 37]));
+        assert!(!name_matches(&full, &[b'x'; 35]));
+    }
+
+    #[test]
+    fn device_names() {
+        let mut out = [0u8; 32];
+        for (disk, number, expected) in [
+            (&b"sda"[..], 2, &b"sda2"[..]),
+            (b"vda", 12, b"vda12"),
+            (b"nvme0n1", 12, b"nvme0n1p12"),
+            (b"mmcblk0", 3, b"mmcblk0p3"),
+            (b"sdb", 4_294_967_295, b"sdb4294967295"),
+            (b"loop0", 0, b"loop0p0"),
+        ] {
+            let len = partition_device(disk, number, &mut out).unwrap();
+            assert_eq!(&out[..len], expected);
+        }
+        assert_eq!(partition_device(b"", 1, &mut out), None);
+        assert_eq!(partition_device(b"nvme0n1", 12, &mut [0u8; 9]), None);
+        assert_eq!(partition_device(b"nvme0n1", 12, &mut [0u8; 10]), Some(10));
+    }
+}

@@ -1,0 +1,464 @@
+//! The initramfs tools: `scripts/make-initramfs` builds the same bytes from
+//! the same inputs, and `scripts/audit` catches what it must: an entry the
+//! manifest does not explain, one it names that is missing, one whose mode
+//! differs, an init over its 16384-byte budget; `--json` is valid JSON.
+//!
+//! Fake inputs only (a small file as /init, scripts as binaries): these
+//! tests judge the tools, not the real init, whose size is `check-binary`'s
+//! business. Needs `cpio`, `zstd` and root or `fakeroot` (for
+//! `/dev/console`); the node profile needs Debian's `ca-certificates`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root (this package lives in `tests/`).
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A fresh scratch directory with a fake init of `init_size` bytes and a
+/// fake binary directory holding every `bin:NAME` the node profile needs.
+struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new(name: &str, init_size: usize) -> Scratch {
+        let dir = repo().join("target/tmp").join(format!("initramfs-{name}"));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("bin")).unwrap();
+        fs::write(dir.join("init"), vec![b'i'; init_size]).unwrap();
+        for bin in ["crio", "kubelet", "conmon", "crun", "pinns", "busybox"] {
+            fs::write(dir.join("bin").join(bin), format!("#!/bin/false {bin}\n")).unwrap();
+        }
+        Scratch { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Runs make-initramfs OUT with the fake init and binaries, then `args`.
+    fn build(&self, out: &str, args: &[&str]) -> PathBuf {
+        let out = self.path(out);
+        let o = run(
+            "make-initramfs",
+            &[
+                out.to_str().unwrap(),
+                "--init",
+                self.path("init").to_str().unwrap(),
+                "--bin",
+                self.path("bin").to_str().unwrap(),
+            ],
+            args,
+        );
+        assert!(
+            o.status.success(),
+            "make-initramfs {args:?} failed:\n{}",
+            text(&o)
+        );
+        out
+    }
+
+    /// A copy of root/manifest changed by `edit`, for a purpose-made archive.
+    fn manifest(&self, name: &str, edit: impl Fn(String) -> String) -> String {
+        let path = self.path(name);
+        fs::write(
+            &path,
+            edit(fs::read_to_string(repo().join("root/manifest")).unwrap()),
+        )
+        .unwrap();
+        path.to_str().unwrap().to_string()
+    }
+}
+
+fn run(script: &str, first: &[&str], rest: &[&str]) -> Output {
+    Command::new(repo().join("scripts").join(script))
+        .args(first)
+        .args(rest)
+        .output()
+        .unwrap_or_else(|e| panic!("scripts/{script}: {e}"))
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Runs the audit on `archive` with the real manifest; returns (status, output).
+fn audit(archive: &Path, args: &[&str]) -> (i32, String) {
+    let o = run("audit", &[archive.to_str().unwrap()], args);
+    (o.status.code().expect("audit killed by a signal"), text(&o))
+}
+
+fn sha256(path: &Path) -> String {
+    let o = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum");
+    String::from_utf8_lossy(&o.stdout)
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn same_inputs_same_bytes() {
+    let s = Scratch::new("repro", 1000);
+    for (profile, compress) in [
+        ("test", "none"),
+        ("node", "zstd"),
+        ("test", "gzip"),
+        ("node", "xz"),
+    ] {
+        let args = ["--profile", profile, "--compress", compress];
+        let a = sha256(&s.build("a", &args));
+        let b = sha256(&s.build("b", &args));
+        assert_eq!(a, b, "profile {profile}, {compress}: two builds differ");
+        eprintln!("profile {profile}, {compress}: sha256 {a}");
+    }
+}
+
+#[test]
+fn audit_passes_a_good_archive_and_infers_its_profile() {
+    let s = Scratch::new("good", 1000);
+    for profile in ["test", "node"] {
+        let out = s.build(profile, &["--profile", profile, "--compress", "zstd"]);
+        let (status, report) = audit(&out, &[]);
+        assert_eq!(status, 0, "{report}");
+        assert!(
+            report.contains(&format!("profile {profile} (inferred)")),
+            "{report}"
+        );
+        assert!(report.contains("/etc/resolv.conf"), "{report}");
+    }
+}
+
+#[test]
+fn audit_fails_on_an_entry_the_manifest_does_not_explain() {
+    let s = Scratch::new("extra", 1000);
+    let m = s.manifest("manifest", |m| {
+        m + "/etc/extra file 0644 0:0 test,node root/etc/hosts not in root/manifest\n"
+    });
+    let out = s.build("extra.cpio", &["--manifest", &m]);
+    let (status, report) = audit(&out, &["--profile", "test"]);
+    assert_eq!(status, 1, "{report}");
+    assert!(
+        report.contains("FAIL extra: /etc/extra: not in the manifest"),
+        "{report}"
+    );
+}
+
+#[test]
+fn audit_fails_on_a_missing_entry() {
+    let s = Scratch::new("missing", 1000);
+    let m = s.manifest("manifest", |m| {
+        m.lines()
+            .filter(|l| !l.starts_with("/etc/hosts "))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    });
+    let out = s.build("missing.cpio", &["--manifest", &m]);
+    let (status, report) = audit(&out, &[]);
+    assert_eq!(status, 1, "{report}");
+    assert!(
+        report.contains("FAIL missing: /etc/hosts: root/etc/hosts, required in profile test"),
+        "{report}"
+    );
+}
+
+#[test]
+fn audit_fails_on_a_wrong_mode() {
+    let s = Scratch::new("mode", 1000);
+    let m = s.manifest("manifest", |m| {
+        m.lines().map(|l| if l.starts_with("/etc/passwd ") { l.replacen(" 0644 ", " 0600 ", 1) } else { l.to_string() } + "\n").collect()
+    });
+    let out = s.build("mode.cpio", &["--manifest", &m]);
+    let (status, report) = audit(&out, &[]);
+    assert_eq!(status, 1, "{report}");
+    assert!(
+        report.contains("FAIL differs: /etc/passwd: mode 0600, manifest 0644"),
+        "{report}"
+    );
+}
+
+#[test]
+fn audit_checks_the_init_budget_apart() {
+    let s = Scratch::new("budget", 16384);
+    let (status, report) = audit(&s.build("at.cpio", &[]), &[]);
+    assert_eq!(
+        status, 0,
+        "an init of exactly 16384 bytes is within budget:\n{report}"
+    );
+    let s = Scratch::new("over", 16385);
+    let (status, report) = audit(&s.build("over.cpio", &[]), &[]);
+    assert_eq!(status, 4, "over budget alone is exit 4:\n{report}");
+    assert!(
+        report.contains("FAIL init-budget: /init is 16385 bytes, over the 16384-byte budget by 1"),
+        "{report}"
+    );
+    assert!(report.contains("manifest: 0 problems"), "{report}");
+}
+
+#[test]
+fn audit_json_parses_and_says_what_the_text_says() {
+    let s = Scratch::new("json", 20000);
+    let m = s.manifest("manifest", |m| {
+        m.lines()
+            .filter(|l| !l.starts_with("/etc/hosts "))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    });
+    let out = s.build("json.cpio.gz", &["--manifest", &m, "--compress", "gzip"]);
+    let o = run("audit", &[out.to_str().unwrap(), "--json"], &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(5),
+        "missing entry (1) + init over budget (4):\n{}",
+        text(&o)
+    );
+    let doc = json::parse(&String::from_utf8(o.stdout).unwrap()).expect("audit --json is not JSON");
+    assert_eq!(doc.get("ok"), Some(&json::Value::Bool(false)));
+    assert_eq!(
+        doc.get("compression").and_then(json::Value::str),
+        Some("gzip")
+    );
+    assert_eq!(doc.get("profile").and_then(json::Value::str), Some("test"));
+    let init = doc.get("init").unwrap();
+    assert_eq!(init.get("bytes").and_then(json::Value::num), Some(20000.0));
+    assert_eq!(init.get("ok"), Some(&json::Value::Bool(false)));
+    let problems = doc.get("problems").and_then(json::Value::arr).unwrap();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(
+        problems[0].get("kind").and_then(json::Value::str),
+        Some("missing")
+    );
+    assert_eq!(
+        problems[0].get("path").and_then(json::Value::str),
+        Some("/etc/hosts")
+    );
+    let entries = doc.get("entries").and_then(json::Value::arr).unwrap();
+    let sizes: f64 = entries
+        .iter()
+        .filter_map(|e| e.get("size").and_then(json::Value::num))
+        .sum();
+    assert_eq!(
+        Some(sizes),
+        doc.get("data_bytes").and_then(json::Value::num)
+    );
+    assert!(entries.iter().all(|e| e
+        .get("reason")
+        .and_then(json::Value::str)
+        .is_some_and(|r| !r.is_empty())));
+}
+
+/// Just enough JSON to read the audit's report: no dependency for one test.
+mod json {
+    #[derive(Debug, PartialEq)]
+    pub enum Value {
+        Null,
+        Bool(bool),
+        Num(f64),
+        Str(String),
+        Arr(Vec<Value>),
+        Obj(Vec<(String, Value)>),
+    }
+
+    impl Value {
+        pub fn get(&self, key: &str) -> Option<&Value> {
+            match self {
+                Value::Obj(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+                _ => None,
+            }
+        }
+        pub fn str(&self) -> Option<&str> {
+            if let Value::Str(s) = self {
+                Some(s)
+            } else {
+                None
+            }
+        }
+        pub fn num(&self) -> Option<f64> {
+            if let Value::Num(n) = self {
+                Some(*n)
+            } else {
+                None
+            }
+        }
+        pub fn arr(&self) -> Option<&[Value]> {
+            if let Value::Arr(a) = self {
+                Some(a)
+            } else {
+                None
+            }
+        }
+    }
+
+    /// The whole of `text` as one value (trailing blanks allowed).
+    pub fn parse(text: &str) -> Result<Value, String> {
+        let mut p = Parser {
+            b: text.as_bytes(),
+            i: 0,
+        };
+        let v = p.value()?;
+        p.blanks();
+        if p.i == p.b.len() {
+            Ok(v)
+        } else {
+            Err(format!("trailing bytes at {}", p.i))
+        }
+    }
+
+    struct Parser<'a> {
+        b: &'a [u8],
+        i: usize,
+    }
+
+    impl Parser<'_> {
+        fn blanks(&mut self) {
+            while self.b.get(self.i).is_some_and(|c| c.is_ascii_whitespace()) {
+                self.i += 1;
+            }
+        }
+        fn eat(&mut self, c: u8) -> Result<(), String> {
+            self.blanks();
+            if self.b.get(self.i) == Some(&c) {
+                self.i += 1;
+                Ok(())
+            } else {
+                Err(format!("expected `{}` at {}", c as char, self.i))
+            }
+        }
+        fn word(&mut self, w: &str, v: Value) -> Result<Value, String> {
+            if self.b[self.i..].starts_with(w.as_bytes()) {
+                self.i += w.len();
+                Ok(v)
+            } else {
+                Err(format!("bad literal at {}", self.i))
+            }
+        }
+        fn value(&mut self) -> Result<Value, String> {
+            self.blanks();
+            match self.b.get(self.i) {
+                Some(b'{') => {
+                    self.i += 1;
+                    let mut fields = Vec::new();
+                    self.blanks();
+                    if self.b.get(self.i) == Some(&b'}') {
+                        self.i += 1;
+                        return Ok(Value::Obj(fields));
+                    }
+                    loop {
+                        self.blanks();
+                        let Value::Str(k) = self.value()? else {
+                            return Err(format!("key expected at {}", self.i));
+                        };
+                        self.eat(b':')?;
+                        fields.push((k, self.value()?));
+                        self.blanks();
+                        if self.eat(b',').is_err() {
+                            self.eat(b'}')?;
+                            return Ok(Value::Obj(fields));
+                        }
+                    }
+                }
+                Some(b'[') => {
+                    self.i += 1;
+                    let mut items = Vec::new();
+                    self.blanks();
+                    if self.b.get(self.i) == Some(&b']') {
+                        self.i += 1;
+                        return Ok(Value::Arr(items));
+                    }
+                    loop {
+                        items.push(self.value()?);
+                        if self.eat(b',').is_err() {
+                            self.eat(b']')?;
+                            return Ok(Value::Arr(items));
+                        }
+                    }
+                }
+                Some(b'"') => {
+                    self.i += 1;
+                    let mut s = String::new();
+                    loop {
+                        match self.b.get(self.i) {
+                            None => return Err("unterminated string".into()),
+                            Some(b'"') => break,
+                            Some(b'\\') => {
+                                let c = *self.b.get(self.i + 1).ok_or("bad escape")?;
+                                s.push(match c {
+                                    b'"' | b'\\' | b'/' => c as char,
+                                    b'n' => '\n',
+                                    b't' => '\t',
+                                    b'r' => '\r',
+                                    b'b' => '\u{8}',
+                                    b'f' => '\u{c}',
+                                    b'u' => {
+                                        let hex = std::str::from_utf8(
+                                            self.b.get(self.i + 2..self.i + 6).ok_or("bad \\u")?,
+                                        )
+                                        .map_err(|e| e.to_string())?;
+                                        self.i += 4;
+                                        char::from_u32(
+                                            u32::from_str_radix(hex, 16)
+                                                .map_err(|e| e.to_string())?,
+                                        )
+                                        .unwrap_or('\u{fffd}')
+                                    }
+                                    _ => return Err(format!("bad escape at {}", self.i)),
+                                });
+                                self.i += 2;
+                            }
+                            Some(c) if *c < 0x20 => {
+                                return Err(format!("control byte in string at {}", self.i))
+                            }
+                            Some(_) => {
+                                let start = self.i;
+                                while self
+                                    .b
+                                    .get(self.i)
+                                    .is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20)
+                                {
+                                    self.i += 1;
+                                }
+                                s.push_str(
+                                    std::str::from_utf8(&self.b[start..self.i])
+                                        .map_err(|e| e.to_string())?,
+                                );
+                            }
+                        }
+                    }
+                    self.i += 1;
+                    Ok(Value::Str(s))
+                }
+                Some(b't') => self.word("true", Value::Bool(true)),
+                Some(b'f') => self.word("false", Value::Bool(false)),
+                Some(b'n') => self.word("null", Value::Null),
+                Some(_) => {
+                    let start = self.i;
+                    while self
+                        .b
+                        .get(self.i)
+                        .is_some_and(|c| b"+-.eE0123456789".contains(c))
+                    {
+                        self.i += 1;
+                    }
+                    let t = std::str::from_utf8(&self.b[start..self.i]).unwrap();
+                    t.parse()
+                        .map(Value::Num)
+                        .map_err(|_| format!("bad number `{t}` at {start}"))
+                }
+                None => Err("unexpected end".into()),
+            }
+        }
+    }
+}
