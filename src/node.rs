@@ -192,12 +192,13 @@ impl Node {
 
     fn on_children(&mut self) {
         let now = sys::monotonic_ms();
-        let restart = !self.state.under_way() || matches!(self.state, State::Graceful { .. });
         let (runtime, kubelet, runtime_ready) = (&mut self.runtime, &mut self.kubelet, &mut self.runtime_ready);
         reap::reap(|pid, status| {
             let pid = pid.as_raw_nonzero().get();
             for (name, sup) in [("runtime", &mut *runtime), ("kubelet", &mut *kubelet)] {
-                if sup.exited(pid, now, restart) {
+                // Restarted even during the graceful wait (the kubelet must
+                // finish it); the hard shutdown leaves this loop for good.
+                if sup.exited(pid, now, true) {
                     if name == "runtime" {
                         *runtime_ready = false;
                     }
