@@ -6,38 +6,22 @@ use core::ffi::CStr;
 use rustix::fs::{open, Mode, OFlags};
 use rustix::io::Errno as E;
 
-/// Why a file could not be read.
-pub enum ReadError {
-    /// It does not exist.
-    Missing,
-    /// It is larger than the buffer.
-    TooLong,
-    /// Another error.
-    Io(E),
-}
-
-/// Reads the whole of `path` into `buf`.
-pub fn read_all<'b>(path: &CStr, buf: &'b mut [u8]) -> Result<&'b [u8], ReadError> {
-    let fd = open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).map_err(|e| match e {
-        E::NOENT => ReadError::Missing,
-        e => ReadError::Io(e),
-    })?;
+/// Reads `path` into `buf` until the file ends or `buf` is full; returns
+/// the length read and whether the file had more.
+pub fn fill(path: &CStr, buf: &mut [u8]) -> Result<(usize, bool), E> {
+    let fd = open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
     let mut len = 0;
     loop {
-        let Some(rest) = buf.get_mut(len..) else { return Err(ReadError::TooLong) };
-        if rest.is_empty() {
-            // Full: one more byte would mean the file does not fit.
-            let mut probe = [0u8; 1];
-            return match rustix::io::read(&fd, &mut probe) {
-                Ok(0) => Ok(buf),
-                _ => Err(ReadError::TooLong),
-            };
-        }
-        match rustix::io::read(&fd, rest) {
-            Ok(0) => return Ok(buf.get(..len).unwrap_or_default()),
+        let rest = buf.get_mut(len..).unwrap_or_default();
+        let more = rest.is_empty();
+        // Full: one more byte tells whether the file goes on.
+        let mut probe = [0u8; 1];
+        match rustix::io::read(&fd, if more { &mut probe[..] } else { rest }) {
+            Ok(0) => return Ok((len, false)),
+            Ok(_) if more => return Ok((len, true)),
             Ok(n) => len = len.saturating_add(n),
             Err(E::INTR) => {}
-            Err(e) => return Err(ReadError::Io(e)),
+            Err(e) => return Err(e),
         }
     }
 }
@@ -45,14 +29,14 @@ pub fn read_all<'b>(path: &CStr, buf: &'b mut [u8]) -> Result<&'b [u8], ReadErro
 /// Reads `path` into `buf`, returning its length; a missing file is `None`
 /// silently, any other failure is `None` with a logged warning.
 pub fn read(path: &CStr, buf: &mut [u8]) -> Option<usize> {
-    match read_all(path, buf) {
-        Ok(data) => Some(data.len()),
-        Err(ReadError::Missing) => None,
-        Err(ReadError::TooLong) => {
+    match fill(path, buf) {
+        Ok((len, false)) => Some(len),
+        Ok((_, true)) => {
             crate::warn!("{}: larger than {} bytes, ignored", path, buf.len());
             None
         }
-        Err(ReadError::Io(e)) => {
+        Err(E::NOENT) => None,
+        Err(e) => {
             crate::warn!("read {}: {}", path, e);
             None
         }

@@ -1,6 +1,5 @@
 //! Base filesystems at boot (SPEC §2.1) and the unmount at shutdown.
 
-use crate::log::bytes;
 use core::ffi::CStr;
 use rustix::fs::{mkdir, Mode};
 use rustix::mount::{mount, mount_change, mount_remount, unmount, MountFlags, MountPropagationFlags, UnmountFlags};
@@ -56,32 +55,43 @@ pub fn base() {
 }
 
 /// Unmounts everything, children first (mountinfo lists parents before
-/// children, so it is read backwards), in a few passes. A disk filesystem
-/// that will not unmount is remounted read-only so its journal is clean;
-/// kernel filesystems that stay busy (`/dev` holds the console) are left.
-/// `/` and `/proc` stay.
+/// children, so it is read backwards), pass after pass while passes make
+/// progress. When one makes none, a disk filesystem that will not unmount
+/// is remounted read-only so its journal is clean; kernel filesystems that
+/// stay busy (`/dev` holds the console) are left. `/` and `/proc` stay. A
+/// table larger than the buffer is taken a part at a time: the passes
+/// shrink it.
 pub fn unmount_all() {
-    let mut buf = [0u8; 16 * 1024];
-    for pass in 0..3 {
-        let Some(len) = crate::etc::read(c"/proc/self/mountinfo", &mut buf) else { return };
+    let mut buf = [0u8; 64 * 1024];
+    let mut stuck = false;
+    for _ in 0..16 {
+        let Ok((len, _)) = crate::etc::fill(c"/proc/self/mountinfo", &mut buf) else { return };
+        // Whole lines only: a cut-off last line is left for a later pass.
         let table = buf.get(..len).unwrap_or_default();
-        let mut busy = 0u32;
-        for line in table.split(|&b| b == b'\n').rev() {
+        let whole = table.iter().rposition(|&b| b == b'\n').map_or(0, |end| end.saturating_add(1));
+        let (mut unmounted, mut busy) = (0u32, 0u32);
+        for line in table.get(..whole).unwrap_or_default().split(|&b| b == b'\n').rev() {
             let Some(escaped) = kios::mountinfo::mount_points(line).next() else { continue };
+            // Unescaped, NUL-terminated (the buffer is zeroed).
             let mut path = [0u8; 256];
-            let Some(path) = kios::mountinfo::unescape(escaped, &mut path).ok().and_then(|n| path.get(..n)) else { continue };
-            if path == b"/" || path == b"/proc" {
+            let unescaped = path.get_mut(..255).and_then(|room| kios::mountinfo::unescape(escaped, room).ok());
+            let Some(path) = unescaped.and_then(|n| crate::sys::c_str(path.get(..=n)?)) else { continue };
+            if path == c"/" || path == c"/proc" {
                 continue;
             }
-            let Err(e) = unmount(path, UnmountFlags::empty()) else { continue };
+            let Err(e) = unmount(path, UnmountFlags::empty()) else {
+                unmounted = unmounted.saturating_add(1);
+                continue;
+            };
             busy = busy.saturating_add(1);
-            if pass == 2 && kios::mountinfo::source(line).is_some_and(|s| s.starts_with(b"/dev/")) {
+            if stuck && kios::mountinfo::source(line).is_some_and(|s| s.starts_with(b"/dev/")) {
                 let ro = mount_remount(path, MountFlags::RDONLY, c"");
-                crate::warn!("unmount {}: {}{}", bytes(path), e, if ro.is_ok() { "; remounted read-only" } else { "; still writable" });
+                crate::warn!("unmount {}: {}{}", path, e, if ro.is_ok() { "; remounted read-only" } else { "; still writable" });
             }
         }
-        if busy == 0 {
+        if busy == 0 || stuck {
             return;
         }
+        stuck = unmounted == 0;
     }
 }
