@@ -11,38 +11,23 @@
 
 use core::ffi::CStr;
 use core::sync::atomic::{AtomicBool, Ordering};
-use rustix::fd::BorrowedFd;
+use rustix::fs::{open, Mode, OFlags};
 
-/// Whether lines go to stderr (false: the kmsg descriptor kept in `sys`).
+/// Whether lines go to stderr rather than `/dev/kmsg`.
 static TO_STDERR: AtomicBool = AtomicBool::new(true);
 
-/// Opens `/dev/kmsg` as the sink, unless `stderr` is asked for (or kmsg
-/// cannot be opened: then stderr stays, which is the console too). Called
-/// again once the command line is read, to honour `kios.log` from it.
-pub fn open(stderr: bool) {
-    if stderr {
-        TO_STDERR.store(true, Ordering::Relaxed);
-        return;
-    }
-    if !TO_STDERR.load(Ordering::Relaxed) {
-        return; // kmsg is open already
-    }
-    use rustix::fs::{open, Mode, OFlags};
-    match open(c"/dev/kmsg", OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY, Mode::empty()) {
-        Ok(fd) => {
-            crate::sys::set_log_fd(fd);
-            TO_STDERR.store(false, Ordering::Relaxed);
-        }
-        Err(e) => crate::error!("cannot open /dev/kmsg: {}; logging to the console", e),
-    }
+/// Chooses the sink: `/dev/kmsg` unless `stderr` is asked for or kmsg
+/// cannot be opened (then stderr, which is the console too). Called again
+/// once the command line is read, to honour `kios.log` from it.
+pub fn open_sink(stderr: bool) {
+    let kmsg = !stderr && open_kmsg().inspect_err(|&e| crate::error!("cannot open /dev/kmsg: {}; logging to the console", e)).is_ok();
+    TO_STDERR.store(!kmsg, Ordering::Relaxed);
 }
 
-fn sink() -> BorrowedFd<'static> {
-    if TO_STDERR.load(Ordering::Relaxed) {
-        crate::sys::stderr()
-    } else {
-        crate::sys::log_fd()
-    }
+/// `/dev/kmsg`, opened for one line: the kernel rate-limits each open file
+/// to 10 lines per 5 s, which would hide a crash loop's lines.
+fn open_kmsg() -> rustix::io::Result<rustix::fd::OwnedFd> {
+    open(c"/dev/kmsg", OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY, Mode::empty())
 }
 
 /// One part of a console line.
@@ -165,7 +150,11 @@ pub fn emit(level: u8, format: &str, pieces: &[Piece]) {
         line.pop();
     }
     let _ = line.push(b'\n');
-    let _ = rustix::io::write(sink(), &line);
+    if TO_STDERR.load(Ordering::Relaxed) {
+        let _ = rustix::io::write(crate::sys::stderr(), &line);
+    } else if let Ok(kmsg) = open_kmsg() {
+        let _ = rustix::io::write(&kmsg, &line);
+    }
 }
 
 /// Logs an informational line: a format string whose `{}`s take the

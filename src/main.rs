@@ -38,7 +38,7 @@ fn main(startup: sys::Startup) -> ! {
     // The console: /dev first, so /dev/kmsg exists.
     mounts::dev();
     let early = Options::parse(b"", &startup.env, &mut |_| {});
-    log::open(early.log == LogSink::Stderr);
+    log::open_sink(early.log == LogSink::Stderr);
     milestone("init-start");
 
     mounts::base();
@@ -51,7 +51,7 @@ fn main(startup: sys::Startup) -> ! {
         crate::warn!("option {}={}: {}; default used", bytes(w.name), bytes(w.value), w.reason);
     });
 
-    log::open(options.log == LogSink::Stderr);
+    log::open_sink(options.log == LogSink::Stderr);
     net::loopback_up();
 
     // The data partition (SPEC §4) is not implemented yet: every setting

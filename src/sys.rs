@@ -342,26 +342,6 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     }
 }
 
-/// The log descriptor, once `set_log_fd` has run (-1 before).
-static LOG_FD: core::sync::atomic::AtomicI32 = core::sync::atomic::AtomicI32::new(-1);
-
-/// Keeps `fd` open for the life of the process as the log sink.
-pub fn set_log_fd(fd: OwnedFd) {
-    use rustix::fd::IntoRawFd;
-    LOG_FD.store(fd.into_raw_fd(), core::sync::atomic::Ordering::Relaxed);
-}
-
-/// The log sink set by `set_log_fd` (stderr if none was).
-pub fn log_fd() -> rustix::fd::BorrowedFd<'static> {
-    let fd = LOG_FD.load(core::sync::atomic::Ordering::Relaxed);
-    if fd < 0 {
-        return stderr();
-    }
-    // SAFETY: the descriptor came from an OwnedFd that was turned into a raw
-    // fd and is never closed, so it is valid for 'static.
-    unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) }
-}
-
 /// Descriptor 2, which the kernel opens on the console for PID 1.
 pub fn stderr() -> rustix::fd::BorrowedFd<'static> {
     // SAFETY: fd 2 is opened by the kernel (or the test harness) before we
