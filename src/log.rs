@@ -122,7 +122,8 @@ fn push_piece(line: &mut heapless::Vec<u8, 240>, piece: &Piece) {
 #[inline(never)]
 pub fn emit(level: u8, format: &str, pieces: &[Piece]) {
     let mut line: heapless::Vec<u8, 240> = heapless::Vec::new();
-    if !TO_STDERR.load(Ordering::Relaxed) {
+    let to_stderr = TO_STDERR.load(Ordering::Relaxed);
+    if !to_stderr {
         let _ = line.extend_from_slice(&[b'<', b'0'.saturating_add(level), b'>']);
     }
     let _ = line.extend_from_slice(b"kios: ");
@@ -150,11 +151,16 @@ pub fn emit(level: u8, format: &str, pieces: &[Piece]) {
         line.pop();
     }
     let _ = line.push(b'\n');
-    if TO_STDERR.load(Ordering::Relaxed) {
-        let _ = rustix::io::write(crate::sys::stderr(), &line);
-    } else if let Ok(kmsg) = open_kmsg() {
-        let _ = rustix::io::write(&kmsg, &line);
+    let mut text = line.as_slice();
+    if !to_stderr {
+        if let Ok(kmsg) = open_kmsg() {
+            let _ = rustix::io::write(&kmsg, text);
+            return;
+        }
+        // /dev/kmsg is gone: the console, without the level prefix.
+        text = text.get(3..).unwrap_or_default();
     }
+    let _ = rustix::io::write(crate::sys::stderr(), text);
 }
 
 /// Logs an informational line: a format string whose `{}`s take the

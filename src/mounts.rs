@@ -58,7 +58,7 @@ pub fn base() {
 /// children, so it is read backwards), pass after pass while passes make
 /// progress. When one makes none, a disk filesystem that will not unmount
 /// is remounted read-only so its journal is clean; kernel filesystems that
-/// stay busy (`/dev` holds the console) are left. `/` and `/proc` stay. A
+/// stay busy are left. `/`, `/proc` and `/dev` (the console log) stay. A
 /// table larger than the buffer is taken a part at a time: the passes
 /// shrink it.
 pub fn unmount_all() {
@@ -76,7 +76,7 @@ pub fn unmount_all() {
             let mut path = [0u8; 256];
             let unescaped = path.get_mut(..255).and_then(|room| kios::mountinfo::unescape(escaped, room).ok());
             let Some(path) = unescaped.and_then(|n| crate::sys::c_str(path.get(..=n)?)) else { continue };
-            if path == c"/" || path == c"/proc" {
+            if path == c"/" || path == c"/proc" || path == c"/dev" {
                 continue;
             }
             let Err(e) = unmount(path, UnmountFlags::empty()) else {
