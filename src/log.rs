@@ -63,7 +63,7 @@ impl From<rustix::io::Errno> for Piece<'_> {
 macro_rules! piece_from_int {
     ($($t:ty),*) => { $(impl From<$t> for Piece<'_> { fn from(n: $t) -> Self { Piece::Num(n as i64) } })* };
 }
-piece_from_int!(i32, u32, usize, u64);
+piece_from_int!(i32, u32, usize, u64, i64);
 
 /// Bytes shown safely (see [`Piece::Bytes`]).
 pub fn bytes(b: &[u8]) -> Piece<'_> {

@@ -214,7 +214,7 @@ impl Node {
         let shutting_down = self.state.under_way();
         let Some(socket) = self.socket.as_mut() else { return };
         let epoll = &self.epoll;
-        socket.accept(shutting_down, |client| {
+        socket.accept(shutting_down, sys::monotonic_ms(), |client| {
             let token = CLIENT.saturating_add(client.as_raw_fd() as u64);
             let _ = epoll::add(epoll, client, epoll::EventData::new_u64(token), epoll::EventFlags::IN);
         });

@@ -51,7 +51,8 @@ fn is_ipv6(text: &[u8]) -> bool {
         Some(at) => (text.get(..at).unwrap_or_default(), text.get(at.saturating_add(2)..).unwrap_or_default(), true),
         None => (text, &b""[..], false),
     };
-    let (Some(a), Some(b)) = (groups(head, !compressed || tail.is_empty()), groups(tail, true)) else { return false };
+    // An IPv4 part may only end the address: never before a `::`.
+    let (Some(a), Some(b)) = (groups(head, !compressed), groups(tail, true)) else { return false };
     let total = a.saturating_add(b);
     if compressed { total < 8 } else { total == 8 }
 }
@@ -117,7 +118,7 @@ mod tests {
 
     #[test]
     fn invalid() {
-        let cases: [&[u8]; 24] = [
+        let cases: [&[u8]; 26] = [
             b"10.0.0",
             b"10.0.0.256",
             b"10.0.0.7/24",
@@ -142,6 +143,8 @@ mod tests {
             b":1::",
             b"1::2:",
             b"g::1",
+            b"5.2.222.22::",
+            b"1:2:3:4:5:1.2.3.4::",
         ];
         for file in cases {
             assert_eq!(node_ip(file), Err(Error::Invalid), "{file:?}");

@@ -17,6 +17,7 @@ pub struct SystemSocket {
     pub listener: OwnedFd,
     clients: heapless::Vec<OwnedFd, CAPACITY>,
     unknown: RateLimit,
+    refused: RateLimit,
 }
 
 impl SystemSocket {
@@ -30,7 +31,7 @@ impl SystemSocket {
         rustix::process::umask(old);
         bound?;
         net::listen(&listener, 16)?;
-        Ok(SystemSocket { listener, clients: heapless::Vec::new(), unknown: RateLimit::default() })
+        Ok(SystemSocket { listener, clients: heapless::Vec::new(), unknown: RateLimit::default(), refused: RateLimit::default() })
     }
 
     /// Number of connected clients.
@@ -39,8 +40,10 @@ impl SystemSocket {
     }
 
     /// Accepts every pending connection; `watch` registers each new
-    /// client with the event loop. `shutting_down`: tell each new client at once.
-    pub fn accept(&mut self, shutting_down: bool, mut watch: impl FnMut(&OwnedFd)) {
+    /// client with the event loop. `shutting_down`: tell each new client at
+    /// once. Refusals are logged at most once a second (a flood of
+    /// connections must not flood the console).
+    pub fn accept(&mut self, shutting_down: bool, now_ms: u64, mut watch: impl FnMut(&OwnedFd)) {
         loop {
             let client = match net::accept_with(&self.listener, SocketFlags::CLOEXEC | SocketFlags::NONBLOCK) {
                 Ok(c) => c,
@@ -48,19 +51,16 @@ impl SystemSocket {
                 Err(E::INTR) | Err(E::CONNABORTED) => continue,
                 Err(e) => return crate::error!("system socket accept: {}", e),
             };
-            match crate::sys::peer_uid(&client) {
-                Ok(0) => {}
-                Ok(uid) => {
-                    crate::warn!("system socket: refused a client with uid {} (root only)", uid);
-                    continue;
+            let refusal = match crate::sys::peer_uid(&client) {
+                Ok(0) if self.clients.is_full() => Some(("clients already connected:", CAPACITY as i64)),
+                Ok(0) => None,
+                Ok(uid) => Some(("not root: uid", i64::from(uid))),
+                Err(e) => Some(("no credentials: errno", i64::from(e.raw_os_error()))),
+            };
+            if let Some((why, n)) = refusal {
+                if let Some(held) = self.refused.allow(now_ms, 1000) {
+                    crate::warn!("system socket: refused a client: {} {} ({} more refusals held back)", why, n, held);
                 }
-                Err(e) => {
-                    crate::warn!("system socket: refused a client: no credentials: {}", e);
-                    continue;
-                }
-            }
-            if self.clients.is_full() {
-                crate::warn!("system socket: refused a client: {} already connected", CAPACITY);
                 continue;
             }
             if shutting_down {

@@ -1,0 +1,56 @@
+#!/bin/sh
+# The baseline of scripts/bench-boot: the /init an operator would write
+# instead of the kiOS init, run by Debian's busybox-static (/bin/sh is a
+# link to /bin/busybox). It does the init's mounts, starts the same
+# stand-ins the same way (cri-o in the background, its socket polled every
+# 10 ms, then the kubelet) and prints the same milestone lines to
+# /dev/kmsg, so one parser reads both consoles.
+# Shutdown: no system socket. 500 ms after kubelet-exec (in our
+# configuration the kubelet stand-in sends 0x01 at 300 ms and answers 0x02
+# 200 ms later) it prints shutdown-continued, stops the kubelet, then
+# cri-o, and powers off: the shutdown phase is measured from its own
+# shutdown-continued line, as ours is.
+m() { echo "<6>kios: milestone $*" > /dev/kmsg; }
+
+mount -t devtmpfs -o nosuid,noexec,mode=0755 devtmpfs /dev
+m init-start
+mount -t proc -o nosuid,nodev,noexec proc /proc
+mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
+mkdir -p /dev/pts
+mount -t devpts -o nosuid,noexec,gid=5,mode=0620,ptmxmode=0666 devpts /dev/pts
+mount -t securityfs -o nosuid,nodev,noexec securityfs /sys/kernel/security
+mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 /sys/fs/cgroup
+mkdir -p /var/lib
+for d in /run:0755 /tmp:1777 /var/cache:0755 /var/tmp:1777 /var/run:0755 /var/lib/kubelet:0755; do
+    mkdir -p "${d%:*}"
+    mount -t tmpfs -o "nosuid,nodev,mode=${d#*:}" tmpfs "${d%:*}"
+done
+mount --make-shared /var/run
+mount --make-shared /var/lib/kubelet
+mount --make-rshared /
+mkdir -m 0700 /var/run/crio
+mkdir -m 0750 /var/lib/kubelet/pods
+mkdir -m 0755 /var/lib/kubelet/seccomp
+m base-mounts
+m datapart-skipped
+hostname -F /etc/hostname
+cd /
+
+env -i PATH=/bin /bin/crio --runtimes crun:/bin/crun:/var/run/crun:oci --cgroup-manager cgroupfs \
+    --default-runtime crun --listen /var/run/crio/crio.sock --conmon /bin/conmon --conmon-cgroup pod \
+    --pinns-path /bin/pinns > /var/log/crio.log 2>&1 &
+crio=$!
+m runtime-exec pid $crio
+until [ -S /var/run/crio/crio.sock ]; do usleep 10000; done
+m runtime-ready
+env -i PATH=/bin /bin/kubelet --config /etc/kubernetes/config.yaml > /var/log/kubelet.log 2>&1 &
+kubelet=$!
+m kubelet-exec pid $kubelet
+
+usleep 500000
+m shutdown-continued
+kill -TERM $kubelet; wait $kubelet
+kill -TERM $crio; wait $crio
+m power-off
+sync
+poweroff -f

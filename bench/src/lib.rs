@@ -1,0 +1,574 @@
+//! The pure half of `scripts/bench-boot`: reading a serial console,
+//! the phases of one boot, min/median/max over runs, `boot.json` and the
+//! `boot.svg` timeline. No I/O here, so every piece is unit-tested.
+
+use std::fmt::Write as _;
+
+/// A point of the boot, as the console shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// Time 0 of the kernel clock.
+    KernelStart,
+    /// The kernel's `Run /init as init process`.
+    RunInit,
+    /// `kios: milestone NAME` (with or without a detail after a space).
+    Milestone(&'static str),
+    /// The kernel's `reboot: Power down`.
+    PowerDown,
+}
+
+impl Mark {
+    /// How the mark is named in error messages and in the chart.
+    pub fn describe(self) -> String {
+        match self {
+            Mark::KernelStart => "kernel start".into(),
+            Mark::RunInit => "`Run /init as init process`".into(),
+            Mark::Milestone(m) => format!("`kios: milestone {m}`"),
+            Mark::PowerDown => "`reboot: Power down`".into(),
+        }
+    }
+}
+
+/// One measured phase: from one mark to another.
+#[derive(Clone, Copy, Debug)]
+pub struct Phase {
+    /// Key in boot.json.
+    pub key: &'static str,
+    /// Label in the table and the chart.
+    pub label: &'static str,
+    pub from: Mark,
+    pub to: Mark,
+}
+
+/// Every phase, in the order of the report.
+pub const PHASES: [Phase; 6] = [
+    Phase { key: "kernel_to_init", label: "kernel → /init", from: Mark::KernelStart, to: Mark::RunInit },
+    Phase { key: "init_to_runtime_exec", label: "/init → runtime-exec", from: Mark::RunInit, to: Mark::Milestone("runtime-exec") },
+    Phase { key: "runtime_exec_to_ready", label: "runtime-exec → runtime-ready", from: Mark::Milestone("runtime-exec"), to: Mark::Milestone("runtime-ready") },
+    Phase { key: "runtime_ready_to_kubelet_exec", label: "runtime-ready → kubelet-exec", from: Mark::Milestone("runtime-ready"), to: Mark::Milestone("kubelet-exec") },
+    Phase { key: "total_to_kubelet_exec", label: "total to kubelet-exec", from: Mark::KernelStart, to: Mark::Milestone("kubelet-exec") },
+    Phase { key: "shutdown_continued_to_power_off", label: "shutdown-continued → power off", from: Mark::Milestone("shutdown-continued"), to: Mark::PowerDown },
+];
+
+/// What one console says, in seconds of the kernel clock.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Console {
+    pub run_init: Option<f64>,
+    /// Every `kios: milestone` line: name (without its detail) and time.
+    pub milestones: Vec<(String, f64)>,
+    pub power_down: Option<f64>,
+    /// `standin-kubelet: init-vmrss N kB`, in kB.
+    pub init_vmrss_kb: Option<u64>,
+    /// `standin-kubelet: init-rss N kB` (smaps_rollup), in kB.
+    pub init_rss_kb: Option<u64>,
+}
+
+/// `[   2.265842] text` → (2.265842, "text"); `None` for other lines.
+fn stamped(line: &str) -> Option<(f64, &str)> {
+    let rest = line.trim_end_matches('\r').strip_prefix('[')?;
+    let close = rest.find(']')?;
+    let t: f64 = rest[..close].trim().parse().ok()?;
+    Some((t, rest[close + 1..].strip_prefix(' ').unwrap_or(&rest[close + 1..])))
+}
+
+/// `4 kB` → 4.
+fn kb(value: &str) -> Option<u64> {
+    value.trim().strip_suffix("kB")?.trim().parse().ok()
+}
+
+impl Console {
+    /// Reads a serial console (kernel lines with printk timestamps; other
+    /// lines, e.g. firmware output, are skipped). The first occurrence of
+    /// each mark counts.
+    pub fn parse(text: &str) -> Console {
+        let mut c = Console::default();
+        for (t, msg) in text.lines().filter_map(stamped) {
+            if msg.starts_with("Run /init as init process") {
+                c.run_init.get_or_insert(t);
+            } else if let Some(m) = msg.strip_prefix("kios: milestone ") {
+                let name = m.split(' ').next().unwrap_or("");
+                c.milestones.push((name.to_string(), t));
+            } else if msg.starts_with("reboot: Power down") {
+                c.power_down.get_or_insert(t);
+            } else if let Some(v) = msg.strip_prefix("standin-kubelet: init-vmrss ") {
+                c.init_vmrss_kb = c.init_vmrss_kb.or(kb(v));
+            } else if let Some(v) = msg.strip_prefix("standin-kubelet: init-rss ") {
+                c.init_rss_kb = c.init_rss_kb.or(kb(v));
+            }
+        }
+        c
+    }
+
+    /// The time of a mark, in seconds; `None` if the console lacks it.
+    pub fn time(&self, mark: Mark) -> Option<f64> {
+        match mark {
+            Mark::KernelStart => Some(0.0),
+            Mark::RunInit => self.run_init,
+            Mark::Milestone(name) => self.milestones.iter().find(|(n, _)| n == name).map(|&(_, t)| t),
+            Mark::PowerDown => self.power_down,
+        }
+    }
+
+    /// Start and duration (ms) of every phase of [`PHASES`], or the list of
+    /// the marks that are missing (each named once).
+    pub fn phases(&self) -> Result<[Span; PHASES.len()], Vec<String>> {
+        let mut missing: Vec<String> = Vec::new();
+        let mut out = [Span::default(); PHASES.len()];
+        for (span, p) in out.iter_mut().zip(PHASES) {
+            match (self.time(p.from), self.time(p.to)) {
+                (Some(a), Some(b)) => *span = Span { start_ms: a * 1000.0, ms: (b - a) * 1000.0 },
+                (a, b) => {
+                    for (mark, t) in [(p.from, a), (p.to, b)] {
+                        let d = mark.describe();
+                        if t.is_none() && !missing.contains(&d) {
+                            missing.push(d);
+                        }
+                    }
+                }
+            }
+        }
+        if missing.is_empty() { Ok(out) } else { Err(missing) }
+    }
+}
+
+/// One phase of one boot, in milliseconds of the kernel clock.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Span {
+    pub start_ms: f64,
+    pub ms: f64,
+}
+
+/// The part of a console worth showing when a phase is missing: from
+/// `Run /init` on (or the whole console) at most the last `lines` lines.
+pub fn excerpt(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+    let from = all.iter().position(|l| l.contains("Run /init")).unwrap_or(0);
+    let tail = &all[from..];
+    tail[tail.len().saturating_sub(lines)..].join("\n")
+}
+
+/// Minimum, median and maximum.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stats {
+    pub min: f64,
+    pub median: f64,
+    pub max: f64,
+}
+
+impl Stats {
+    /// `None` for no values. The median of an even count is the mean of
+    /// the two middle values.
+    pub fn of(values: &[f64]) -> Option<Stats> {
+        if values.is_empty() {
+            return None;
+        }
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 };
+        Some(Stats { min: v[0], median, max: v[n - 1] })
+    }
+}
+
+/// The boots of one configuration.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// `ours` or `baseline`.
+    pub name: String,
+    pub description: String,
+    /// Bytes of `/init` (for a script: the script plus its interpreter).
+    pub init_bytes: u64,
+    /// How `init_bytes` is made up.
+    pub init_note: String,
+    /// Bytes of the uncompressed newc initramfs.
+    pub initramfs_bytes: u64,
+    /// The phases of each boot.
+    pub runs: Vec<[Span; PHASES.len()]>,
+    pub vmrss_kb: Vec<f64>,
+    pub rss_kb: Vec<f64>,
+}
+
+impl Config {
+    /// Duration statistics of phase `i`.
+    pub fn stats(&self, i: usize) -> Option<Stats> {
+        Stats::of(&self.runs.iter().map(|r| r[i].ms).collect::<Vec<_>>())
+    }
+
+    /// Median start of phase `i`.
+    pub fn start(&self, i: usize) -> Option<f64> {
+        Stats::of(&self.runs.iter().map(|r| r[i].start_ms).collect::<Vec<_>>()).map(|s| s.median)
+    }
+}
+
+/// Facts of the machine the benchmark ran on.
+#[derive(Clone, Debug, Default)]
+pub struct Machine {
+    pub cpu: String,
+    pub cores: usize,
+    pub qemu: String,
+    /// The guest kernel (Debian's cloud kernel version).
+    pub kernel: String,
+    /// The kernel of the machine running QEMU.
+    pub host_kernel: String,
+    pub arch: String,
+}
+
+/// `ours / baseline`, `None` when the baseline is 0 or missing.
+pub fn ratio(ours: Option<f64>, baseline: Option<f64>) -> Option<f64> {
+    match (ours, baseline) {
+        (Some(a), Some(b)) if b != 0.0 => Some(a / b),
+        _ => None,
+    }
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_num(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v.is_finite() => format!("{}", (v * 1000.0).round() / 1000.0),
+        _ => "null".into(),
+    }
+}
+
+fn json_stats(s: Option<Stats>) -> String {
+    match s {
+        Some(s) => format!("{{\"min\": {}, \"median\": {}, \"max\": {}}}", json_num(Some(s.min)), json_num(Some(s.median)), json_num(Some(s.max))),
+        None => "null".into(),
+    }
+}
+
+fn json_list(v: impl Iterator<Item = f64>) -> String {
+    let items: Vec<String> = v.map(|x| json_num(Some(x))).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// The ratios ours/baseline: every phase median, VmRSS, Rss, init and
+/// initramfs size, as (key, label, ratio).
+pub fn ratios(ours: &Config, base: &Config) -> Vec<(String, String, Option<f64>)> {
+    let mut out = Vec::new();
+    for (i, p) in PHASES.iter().enumerate() {
+        out.push((p.key.to_string(), p.label.to_string(), ratio(ours.stats(i).map(|s| s.median), base.stats(i).map(|s| s.median))));
+    }
+    let med = |v: &[f64]| Stats::of(v).map(|s| s.median);
+    out.push(("init_vmrss".into(), "init VmRSS".into(), ratio(med(&ours.vmrss_kb), med(&base.vmrss_kb))));
+    out.push(("init_rss".into(), "init Rss".into(), ratio(med(&ours.rss_kb), med(&base.rss_kb))));
+    out.push(("init_bytes".into(), "init size".into(), ratio(Some(ours.init_bytes as f64), Some(base.init_bytes as f64))));
+    out.push(("initramfs_bytes".into(), "initramfs size".into(), ratio(Some(ours.initramfs_bytes as f64), Some(base.initramfs_bytes as f64))));
+    out
+}
+
+/// `boot.json`: the machine, each configuration (sizes, per phase
+/// min/median/max and every run, in ms; VmRSS and Rss in kB) and the
+/// ratios ours/baseline of the medians.
+pub fn to_json(machine: &Machine, runs: usize, configs: &[Config], ratios: &[(String, String, Option<f64>)]) -> String {
+    let mut j = String::from("{\n");
+    let _ = writeln!(j, "  \"runs_per_config\": {runs},");
+    let _ = writeln!(
+        j,
+        "  \"machine\": {{\"arch\": {}, \"cpu\": {}, \"cores\": {}, \"qemu\": {}, \"kernel\": {}, \"host_kernel\": {}, \"accel\": \"tcg\", \"smp\": 1}},",
+        json_str(&machine.arch),
+        json_str(&machine.cpu),
+        machine.cores,
+        json_str(&machine.qemu),
+        json_str(&machine.kernel),
+        json_str(&machine.host_kernel)
+    );
+    j.push_str("  \"unit\": {\"phases\": \"ms\", \"rss\": \"kB\", \"sizes\": \"bytes\"},\n");
+    j.push_str("  \"configs\": [\n");
+    for (ci, c) in configs.iter().enumerate() {
+        j.push_str("    {\n");
+        let _ = writeln!(j, "      \"name\": {},", json_str(&c.name));
+        let _ = writeln!(j, "      \"description\": {},", json_str(&c.description));
+        let _ = writeln!(j, "      \"init_bytes\": {},", c.init_bytes);
+        let _ = writeln!(j, "      \"init_note\": {},", json_str(&c.init_note));
+        let _ = writeln!(j, "      \"initramfs_bytes\": {},", c.initramfs_bytes);
+        let _ = writeln!(j, "      \"init_vmrss_kb\": {},", json_stats(Stats::of(&c.vmrss_kb)));
+        let _ = writeln!(j, "      \"init_rss_kb\": {},", json_stats(Stats::of(&c.rss_kb)));
+        j.push_str("      \"phases\": {\n");
+        for (i, p) in PHASES.iter().enumerate() {
+            let _ = write!(
+                j,
+                "        {}: {{\"label\": {}, \"ms\": {}, \"median_start_ms\": {}, \"runs_ms\": {}}}",
+                json_str(p.key),
+                json_str(p.label),
+                json_stats(c.stats(i)),
+                json_num(c.start(i)),
+                json_list(c.runs.iter().map(|r| r[i].ms))
+            );
+            j.push_str(if i + 1 < PHASES.len() { ",\n" } else { "\n" });
+        }
+        j.push_str("      }\n    }");
+        j.push_str(if ci + 1 < configs.len() { ",\n" } else { "\n" });
+    }
+    j.push_str("  ],\n  \"ratios_ours_over_baseline\": {\n");
+    for (i, (key, _, r)) in ratios.iter().enumerate() {
+        let _ = write!(j, "    {}: {}", json_str(key), json_num(*r));
+        j.push_str(if i + 1 < ratios.len() { ",\n" } else { "\n" });
+    }
+    j.push_str("  }\n}\n");
+    j
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// A tick step of 1, 2 or 5 × 10^k giving at most about 8 ticks over `span`.
+pub fn tick_step(span: f64) -> f64 {
+    if span <= 0.0 || !span.is_finite() {
+        return 1.0;
+    }
+    let raw = span / 8.0;
+    let pow = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * pow).find(|&s| s >= raw).unwrap_or(10.0 * pow)
+}
+
+/// A chart row: its label and, per configuration, (start, width) in ms.
+type Row = (String, Vec<Option<(f64, f64)>>);
+
+const COLORS: [&str; 2] = ["#2b7bb9", "#e08a1e"];
+const LABEL_W: f64 = 250.0;
+const PLOT_W: f64 = 620.0;
+const ROW_H: f64 = 14.0;
+
+/// One panel: rows of bars (label, [(start, width) per config]) over an
+/// axis from 0 to `max` ms. Returns the new `y`.
+fn panel(svg: &mut String, y: f64, title: &str, rows: &[Row], max: f64) -> f64 {
+    let max = if max > 0.0 { max } else { 1.0 };
+    let x = |ms: f64| LABEL_W + ms.max(0.0) / max * PLOT_W;
+    let _ = writeln!(svg, "<text x=\"10\" y=\"{:.1}\" class=\"h\">{}</text>", y + 14.0, xml(title));
+    let top = y + 26.0;
+    let height = rows.iter().map(|(_, b)| b.len() as f64 * ROW_H + 8.0).sum::<f64>();
+    let step = tick_step(max);
+    let mut t = 0.0;
+    while t <= max + 1e-9 {
+        let _ = writeln!(svg, "<line x1=\"{0:.1}\" y1=\"{1:.1}\" x2=\"{0:.1}\" y2=\"{2:.1}\" class=\"grid\"/>", x(t), top, top + height);
+        let _ = writeln!(svg, "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\">{}</text>", x(t), top + height + 12.0, t);
+        t += step;
+    }
+    let mut yy = top + 4.0;
+    for (label, bars) in rows {
+        let group_h = bars.len() as f64 * ROW_H;
+        let _ = writeln!(svg, "<text x=\"{:.1}\" y=\"{:.1}\" class=\"l\">{}</text>", LABEL_W - 8.0, yy + group_h / 2.0 + 4.0, xml(label));
+        for (ci, bar) in bars.iter().enumerate() {
+            if let Some((start, ms)) = *bar {
+                let (x0, x1) = (x(start), x(start + ms));
+                let _ = writeln!(
+                    svg,
+                    "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{}: {:.1} ms</title></rect>",
+                    x0,
+                    yy + 1.0,
+                    (x1 - x0).max(1.0),
+                    ROW_H - 3.0,
+                    COLORS[ci % COLORS.len()],
+                    xml(label),
+                    ms
+                );
+                let _ = writeln!(svg, "<text x=\"{:.1}\" y=\"{:.1}\" class=\"v\">{:.1} ms</text>", x1.max(x0 + 1.0) + 4.0, yy + ROW_H - 4.0, ms);
+            }
+            yy += ROW_H;
+        }
+        yy += 8.0;
+    }
+    top + height + 24.0
+}
+
+/// `boot.svg`: a timeline in the manner of `systemd-analyze plot`, one bar
+/// per phase per configuration at its median start with its median
+/// duration. The top panel is the kernel clock from power-on; the bottom
+/// one zooms on the init's part, in ms since each configuration's own
+/// `Run /init`.
+pub fn to_svg(machine: &Machine, runs: usize, configs: &[Config]) -> String {
+    let bars = |i: usize, origin: &dyn Fn(&Config) -> f64| -> Vec<Option<(f64, f64)>> {
+        configs.iter().map(|c| Some((c.start(i)? - origin(c), c.stats(i)?.median))).collect()
+    };
+    let zero = |_: &Config| 0.0;
+    let rows1: Vec<Row> = PHASES.iter().enumerate().map(|(i, p)| (p.label.to_string(), bars(i, &zero))).collect();
+    let init_origin = |c: &Config| c.start(1).unwrap_or(0.0);
+    let rows2: Vec<Row> =
+        PHASES.iter().enumerate().filter(|(_, p)| p.from != Mark::KernelStart).map(|(i, p)| (p.label.to_string(), bars(i, &init_origin))).collect();
+    let end = |rows: &[Row]| rows.iter().flat_map(|(_, b)| b.iter().flatten()).map(|(s, d)| s + d).fold(0.0, f64::max);
+    let (max1, max2) = (end(&rows1) * 1.12, end(&rows2) * 1.12);
+
+    let mut body = String::new();
+    let mut y = 40.0;
+    // Legend.
+    let mut lx = 10.0;
+    for (ci, c) in configs.iter().enumerate() {
+        let _ = writeln!(body, "<rect x=\"{lx:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" fill=\"{}\"/>", y, COLORS[ci % COLORS.len()]);
+        let _ = writeln!(body, "<text x=\"{:.1}\" y=\"{:.1}\" class=\"s\">{}</text>", lx + 18.0, y + 10.5, xml(&c.description));
+        lx += 18.0 + 7.0 * c.description.chars().count() as f64 + 24.0;
+    }
+    y += 22.0;
+    y = panel(&mut body, y, "kernel clock since power-on (ms), median start and median duration", &rows1, max1);
+    y = panel(&mut body, y, "zoom: ms since each configuration's `Run /init`", &rows2, max2);
+    let width = LABEL_W + PLOT_W + 90.0;
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{:.0}\" viewBox=\"0 0 {width:.0} {:.0}\" font-family=\"sans-serif\">",
+        y + 10.0,
+        y + 10.0
+    );
+    svg.push_str(
+        "<style>.t{font-size:15px;font-weight:bold}.h{font-size:13px;font-weight:bold}.s{font-size:12px}\
+         .l{font-size:12px;text-anchor:end}.v{font-size:10px;fill:#333}.tick{font-size:10px;text-anchor:middle;fill:#555}\
+         .grid{stroke:#ddd;stroke-width:1}</style>\n",
+    );
+    let _ = writeln!(svg, "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
+    let _ = writeln!(
+        svg,
+        "<text x=\"10\" y=\"22\" class=\"t\">kiOS boot: medians of {runs} boots per configuration ({}, QEMU TCG -smp 1, kernel {})</text>",
+        xml(&machine.arch),
+        xml(&machine.kernel)
+    );
+    svg.push_str(&body);
+    svg.push_str("</svg>\n");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OURS: &str = "\
+SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
+[    0.000000] Linux version 6.1.0-41-cloud-amd64\r
+[    2.265842] Run /init as init process\r
+[    2.310582] kios: milestone init-start\r
+[    2.361139] kios: milestone runtime-exec pid 78\r
+[    2.439873] kios: milestone runtime-ready\r
+[    2.441706] kios: milestone kubelet-exec pid 80\r
+[    2.495876] standin-kubelet: init-vmrss 4 kB\r
+[    2.499000] standin-kubelet: init-rss 76 kB\r
+[    5.683601] kios: milestone shutdown-continued\r
+[    5.718920] kios: milestone power-off\r
+[    5.729072] reboot: Power down\r
+";
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-6
+    }
+
+    #[test]
+    fn parses_every_mark() {
+        let c = Console::parse(OURS);
+        assert_eq!(c.run_init, Some(2.265842));
+        assert_eq!(c.power_down, Some(5.729072));
+        assert_eq!(c.init_vmrss_kb, Some(4));
+        assert_eq!(c.init_rss_kb, Some(76));
+        assert_eq!(c.time(Mark::Milestone("runtime-exec")), Some(2.361139));
+        assert_eq!(c.time(Mark::Milestone("kubelet-exec")), Some(2.441706));
+        let p = c.phases().unwrap();
+        assert!(close(p[0].ms, 2265.842));
+        assert!(close(p[1].ms, 95.297) && close(p[1].start_ms, 2265.842));
+        assert!(close(p[2].ms, 78.734));
+        assert!(close(p[3].ms, 1.833));
+        assert!(close(p[4].ms, 2441.706) && close(p[4].start_ms, 0.0));
+        assert!(close(p[5].ms, 45.471));
+    }
+
+    #[test]
+    fn a_milestone_name_is_matched_whole() {
+        let c = Console::parse("[ 1.0] kios: milestone runtime-exec-later\n[ 2.0] kios: milestone runtime-exec\n");
+        assert_eq!(c.time(Mark::Milestone("runtime-exec")), Some(2.0));
+    }
+
+    #[test]
+    fn the_first_occurrence_counts() {
+        let c = Console::parse("[ 1.0] kios: milestone runtime-ready\n[ 9.0] kios: milestone runtime-ready\n");
+        assert_eq!(c.time(Mark::Milestone("runtime-ready")), Some(1.0));
+    }
+
+    #[test]
+    fn every_missing_mark_is_named_once() {
+        for (drop, want) in [
+            ("Run /init", "`Run /init as init process`"),
+            ("runtime-exec", "`kios: milestone runtime-exec`"),
+            ("runtime-ready", "`kios: milestone runtime-ready`"),
+            ("kubelet-exec", "`kios: milestone kubelet-exec`"),
+            ("shutdown-continued", "`kios: milestone shutdown-continued`"),
+            ("reboot: Power down", "`reboot: Power down`"),
+        ] {
+            let text: String = OURS.lines().filter(|l| !l.contains(drop)).map(|l| format!("{l}\n")).collect();
+            let missing = Console::parse(&text).phases().unwrap_err();
+            assert_eq!(missing, vec![want.to_string()], "dropping {drop}");
+        }
+        let missing = Console::parse("no kernel here\n").phases().unwrap_err();
+        assert_eq!(missing.len(), 6);
+    }
+
+    #[test]
+    fn unstamped_and_malformed_lines_are_skipped() {
+        let c = Console::parse("kios: milestone runtime-exec\n[abc] kios: milestone runtime-ready\n[ 1.5 kios: milestone kubelet-exec\n");
+        assert!(c.milestones.is_empty());
+        assert_eq!(Console::parse("[ 1.0] standin-kubelet: init-vmrss none\n").init_vmrss_kb, None);
+    }
+
+    #[test]
+    fn excerpt_starts_at_run_init_and_keeps_the_tail() {
+        assert_eq!(excerpt("a\nb\n[ 1] Run /init as init process\nc\nd\n", 10), "[ 1] Run /init as init process\nc\nd");
+        assert_eq!(excerpt("a\nb\nc\r\n", 2), "b\nc");
+    }
+
+    #[test]
+    fn stats_min_median_max() {
+        assert_eq!(Stats::of(&[]), None);
+        assert_eq!(Stats::of(&[3.0, 1.0, 2.0]), Some(Stats { min: 1.0, median: 2.0, max: 3.0 }));
+        assert_eq!(Stats::of(&[4.0, 1.0, 2.0, 3.0]), Some(Stats { min: 1.0, median: 2.5, max: 4.0 }));
+    }
+
+    #[test]
+    fn ratios_and_ticks() {
+        assert_eq!(ratio(Some(1.0), Some(4.0)), Some(0.25));
+        assert_eq!(ratio(Some(1.0), Some(0.0)), None);
+        assert_eq!(ratio(None, Some(1.0)), None);
+        assert_eq!(tick_step(3000.0), 500.0);
+        assert_eq!(tick_step(100.0), 20.0);
+        assert_eq!(tick_step(8.0), 1.0);
+    }
+
+    fn config(name: &str, console: &str) -> Config {
+        let c = Console::parse(console);
+        Config {
+            name: name.into(),
+            description: format!("{name} \"quoted\" <b>"),
+            init_bytes: 100,
+            initramfs_bytes: 1000,
+            runs: vec![c.phases().unwrap()],
+            vmrss_kb: vec![4.0],
+            rss_kb: vec![76.0],
+            ..Config::default()
+        }
+    }
+
+    #[test]
+    fn json_and_svg_are_well_formed_enough() {
+        let m = Machine { cpu: "AMD \"EPYC\"".into(), cores: 2, qemu: "7.2".into(), kernel: "6.1".into(), host_kernel: "6.18".into(), arch: "amd64".into() };
+        let configs = [config("ours", OURS), config("baseline", OURS)];
+        let r = ratios(&configs[0], &configs[1]);
+        assert!(r.iter().all(|(_, _, v)| *v == Some(1.0)));
+        let j = to_json(&m, 1, &configs, &r);
+        assert!(j.contains("\"cpu\": \"AMD \\\"EPYC\\\"\""));
+        assert!(j.contains("\"kernel_to_init\": {\"label\": \"kernel → /init\", \"ms\": {\"min\": 2265.842, \"median\": 2265.842, \"max\": 2265.842}"));
+        assert_eq!(j.matches('{').count(), j.matches('}').count());
+        let s = to_svg(&m, 1, &configs);
+        assert!(s.starts_with("<svg") && s.ends_with("</svg>\n"));
+        assert_eq!(s.matches("<rect x=").count(), 2 + 2 * 6 + 2 * 4);
+        assert!(s.contains("&lt;b&gt;") && !s.contains("<b>"));
+    }
+}
