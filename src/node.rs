@@ -87,9 +87,6 @@ impl Node {
             }
             Err(e) => crate::error!("system socket {}: {}", crate::socket::PATH, e),
         }
-        if crate::etc::exists(RUNTIME_SOCKET) {
-            self.runtime_is_ready();
-        }
     }
 
     /// Supervises forever; leaves only through the hard shutdown.
