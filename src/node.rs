@@ -34,6 +34,7 @@ pub struct Node {
     inotify: Option<OwnedFd>,
     runtime: Supervisor,
     kubelet: Supervisor,
+    /// Indexed by `Daemon as usize`.
     outputs: [Option<Output>; 2],
     null: Option<OwnedFd>,
     runtime_ready: bool,
@@ -107,7 +108,8 @@ impl Node {
                     SIGNALS => self.on_signals(),
                     LISTENER => self.on_connect(),
                     INOTIFY => self.on_files(),
-                    RUNTIME_OUTPUT | KUBELET_OUTPUT => self.on_output(token),
+                    RUNTIME_OUTPUT => self.on_output(Daemon::Runtime),
+                    KUBELET_OUTPUT => self.on_output(Daemon::Kubelet),
                     _ => self.on_client((token.saturating_sub(CLIENT)) as i32),
                 }
             }
@@ -133,11 +135,8 @@ impl Node {
     }
 
     fn spawn(&mut self, which: Daemon, argv: Option<daemon::Argv>, now: u64) {
-        let (sup, output) = match which {
-            Daemon::Runtime => (&mut self.runtime, &self.outputs[0]),
-            Daemon::Kubelet => (&mut self.kubelet, &self.outputs[1]),
-        };
-        let output = output.as_ref().map(|o| &o.daemon_end);
+        let output = self.outputs.get(which as usize).and_then(Option::as_ref).map(|o| &o.daemon_end);
+        let sup = if which == Daemon::Runtime { &mut self.runtime } else { &mut self.kubelet };
         let Some(argv) = argv else {
             crate::error!("{}: command line too long; not started", which.name());
             return sup.start_failed(now);
@@ -157,8 +156,8 @@ impl Node {
 
     /// The runtime's socket exists: log it once per runtime start and let
     /// the kubelet start.
-    fn on_output(&mut self, token: u64) {
-        let output = if token == RUNTIME_OUTPUT { &self.outputs[0] } else { &self.outputs[1] };
+    fn on_output(&self, which: Daemon) {
+        let output = self.outputs.get(which as usize).and_then(Option::as_ref);
         if let (Some(output), Some(null)) = (output, &self.null) {
             output.drain(null);
         }
