@@ -62,3 +62,22 @@ pub fn set_hostname() {
         None => crate::warn!("/etc/hostname: no valid name on its first line, hostname not set"),
     }
 }
+
+/// `parts` concatenated and NUL-terminated in `out` (a path built from a
+/// directory and a name); None if it does not fit or holds a NUL.
+pub fn join<'b>(out: &'b mut [u8], parts: &[&[u8]]) -> Option<&'b CStr> {
+    let mut len = 0usize;
+    for part in parts.iter().chain([&&b"\0"[..]]) {
+        let end = len.checked_add(part.len())?;
+        out.get_mut(len..end)?.copy_from_slice(part);
+        len = end;
+    }
+    crate::sys::c_str(out.get(..len)?)
+}
+
+/// `shutdownGracePeriod` from the kubelet's config file, if set.
+pub fn kubelet_grace_period() -> Option<u32> {
+    let mut buf = [0u8; 8192];
+    let len = read(c"/etc/kubernetes/config.yaml", &mut buf)?;
+    kios::grace::shutdown_grace_period(buf.get(..len)?)
+}

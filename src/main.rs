@@ -10,6 +10,7 @@
 
 mod argv;
 mod daemon;
+mod datapart;
 mod etc;
 mod log;
 mod mounts;
@@ -21,7 +22,7 @@ mod socket;
 mod stop;
 mod sys;
 
-use kios::options::{Datapart, LogSink, Options};
+use kios::options::{LogSink, Options};
 use log::{bytes, milestone};
 
 fn main(startup: sys::Startup) -> ! {
@@ -54,22 +55,14 @@ fn main(startup: sys::Startup) -> ! {
     log::open_sink(options.log == LogSink::Stderr);
     net::loopback_up();
 
-    // The data partition (SPEC §4) is not implemented yet: every setting
-    // but `datapart=none` says so on the console, and the node runs diskless.
-    if options.datapart != Datapart::None {
-        crate::warn!("datapart: only datapart=none is supported so far; running diskless");
-    }
-    milestone("datapart-skipped");
-
-    etc::set_hostname();
-
     let Ok(signals) = signals else { halt("signalfd failed: cannot supervise") };
-    let timeout_s = kios::shutdown::graceful_timeout_s(options.shutdown_timeout, kubelet_grace_period());
-    let mut node = match node::Node::new(signals, timeout_s, options.stop_timeout) {
+    let mut node = match node::Node::new(signals, &options) {
         Ok(node) => node,
         Err(_) => halt("epoll failed: cannot supervise"),
     };
-    node.start_runtime();
+    // The data partition, then /etc/hostname and the runtime; a partition
+    // not there yet is awaited by the loop, and nothing starts before it.
+    node.bring_up(options.datapart);
 
     // While the runtime starts.
     net::enable_forwarding();
@@ -88,11 +81,4 @@ fn halt(why: &str) -> ! {
     loop {
         rustix::event::pause();
     }
-}
-
-/// `shutdownGracePeriod` from the kubelet's config file, if set.
-fn kubelet_grace_period() -> Option<u32> {
-    let mut buf = [0u8; 8192];
-    let len = etc::read(c"/etc/kubernetes/config.yaml", &mut buf)?;
-    kios::grace::shutdown_grace_period(buf.get(..len)?)
 }

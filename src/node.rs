@@ -4,11 +4,13 @@
 
 use crate::argv::{self, KUBECONFIG, RUNTIME_SOCKET};
 use crate::daemon::{self, Daemon};
+use crate::datapart;
 use crate::log::milestone;
 use crate::reap;
 use crate::output::Output;
 use crate::socket::SystemSocket;
 use crate::sys;
+use kios::options::{Datapart, Options};
 use kios::protocol::Command;
 use kios::shutdown::{Action, Goal, State};
 use kios::supervisor::Supervisor;
@@ -26,7 +28,7 @@ const RUNTIME_OUTPUT: u64 = 3;
 const KUBELET_OUTPUT: u64 = 4;
 
 /// Everything the supervision loop owns.
-pub struct Node {
+pub struct Node<'a> {
     epoll: OwnedFd,
     /// The signal descriptor (every signal is blocked and read here).
     pub signals: OwnedFd,
@@ -40,14 +42,17 @@ pub struct Node {
     runtime_ready: bool,
     kubelet_standalone: bool,
     state: State,
+    /// The data partition, while it is awaited.
+    datapart: Option<datapart::Wait<'a>>,
+    /// `kios.shutdown_timeout`; the deadline itself is known once `/etc` is.
+    shutdown_timeout_s: Option<u32>,
     graceful_timeout_ms: u64,
     stop_timeout_s: u32,
 }
 
-impl Node {
-    /// Prepares the loop; `graceful_timeout_s` and `stop_timeout_s` come
-    /// from the options.
-    pub fn new(signals: OwnedFd, graceful_timeout_s: u32, stop_timeout_s: u32) -> Result<Node, rustix::io::Errno> {
+impl<'a> Node<'a> {
+    /// Prepares the loop with the timeouts of `options`.
+    pub fn new(signals: OwnedFd, options: &Options) -> Result<Node<'a>, rustix::io::Errno> {
         let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
         epoll::add(&epoll, &signals, epoll::EventData::new_u64(SIGNALS), epoll::EventFlags::IN)?;
         let inotify = watch_files();
@@ -67,16 +72,60 @@ impl Node {
             runtime_ready: false,
             kubelet_standalone: false,
             state: State::Running,
-            graceful_timeout_ms: u64::from(graceful_timeout_s).saturating_mul(1000),
-            stop_timeout_s,
+            datapart: None,
+            shutdown_timeout_s: options.shutdown_timeout,
+            graceful_timeout_ms: 0,
+            stop_timeout_s: options.stop_timeout,
         })
     }
 
-    /// Starts the container runtime now (the kubelet follows once its
-    /// socket exists).
-    pub fn start_runtime(&mut self) {
+    /// The data partition (SPEC §4), then the node's settings and the
+    /// runtime. A partition that is not there yet is awaited from the loop
+    /// (on every device node created, and at least every 10 s) while the
+    /// signals and the socket are served; nothing starts before it.
+    pub fn bring_up(&mut self, wanted: Datapart<'a>) {
+        if wanted == Datapart::None {
+            milestone("datapart-skipped");
+            return self.settle();
+        }
+        let mut wait = datapart::Wait::new(wanted);
+        if wait.attempt(sys::monotonic_ms()) {
+            return self.settle();
+        }
+        if let Some(fd) = &self.inotify {
+            let _ = inotify::add_watch(fd, c"/dev", inotify::WatchFlags::CREATE);
+        }
+        self.datapart = Some(wait);
+    }
+
+    /// `/etc` is final: the hostname, the seccomp profiles, the graceful
+    /// shutdown deadline and the kubelet's files watched; the runtime starts
+    /// (the kubelet follows once its socket exists).
+    fn settle(&mut self) {
+        crate::etc::set_hostname();
+        datapart::bind_seccomp();
+        let timeout_s = kios::shutdown::graceful_timeout_s(self.shutdown_timeout_s, crate::etc::kubelet_grace_period());
+        self.graceful_timeout_ms = u64::from(timeout_s).saturating_mul(1000);
+        if let Some(fd) = &self.inotify {
+            let _ = rustix::fs::mkdir(c"/etc/kubernetes", rustix::fs::Mode::from_raw_mode(0o755));
+            let mask = inotify::WatchFlags::CLOSE_WRITE | inotify::WatchFlags::MOVED_TO;
+            if let Err(e) = inotify::add_watch(fd, c"/etc/kubernetes", mask) {
+                crate::error!("inotify watch /etc/kubernetes: {}", e);
+            }
+        }
         self.runtime.schedule_now(sys::monotonic_ms());
         self.start_due();
+    }
+
+    /// Another attempt at the awaited data partition; `device` when a
+    /// device node has just appeared.
+    fn await_datapart(&mut self, device: bool) {
+        let now = sys::monotonic_ms();
+        let mounted = |wait: &mut datapart::Wait| if device { wait.device_appeared(now) } else { wait.attempt(now) };
+        if self.datapart.as_mut().is_some_and(mounted) {
+            self.datapart = None;
+            self.settle();
+        }
     }
 
     /// Opens the system socket and listens on it from the loop.
@@ -95,6 +144,9 @@ impl Node {
         let mut events = [epoll::Event { flags: epoll::EventFlags::empty(), data: epoll::EventData::new_u64(0) }; 16];
         loop {
             self.start_due();
+            if self.datapart.as_ref().is_some_and(|wait| sys::monotonic_ms() >= wait.next_try_ms()) {
+                self.await_datapart(false);
+            }
             let now = sys::monotonic_ms();
             if let Action::Hard(goal) = self.state.tick(now) {
                 crate::warn!("shutdown deadline passed: continuing without the kubelet");
@@ -118,7 +170,8 @@ impl Node {
 
     fn next_wake(&self) -> Option<u64> {
         let kubelet = if self.runtime_ready { self.kubelet.start_at_ms() } else { None };
-        [self.runtime.start_at_ms(), kubelet, self.state.deadline_ms()].into_iter().flatten().min()
+        let datapart = self.datapart.as_ref().map(datapart::Wait::next_try_ms);
+        [self.runtime.start_at_ms(), kubelet, self.state.deadline_ms(), datapart].into_iter().flatten().min()
     }
 
     fn start_due(&mut self) {
@@ -278,6 +331,9 @@ impl Node {
             socket_created |= name == b"crio.sock";
             kubeconfig_written |= name == b"kubelet.conf";
         }
+        if self.datapart.is_some() {
+            self.await_datapart(true);
+        }
         if socket_created && crate::etc::exists(RUNTIME_SOCKET) {
             self.runtime_is_ready();
         }
@@ -297,18 +353,15 @@ fn open_output(epoll: &OwnedFd, daemon: Daemon, token: u64) -> Option<Output> {
     Some(output)
 }
 
-/// Watches the runtime socket's directory and `/etc/kubernetes` (created
-/// if missing) through one inotify descriptor.
+/// One inotify descriptor, watching the runtime socket's directory (the
+/// data partition's device and `/etc/kubernetes` are added when their
+/// time comes).
 fn watch_files() -> Option<OwnedFd> {
-    use inotify::WatchFlags as W;
     let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
         .inspect_err(|&e| crate::error!("inotify: {}", e))
         .ok()?;
-    let _ = rustix::fs::mkdir(c"/etc/kubernetes", rustix::fs::Mode::from_raw_mode(0o755));
-    for (dir, mask) in [(c"/var/run/crio", W::CREATE | W::MOVED_TO), (c"/etc/kubernetes", W::CLOSE_WRITE | W::MOVED_TO)] {
-        if let Err(e) = inotify::add_watch(&fd, dir, mask) {
-            crate::error!("inotify watch {}: {}", dir, e);
-        }
+    if let Err(e) = inotify::add_watch(&fd, c"/var/run/crio", inotify::WatchFlags::CREATE | inotify::WatchFlags::MOVED_TO) {
+        crate::error!("inotify watch /var/run/crio: {}", e);
     }
     Some(fd)
 }

@@ -1,0 +1,229 @@
+//! The data partition (SPEC §4): find it (a device path, or the disks of
+//! `/sys/block` read for the kiOS GPT type GUID, a PARTUUID or a
+//! PARTLABEL), mount it on [`MOUNT`], create its layout on first boot, and
+//! put its directories where the node expects them.
+
+use crate::etc::join;
+use crate::log::bytes;
+use core::ffi::CStr;
+use kios::gpt;
+use kios::options::Datapart;
+use rustix::fs::{mkdir, open, Mode, OFlags};
+use rustix::mount::{mount, mount_bind, mount_change, mount_remount, MountFlags, MountPropagationFlags};
+
+/// Where the partition itself is mounted (private: the binds below are
+/// what the node shares).
+const MOUNT: &CStr = c"/run/kios/datapart";
+
+/// Directories of the layout, created when missing (first boot).
+const LAYOUT: [&CStr; 8] = [
+    c"/run/kios/datapart/meta",
+    c"/run/kios/datapart/meta/etc",
+    c"/run/kios/datapart/meta/etc.work",
+    c"/run/kios/datapart/meta/log",
+    c"/run/kios/datapart/data",
+    c"/run/kios/datapart/data/oci",
+    c"/run/kios/datapart/data/pods",
+    c"/run/kios/datapart/modules",
+];
+
+/// The upper layer of `/etc` and the overlay's work directory beside it.
+const ETC_OVERLAY: &CStr =
+    c"lowerdir=/etc,upperdir=/run/kios/datapart/meta/etc,workdir=/run/kios/datapart/meta/etc.work";
+
+/// Binds from the partition, in order; the last one is made read-only.
+const BINDS: [(&CStr, &CStr); 4] = [
+    (c"/run/kios/datapart/meta/log", c"/var/log"),
+    (c"/run/kios/datapart/data/oci", c"/var/lib/containers/storage"),
+    (c"/run/kios/datapart/data/pods", c"/var/lib/kubelet/pods"),
+    (c"/run/kios/datapart/modules", c"/lib/modules"),
+];
+
+/// Milliseconds between two "waiting" messages.
+const REPORT_EVERY_MS: u64 = 10_000;
+/// After a device node appears, how long to try again, and how often: a
+/// node can come before its disk is readable (a loop device before its
+/// file is attached, a disk before its partition table is read).
+const SETTLE_MS: u64 = 3_000;
+const SETTLE_EVERY_MS: u64 = 250;
+
+/// The data partition not found yet: what is wanted, and when to try again
+/// and to say so on the console again.
+pub struct Wait<'a> {
+    wanted: Datapart<'a>,
+    next_report_ms: u64,
+    settle_until_ms: u64,
+    next_try_ms: u64,
+}
+
+impl<'a> Wait<'a> {
+    /// Waits for `wanted` (anything but [`Datapart::None`]).
+    pub fn new(wanted: Datapart<'a>) -> Self {
+        Wait { wanted, next_report_ms: 0, settle_until_ms: 0, next_try_ms: 0 }
+    }
+
+    /// A device node appeared: try now, and for a few seconds more.
+    pub fn device_appeared(&mut self, now: u64) -> bool {
+        self.settle_until_ms = now.saturating_add(SETTLE_MS);
+        self.attempt(now)
+    }
+
+    /// One attempt to find and mount the partition; true once it is
+    /// mounted. At the first attempt and then every 10 s, a failed one says
+    /// on the console what it waits for, and why each disk did not do.
+    pub fn attempt(&mut self, now: u64) -> bool {
+        let report = now >= self.next_report_ms;
+        let mut device = [0u8; 64];
+        if let Some(device) = find(&self.wanted, &mut device, report) {
+            if mount_layout(device, report) {
+                crate::info!("milestone datapart-mounted {}", device);
+                return true;
+            }
+        }
+        if report {
+            self.next_report_ms = now.saturating_add(REPORT_EVERY_MS);
+            match self.wanted {
+                Datapart::Device(path) => crate::warn!("datapart: waiting for {}", bytes(path)),
+                Datapart::PartUuid(uuid) => crate::warn!("datapart: waiting for PARTUUID={}", bytes(uuid)),
+                Datapart::PartLabel(label) => crate::warn!("datapart: waiting for PARTLABEL={}", bytes(label)),
+                _ => crate::warn!("datapart: waiting for a partition of type 97aac693-d920-465a-94fe-eb59fc86dfaa"),
+            }
+        }
+        let settling = now < self.settle_until_ms;
+        self.next_try_ms = if settling { now.saturating_add(SETTLE_EVERY_MS) } else { self.next_report_ms };
+        false
+    }
+
+    /// When to try again without a new device node.
+    pub fn next_try_ms(&self) -> u64 {
+        self.next_try_ms
+    }
+}
+
+/// The device node of the wanted partition, if it exists now.
+fn find<'b>(wanted: &Datapart, out: &'b mut [u8; 64], report: bool) -> Option<&'b CStr> {
+    if let Datapart::Device(path) = *wanted {
+        let path = join(out, &[path])?;
+        return crate::etc::exists(path).then_some(path);
+    }
+    let dir = open(c"/sys/block", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).ok()?;
+    let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 1024];
+    let mut disks = rustix::fs::RawDir::new(dir, &mut buf);
+    let mut name = [0u8; 32];
+    let mut found = 0;
+    while let Some(Ok(entry)) = disks.next() {
+        let disk = entry.file_name().to_bytes();
+        if disk.first() == Some(&b'.') {
+            continue;
+        }
+        match scan(disk, wanted) {
+            Ok(Some(number)) if found == 0 => found = gpt::partition_device(disk, number, &mut name).unwrap_or(0),
+            Ok(Some(_)) if report => crate::warn!("datapart: {} has one too; using the first found", bytes(disk)),
+            Err(e) if report && e != gpt::Error::NoGpt => crate::warn!("datapart: {}: {}", bytes(disk), e.as_str()),
+            _ => {}
+        }
+    }
+    let path = join(out, &[b"/dev/", name.get(..found)?])?;
+    (found > 0 && crate::etc::exists(path)).then_some(path)
+}
+
+/// The number of the wanted partition on `disk`, from its GPT.
+fn scan(disk: &[u8], wanted: &Datapart) -> Result<Option<u32>, gpt::Error> {
+    let sector_size = sysfs_number(disk, b"/queue/logical_block_size").ok_or(gpt::Error::Read)?;
+    let size_512 = sysfs_number(disk, b"/size").ok_or(gpt::Error::Read)?;
+    if size_512 == 0 {
+        return Ok(None); // an empty loop device, a drive without medium
+    }
+    let mut path = [0u8; 48];
+    let path = join(&mut path, &[b"/dev/", disk]).ok_or(gpt::Error::Read)?;
+    let fd = match open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::NOENT) => return Ok(None), // its node is yet to come
+        Err(_) => return Err(gpt::Error::Read),
+    };
+    let mut sector = [0u8; 4096];
+    let sector = sector.get_mut(..usize::try_from(sector_size).unwrap_or(0)).filter(|s| s.len() >= 512);
+    let sector = sector.ok_or(gpt::Error::HeaderSize)?;
+    let mut array = [0u8; 16 * 1024];
+    let mut read = |lba: u64, buf: &mut [u8]| {
+        let at = lba.checked_mul(sector_size);
+        at.is_some_and(|at| rustix::io::pread(&fd, &mut *buf, at).is_ok_and(|n| n == buf.len()))
+    };
+    let disk_sectors = size_512.saturating_mul(512).checked_div(sector_size).unwrap_or(0);
+    let header = gpt::load(&mut read, sector, disk_sectors, &mut array)?;
+    let mut entries = gpt::entries(&header, &array);
+    Ok(entries.find(|e| is_wanted(e, wanted)).map(|e| e.number))
+}
+
+fn is_wanted(entry: &gpt::Entry, wanted: &Datapart) -> bool {
+    match *wanted {
+        Datapart::PartUuid(text) => gpt::guid_matches_text(&entry.unique_guid, text),
+        Datapart::PartLabel(label) => gpt::name_matches(&entry.name, label),
+        _ => entry.type_guid == gpt::KIOS_DATAPART_TYPE,
+    }
+}
+
+/// A decimal number from `/sys/block/<disk><file>`.
+fn sysfs_number(disk: &[u8], file: &[u8]) -> Option<u64> {
+    let mut path = [0u8; 96];
+    let mut text = [0u8; 24];
+    let len = crate::etc::read(join(&mut path, &[b"/sys/block/", disk, file])?, &mut text)?;
+    let digits = text.get(..len)?.split(|b| !b.is_ascii_digit()).next()?;
+    digits.iter().try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add(u64::from(d & 0x0f)))
+}
+
+/// Mounts `device` (ext4) on [`MOUNT`], creates the layout, and puts the
+/// overlay on `/etc` and the binds in place. False if the partition itself
+/// does not mount; any other failure is logged and the boot goes on.
+fn mount_layout(device: &CStr, report: bool) -> bool {
+    let _ = mkdir(c"/run/kios", Mode::from_raw_mode(0o755));
+    let _ = mkdir(MOUNT, Mode::from_raw_mode(0o755));
+    if let Err(e) = mount(device, MOUNT, c"ext4", MountFlags::empty(), None) {
+        if report {
+            crate::error!("datapart: mount {} (ext4) on {}: {}", device, MOUNT, e);
+        }
+        return false;
+    }
+    let _ = mount_change(MOUNT, MountPropagationFlags::PRIVATE);
+    for dir in LAYOUT {
+        match mkdir(dir, Mode::from_raw_mode(0o755)) {
+            Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+            Err(e) => crate::error!("datapart: mkdir {}: {}", dir, e),
+        }
+    }
+    let flags = MountFlags::NOSUID | MountFlags::NODEV;
+    if let Err(e) = mount(c"overlay", c"/etc", c"overlay", flags, Some(ETC_OVERLAY)) {
+        crate::error!("datapart: overlay on /etc: {}; the initramfs /etc stays (is kios.modules=overlay set?)", e);
+    }
+    for (from, to) in BINDS {
+        make_dirs(to);
+        if let Err(e) = mount_bind(from, to) {
+            crate::error!("datapart: bind {} on {}: {}", from, to, e);
+        }
+    }
+    if let Err(e) = mount_remount(c"/lib/modules", MountFlags::BIND | MountFlags::RDONLY, c"") {
+        crate::error!("datapart: /lib/modules read-only: {}", e);
+    }
+    true
+}
+
+/// `/etc/seccomp` (created if missing) bound on `/var/lib/kubelet/seccomp`,
+/// where the kubelet looks for seccomp profiles.
+pub fn bind_seccomp() {
+    let _ = mkdir(c"/etc/seccomp", Mode::from_raw_mode(0o755));
+    if let Err(e) = mount_bind(c"/etc/seccomp", c"/var/lib/kubelet/seccomp") {
+        crate::error!("bind /etc/seccomp on /var/lib/kubelet/seccomp: {}", e);
+    }
+}
+
+/// `mkdir -p path` (mode 0755), errors left to the mount that follows.
+fn make_dirs(path: &CStr) {
+    let mut buf = [0u8; 64];
+    let bytes = path.to_bytes();
+    for (at, _) in bytes.iter().enumerate().skip(1).filter(|(_, &b)| b == b'/') {
+        if let Some(parent) = bytes.get(..at).and_then(|p| join(&mut buf, &[p])) {
+            let _ = mkdir(parent, Mode::from_raw_mode(0o755));
+        }
+    }
+    let _ = mkdir(path, Mode::from_raw_mode(0o755));
+}
