@@ -40,6 +40,14 @@ impl Daemon {
             Daemon::Kubelet => c"/var/run/kubelet.log",
         }
     }
+
+    /// Its log on the data partition, and the previous one (rotated).
+    pub fn log_files(self) -> [&'static CStr; 2] {
+        match self {
+            Daemon::Runtime => [c"/var/log/kios/crio.log", c"/var/log/kios/crio.log.1"],
+            Daemon::Kubelet => [c"/var/log/kios/kubelet.log", c"/var/log/kios/kubelet.log.1"],
+        }
+    }
 }
 
 /// An argument vector built in one fixed buffer of NUL-terminated strings.

@@ -86,11 +86,11 @@ impl<'a> Node<'a> {
     pub fn bring_up(&mut self, wanted: Datapart<'a>) {
         if wanted == Datapart::None {
             milestone("datapart-skipped");
-            return self.settle();
+            return self.settle(false);
         }
         let mut wait = datapart::Wait::new(wanted);
         if wait.attempt(sys::monotonic_ms()) {
-            return self.settle();
+            return self.settle(true);
         }
         if let Some(fd) = &self.inotify {
             let _ = inotify::add_watch(fd, c"/dev", inotify::WatchFlags::CREATE);
@@ -99,9 +99,13 @@ impl<'a> Node<'a> {
     }
 
     /// `/etc` is final: the hostname, the seccomp profiles, the graceful
-    /// shutdown deadline and the kubelet's files watched; the runtime starts
-    /// (the kubelet follows once its socket exists).
-    fn settle(&mut self) {
+    /// shutdown deadline and the kubelet's files watched; with a data
+    /// partition, the daemons' output kept on it; the runtime starts (the
+    /// kubelet follows once its socket exists).
+    fn settle(&mut self, disk: bool) {
+        if disk {
+            self.outputs.iter_mut().flatten().for_each(Output::keep_on_disk);
+        }
         crate::etc::set_hostname();
         datapart::bind_seccomp();
         let timeout_s = kios::shutdown::graceful_timeout_s(self.shutdown_timeout_s, crate::etc::kubelet_grace_period());
@@ -124,7 +128,7 @@ impl<'a> Node<'a> {
         let mounted = |wait: &mut datapart::Wait| if device { wait.device_appeared(now) } else { wait.attempt(now) };
         if self.datapart.as_mut().is_some_and(mounted) {
             self.datapart = None;
-            self.settle();
+            self.settle(true);
         }
     }
 
@@ -209,8 +213,8 @@ impl<'a> Node<'a> {
 
     /// The runtime's socket exists: log it once per runtime start and let
     /// the kubelet start.
-    fn on_output(&self, which: Daemon) {
-        let output = self.outputs.get(which as usize).and_then(Option::as_ref);
+    fn on_output(&mut self, which: Daemon) {
+        let output = self.outputs.get_mut(which as usize).and_then(Option::as_mut);
         if let (Some(output), Some(null)) = (output, &self.null) {
             output.drain(null);
         }
@@ -318,7 +322,19 @@ impl<'a> Node<'a> {
     fn hard(&mut self, goal: Goal) -> ! {
         self.runtime.hold();
         self.kubelet.hold();
-        crate::stop::hard_shutdown(goal, &self.signals, self.kubelet.pid(), self.runtime.pid(), self.stop_timeout_s)
+        let (outputs, null) = (&mut self.outputs, &self.null);
+        // Once every process has stopped: their last output to the log
+        // files, which are then closed so the data partition unmounts.
+        let mut last_output = || {
+            for output in outputs.iter_mut().flatten() {
+                if let Some(null) = null {
+                    output.drain(null);
+                }
+                output.close_file();
+            }
+        };
+        let (kubelet, runtime) = (self.kubelet.pid(), self.runtime.pid());
+        crate::stop::hard_shutdown(goal, &self.signals, kubelet, runtime, self.stop_timeout_s, &mut last_output)
     }
 
     fn on_files(&mut self) {

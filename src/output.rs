@@ -3,21 +3,28 @@
 //! (`/var/run/crio.log`, `/var/run/kubelet.log`). When the FIFO is full
 //! because nobody reads it, the oldest output in it is dropped, so it
 //! always holds the most recent `KEPT` bytes for a reader that attaches
-//! later; a reader that keeps up gets everything, in order. The data stays
-//! in kernel pipe buffers: nothing is copied through PID 1's memory.
+//! later; a reader that keeps up gets everything, in order.
+//!
+//! With a data partition, the output is also kept in `/var/log/kios/`
+//! (`tee` to the FIFO, then `splice` to the file): each file holds at most
+//! `FILE_CAP` bytes, then becomes `NAME.1` (replacing the one before) and
+//! a new file starts. The data stays in kernel pipe buffers and the page
+//! cache: nothing is copied through PID 1's memory.
 
 use crate::daemon::Daemon;
 use rustix::fd::OwnedFd;
 use rustix::fs::{mknodat, open, FileType, Mode, OFlags, CWD};
 use rustix::io::Errno;
-use rustix::pipe::{fcntl_setpipe_size, pipe_with, splice, PipeFlags, SpliceFlags};
+use rustix::pipe::{fcntl_setpipe_size, pipe_with, splice, tee, PipeFlags, SpliceFlags};
 
 /// Output kept in a log FIFO nobody reads (its pipe buffer size).
 pub const KEPT: usize = 256 * 1024;
 /// How much of the oldest output is dropped at once when the FIFO is full.
 const DROP: usize = 64 * 1024;
+/// Size of a log file on the data partition before it is rotated.
+const FILE_CAP: u64 = 1024 * 1024;
 
-/// One daemon's output pipe and log FIFO.
+/// One daemon's output pipe, log FIFO and log file.
 pub struct Output {
     /// The end PID 1 drains (non-blocking; watched by the event loop).
     pub drain_end: OwnedFd,
@@ -26,6 +33,9 @@ pub struct Output {
     pub daemon_end: OwnedFd,
     /// The log FIFO, open read-write so it never blocks nor closes.
     fifo: OwnedFd,
+    daemon: Daemon,
+    /// The log file on the data partition and its size.
+    file: Option<(OwnedFd, u64)>,
 }
 
 impl Output {
@@ -40,20 +50,58 @@ impl Output {
         let _ = fcntl_setpipe_size(&fifo, KEPT);
         let (drain_end, daemon_end) = pipe_with(PipeFlags::CLOEXEC)?;
         rustix::io::ioctl_fionbio(&drain_end, true)?;
-        Ok(Output { drain_end, daemon_end, fifo })
+        Ok(Output { drain_end, daemon_end, fifo, daemon, file: None })
     }
 
-    /// Moves everything the daemon wrote into the FIFO, dropping the
-    /// FIFO's oldest output (into `null`, `/dev/null`) where it is full.
-    pub fn drain(&self, null: &OwnedFd) {
+    /// From now on, also keeps the output in its file under
+    /// `/var/log/kios/` (added at its end: earlier boots' output stays).
+    pub fn keep_on_disk(&mut self) {
+        let _ = rustix::fs::mkdir(c"/var/log/kios", Mode::from_raw_mode(0o755));
+        self.file = self.open_file(OFlags::empty());
+    }
+
+    fn open_file(&self, flags: OFlags) -> Option<(OwnedFd, u64)> {
+        let [path, _] = self.daemon.log_files();
+        let flags = flags | OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC;
+        let opened = open(path, flags, Mode::from_raw_mode(0o640)).and_then(|fd| Ok((rustix::fs::fstat(&fd)?.st_size, fd)));
+        match opened {
+            Ok((size, fd)) => Some((fd, u64::try_from(size).unwrap_or(0))),
+            Err(e) => {
+                crate::error!("log file {}: {}", path, e);
+                None
+            }
+        }
+    }
+
+    /// Closes the log file (before the data partition is unmounted).
+    pub fn close_file(&mut self) {
+        self.file = None;
+    }
+
+    /// Moves everything the daemon wrote into the FIFO (and the file),
+    /// dropping the FIFO's oldest output (into `null`, `/dev/null`) where
+    /// it is full.
+    pub fn drain(&mut self, null: &OwnedFd) {
         loop {
             let pending = rustix::io::ioctl_fionread(&self.drain_end).unwrap_or(0);
             if pending == 0 {
                 return;
             }
-            let len = usize::try_from(pending).unwrap_or(KEPT);
-            match splice(&self.drain_end, None, &self.fifo, None, len, SpliceFlags::NONBLOCK) {
-                Ok(n) if n > 0 => {}
+            let mut len = usize::try_from(pending).unwrap_or(KEPT);
+            if let Some((_, size)) = self.file {
+                if size >= FILE_CAP {
+                    self.rotate();
+                }
+            }
+            let sent = match &self.file {
+                Some((_, size)) => {
+                    len = len.min(usize::try_from(FILE_CAP.saturating_sub(*size)).unwrap_or(len));
+                    tee(&self.drain_end, &self.fifo, len, SpliceFlags::NONBLOCK)
+                }
+                None => splice(&self.drain_end, None, &self.fifo, None, len, SpliceFlags::NONBLOCK),
+            };
+            match sent {
+                Ok(n) if n > 0 => self.write_file(n),
                 Err(Errno::AGAIN) => {
                     // The FIFO is full: make room by dropping its oldest output.
                     if !matches!(splice(&self.fifo, None, null, None, DROP, SpliceFlags::NONBLOCK), Ok(n) if n > 0) {
@@ -63,5 +111,28 @@ impl Output {
                 _ => return,
             }
         }
+    }
+
+    /// Moves the `n` bytes just copied to the FIFO into the file.
+    fn write_file(&mut self, n: usize) {
+        let Some((fd, size)) = &mut self.file else { return };
+        // At the file's end (splice refuses O_APPEND files); the offset moves on.
+        match splice(&self.drain_end, None, &*fd, Some(size), n, SpliceFlags::empty()) {
+            Ok(_) => {}
+            Err(e) => {
+                crate::error!("log file {}: {}; no longer written", self.daemon.log_files()[0], e);
+                self.file = None;
+            }
+        }
+    }
+
+    /// The full file becomes `NAME.1`; a new one starts.
+    fn rotate(&mut self) {
+        let [path, old] = self.daemon.log_files();
+        self.file = None;
+        if let Err(e) = rustix::fs::rename(path, old) {
+            crate::error!("rotate {}: {}", path, e);
+        }
+        self.file = self.open_file(OFlags::TRUNC);
     }
 }

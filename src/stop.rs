@@ -10,8 +10,16 @@ use rustix::process::{kill_process, Pid, Signal};
 use rustix::system::{reboot, RebootCommand};
 
 /// Stops every process and ends the node. `kubelet` and `runtime` are the
-/// daemons' pids if they run; `stop_timeout_s` bounds each wait.
-pub fn hard_shutdown(goal: Goal, signals: &OwnedFd, kubelet: Option<i32>, runtime: Option<i32>, stop_timeout_s: u32) -> ! {
+/// daemons' pids if they run; `stop_timeout_s` bounds each wait;
+/// `before_unmount` runs once no process is left.
+pub fn hard_shutdown(
+    goal: Goal,
+    signals: &OwnedFd,
+    kubelet: Option<i32>,
+    runtime: Option<i32>,
+    stop_timeout_s: u32,
+    before_unmount: &mut dyn FnMut(),
+) -> ! {
     milestone("shutdown-continued");
     let timeout_ms = u64::from(stop_timeout_s).saturating_mul(1000);
     for (name, pid) in [("kubelet", kubelet), ("runtime", runtime)] {
@@ -27,6 +35,7 @@ pub fn hard_shutdown(goal: Goal, signals: &OwnedFd, kubelet: Option<i32>, runtim
         let deadline = sys::monotonic_ms().saturating_add(5000);
         reap::wait_for(signals, None, deadline);
     }
+    before_unmount();
     crate::mounts::unmount_all();
     rustix::fs::sync();
     let (name, command) = match goal {

@@ -85,7 +85,8 @@ fn late_device_mounts_binds_and_unmounts_clean() {
 
     // No such device yet: the init waits and starts nothing.
     let root = Root::new("datapart");
-    root.standin("kubelet.grace_ms=100\n");
+    // 2.5 MB of output: the log files on the disk rotate at 1 MiB.
+    root.standin("kubelet.grace_ms=100\nkubelet.flood_bytes=2500000\n");
     let node = root.boot(&[&format!("datapart={device}")]);
     node.wait_log(&format!("kios: warning: datapart: waiting for {device}"));
     std::thread::sleep(std::time::Duration::from_millis(300));
@@ -157,4 +158,15 @@ fn late_device_mounts_binds_and_unmounts_clean() {
     let cat = |file: &str| run("debugfs", &["-R", &format!("cat {file}"), text(&part)]);
     assert_eq!(cat("/meta/log/written-by-test"), "kept\n");
     assert_eq!(cat("/meta/etc/written-by-test"), "upper\n");
+
+    // The daemons' output on the disk: capped files, rotated, in order,
+    // up to the last lines before the power-off.
+    let (log, previous) = (cat("/meta/log/kios/kubelet.log"), cat("/meta/log/kios/kubelet.log.1"));
+    assert_eq!(previous.len(), 1024 * 1024, "kubelet.log.1 is one full file");
+    assert!(log.len() <= 1024 * 1024, "kubelet.log within the cap: {} bytes", log.len());
+    let done = log.lines().find_map(|l| l.strip_prefix("standin-kubelet: flood done ")).expect("flood done in kubelet.log");
+    let last = done.split(' ').nth(2).expect("the flood's line count");
+    assert!(log.contains(&format!("\nflood {last}\n")), "the flood's last line in kubelet.log");
+    assert!(log.ends_with("standin-kubelet: sigterm\n"), "kubelet.log ends with the stop: {:?}", &log[log.len().saturating_sub(200)..]);
+    assert!(cat("/meta/log/kios/crio.log").contains("standin-crio: start 1 argv"), "crio.log");
 }
