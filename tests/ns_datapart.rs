@@ -1,8 +1,9 @@
 //! The data partition through the real init in a namespace, on a loop
 //! device: named by `datapart=/dev/loopN` before it exists (the init
 //! waits, says so, starts nothing), then mounted with the `/etc` overlay
-//! and the binds, settings on the disk winning over the root's, and clean
-//! after the power-off. Discovery by GUID and label is the QEMU tests'
+//! and the binds, settings on the disk winning over the root's, the
+//! daemons' logs kept on it, and clean after the power-off even with a
+//! mount held busy. Discovery by GUID and label is the QEMU tests'
 //! (a loop device's partitions need a kernel with partition tables, which
 //! a test host may lack; the loop device here covers the partition alone).
 //!
@@ -144,11 +145,24 @@ fn late_device_mounts_binds_and_unmounts_clean() {
     std::fs::write(node.proc_root("var/log/written-by-test"), "kept\n").unwrap();
     std::fs::write(node.proc_root("etc/written-by-test"), "upper\n").unwrap();
 
+    // A busy mount: a (read-only) loop device on a file of /var/log holds
+    // that mount past the end of every process; it must end read-only, not
+    // dirty. (A writable one would keep it writable too: the kernel refuses
+    // a read-only remount while a file is open for writing.)
+    let busy_file = node.proc_root("var/log/busy.img");
+    std::fs::write(&busy_file, vec![0u8; 1 << 20]).unwrap();
+    let busy = Loop(run("losetup", &["--show", "-f", "-r", text(&busy_file)]).trim().to_string());
+
     node.signal("TERM");
     node.expect_poweroff();
     if let Some(line) = node.lines("still writable").first() {
         node.fail(&format!("a mount stayed writable: {line}"));
     }
+    let remounted = node.lines("kios: warning: unmount /var/log: errno 16; remounted read-only");
+    if remounted.is_empty() {
+        node.fail("the busy /var/log was not remounted read-only");
+    }
+    drop(busy);
     drop(attached);
 
     let part = scratch.0.join("datapart.img");
