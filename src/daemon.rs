@@ -2,10 +2,25 @@
 
 use crate::sys;
 use core::ffi::CStr;
+use core::sync::atomic::{AtomicBool, Ordering};
 use rustix::fd::OwnedFd;
 use rustix::fs::{open, Mode, OFlags};
 use rustix::io::Errno as E;
 use rustix::process::Pid;
+
+/// Whether the runtime is containerd rather than cri-o (`kios.runtime`),
+/// chosen once at boot.
+static CONTAINERD: AtomicBool = AtomicBool::new(false);
+
+/// Chooses the container runtime, before anything starts.
+pub fn choose_runtime(runtime: kios::options::Runtime) {
+    CONTAINERD.store(runtime == kios::options::Runtime::Containerd, Ordering::Relaxed);
+}
+
+/// Whether the runtime is containerd.
+pub fn containerd() -> bool {
+    CONTAINERD.load(Ordering::Relaxed)
+}
 
 /// The two programs PID 1 keeps alive.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -28,6 +43,7 @@ impl Daemon {
     /// The executable.
     pub fn path(self) -> &'static CStr {
         match self {
+            Daemon::Runtime if containerd() => c"/bin/containerd",
             Daemon::Runtime => c"/bin/crio",
             Daemon::Kubelet => c"/bin/kubelet",
         }
@@ -36,6 +52,7 @@ impl Daemon {
     /// Its log FIFO (SPEC §3).
     pub fn log_fifo(self) -> &'static CStr {
         match self {
+            Daemon::Runtime if containerd() => c"/var/run/containerd.log",
             Daemon::Runtime => c"/var/run/crio.log",
             Daemon::Kubelet => c"/var/run/kubelet.log",
         }
@@ -44,6 +61,7 @@ impl Daemon {
     /// Its log on the data partition, and the previous one (rotated).
     pub fn log_files(self) -> [&'static CStr; 2] {
         match self {
+            Daemon::Runtime if containerd() => [c"/var/log/kios/containerd.log", c"/var/log/kios/containerd.log.1"],
             Daemon::Runtime => [c"/var/log/kios/crio.log", c"/var/log/kios/crio.log.1"],
             Daemon::Kubelet => [c"/var/log/kios/kubelet.log", c"/var/log/kios/kubelet.log.1"],
         }

@@ -53,6 +53,7 @@ fn main(startup: sys::Startup) -> ! {
     });
 
     log::open_sink(options.log == LogSink::Stderr);
+    daemon::choose_runtime(options.runtime);
     net::loopback_up();
 
     let Ok(signals) = signals else { halt("signalfd failed: cannot supervise") };

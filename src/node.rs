@@ -2,7 +2,7 @@
 //! the system socket and its clients, inotify, and the timers of restarts
 //! and of the shutdown deadline.
 
-use crate::argv::{self, KUBECONFIG, RUNTIME_SOCKET};
+use crate::argv::{self, KUBECONFIG};
 use crate::daemon::{self, Daemon};
 use crate::datapart;
 use crate::log::milestone;
@@ -344,13 +344,13 @@ impl<'a> Node<'a> {
         let (mut socket_created, mut kubeconfig_written) = (false, false);
         while let Ok(event) = reader.next() {
             let name = event.file_name().map(|n| n.to_bytes()).unwrap_or_default();
-            socket_created |= name == b"crio.sock";
+            socket_created |= name == argv::runtime_socket().1;
             kubeconfig_written |= name == b"kubelet.conf";
         }
         if self.datapart.is_some() {
             self.await_datapart(true);
         }
-        if socket_created && crate::etc::exists(RUNTIME_SOCKET) {
+        if socket_created && crate::etc::exists(argv::runtime_socket().2) {
             self.runtime_is_ready();
         }
         if kubeconfig_written && self.kubelet_standalone && self.kubelet.pid().is_some() {
@@ -376,8 +376,10 @@ fn watch_files() -> Option<OwnedFd> {
     let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
         .inspect_err(|&e| crate::error!("inotify: {}", e))
         .ok()?;
-    if let Err(e) = inotify::add_watch(&fd, c"/var/run/crio", inotify::WatchFlags::CREATE | inotify::WatchFlags::MOVED_TO) {
-        crate::error!("inotify watch /var/run/crio: {}", e);
+    let (dir, _, _) = argv::runtime_socket();
+    let _ = rustix::fs::mkdir(dir, rustix::fs::Mode::from_raw_mode(0o711));
+    if let Err(e) = inotify::add_watch(&fd, dir, inotify::WatchFlags::CREATE | inotify::WatchFlags::MOVED_TO) {
+        crate::error!("inotify watch {}: {}", dir, e);
     }
     Some(fd)
 }

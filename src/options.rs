@@ -34,6 +34,15 @@ pub enum LogSink {
     Stderr,
 }
 
+/// The container runtime to run (`kios.runtime=`).
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub enum Runtime {
+    /// cri-o, the default.
+    Crio,
+    /// containerd.
+    Containerd,
+}
+
 /// The boot options, defaults filled in.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub struct Options<'a> {
@@ -47,6 +56,8 @@ pub struct Options<'a> {
     pub stop_timeout: u32,
     /// `kios.modules=a,b`: kernel modules to load, the raw list, default empty.
     pub modules: &'a [u8],
+    /// `kios.runtime=crio|containerd`: default [`Runtime::Crio`].
+    pub runtime: Runtime,
 }
 
 /// An option that was ignored, and why.
@@ -75,6 +86,7 @@ impl<'a> Options<'a> {
             shutdown_timeout: None,
             stop_timeout: 10,
             modules: b"",
+            runtime: Runtime::Crio,
         };
         for (name, value) in (Params { rest: cmdline }) {
             options.set(name, value, warn);
@@ -97,6 +109,7 @@ impl<'a> Options<'a> {
                 self.modules = value;
                 Ok(())
             }
+            Some(Name::Runtime) => runtime(value).map(|r| self.runtime = r),
             None if name.starts_with(b"kios.") => Err("unknown kios option"),
             None => Ok(()),
         };
@@ -118,15 +131,17 @@ enum Name {
     ShutdownTimeout,
     StopTimeout,
     Modules,
+    Runtime,
 }
 
 /// Parameter names (a table: a `match` on byte strings is much larger code).
-const NAMES: [(&[u8], Name); 5] = [
+const NAMES: [(&[u8], Name); 6] = [
     (b"datapart", Name::Datapart),
     (b"kios.log", Name::Log),
     (b"kios.shutdown_timeout", Name::ShutdownTimeout),
     (b"kios.stop_timeout", Name::StopTimeout),
     (b"kios.modules", Name::Modules),
+    (b"kios.runtime", Name::Runtime),
 ];
 
 /// Parses a `datapart=` value.
@@ -156,6 +171,15 @@ fn datapart(value: &[u8]) -> Result<Datapart<'_>, &'static str> {
         Ok(Datapart::Device(value))
     } else {
         Err("expected auto, none, /dev/..., PARTUUID=... or PARTLABEL=...")
+    }
+}
+
+/// Parses a `kios.runtime=` value.
+fn runtime(value: &[u8]) -> Result<Runtime, &'static str> {
+    match value {
+        b"crio" => Ok(Runtime::Crio),
+        b"containerd" => Ok(Runtime::Containerd),
+        _ => Err("expected crio or containerd"),
     }
 }
 
@@ -267,6 +291,7 @@ mod tests {
         shutdown_timeout: None,
         stop_timeout: 10,
         modules: b"",
+        runtime: Runtime::Crio,
     };
 
     #[test]
@@ -281,13 +306,14 @@ mod tests {
 
     #[test]
     fn every_option() {
-        let cmdline = b"datapart=none kios.log=stderr kios.shutdown_timeout=0 kios.stop_timeout=3 kios.modules=overlay,nvme";
+        let cmdline = b"datapart=none kios.log=stderr kios.shutdown_timeout=0 kios.stop_timeout=3 kios.modules=overlay,nvme kios.runtime=containerd";
         let expected = Options {
             datapart: Datapart::None,
             log: LogSink::Stderr,
             shutdown_timeout: Some(0),
             stop_timeout: 3,
             modules: b"overlay,nvme",
+            runtime: Runtime::Containerd,
         };
         assert_eq!(parse(cmdline, &[]), (expected, vec![]));
         // The same, one environment entry each.
@@ -306,6 +332,8 @@ mod tests {
         assert_eq!(o.stop_timeout, 2);
         let (o, _) = parse(b"kios.modules=a kios.modules=", &[]);
         assert_eq!(o.modules, b"");
+        let (o, w) = parse(b"kios.runtime=containerd kios.runtime=crio kios.runtime=docker", &[]);
+        assert_eq!((o.runtime, w.len()), (Runtime::Crio, 1));
         // A bad value is ignored: the earlier valid one stays.
         let (o, w) = parse(
             b"kios.stop_timeout=5 datapart=none",

@@ -156,3 +156,36 @@ fn hostname_is_the_trimmed_first_line() {
         node.fail(&format!("kubelet saw {line:?}, expected `hostname node-7.example`"));
     }
 }
+
+/// `kios.runtime=containerd`: containerd's argv, socket and log FIFO; the
+/// kubelet waits for its socket; a `kill -9` of it is restarted and ready
+/// again. (The cri-o stand-in installed as `/bin/containerd` listens on
+/// `--address` as on `--listen`.)
+#[test]
+fn containerd_profile_runs_containerd_and_restarts_it() {
+    let root = Root::new("containerd");
+    std::fs::copy(root.path.join("bin/crio"), root.path.join("bin/containerd")).unwrap();
+    std::fs::remove_file(root.path.join("bin/crio")).unwrap();
+    let node = root.boot(&["kios.runtime=containerd"]);
+    node.wait_ready();
+    let argv = node.wait_record("crio", "start 1 argv", 1);
+    let expected = "start 1 argv --address /run/containerd/containerd.sock \
+                    --root /var/lib/containers/storage/containerd --state /run/containerd";
+    if argv != expected {
+        node.fail(&format!("containerd argv {argv:?}, expected {expected:?}"));
+    }
+    let ready = node.wait_log("milestone runtime-ready");
+    let kubelet = node.log_position("milestone kubelet-exec").unwrap_or(0);
+    if node.log_position(&ready).unwrap_or(usize::MAX) > kubelet {
+        node.fail("the kubelet started before containerd's socket existed");
+    }
+    use std::os::unix::fs::FileTypeExt;
+    let fifo = std::fs::metadata(node.proc_root("var/run/containerd.log")).map(|m| m.file_type().is_fifo());
+    if !matches!(fifo, Ok(true)) {
+        node.fail(&format!("/var/run/containerd.log is not a FIFO: {fifo:?}"));
+    }
+    node.kill("KILL", node.child_pid("/bin/containerd"));
+    node.wait_log("kios: runtime exited signal 9");
+    node.wait_lines("milestone runtime-ready", 2);
+    node.wait_record("crio", "start 2 argv", 1);
+}

@@ -1,5 +1,6 @@
 //! crio-standin: behaves like cri-o as far as the init can tell. It needs
-//! `--listen PATH`, waits `crio.delay_ms`, then listens on a unix stream
+//! `--listen PATH` (or containerd's `--address PATH`: installed as
+//! `/bin/containerd` it stands in for containerd), waits `crio.delay_ms`, then listens on a unix stream
 //! socket at PATH (reporting `ready PATH`) and accepts and drops connections
 //! forever. On SIGTERM it removes the socket, like cri-o does. See README.md.
 
@@ -14,7 +15,7 @@ use std::{fs, process, thread};
 fn listen_path() -> Option<PathBuf> {
     let mut args = std::env::args_os().skip(1);
     while let Some(arg) = args.next() {
-        if arg == "--listen" {
+        if arg == "--listen" || arg == "--address" {
             return args.next().map(PathBuf::from);
         }
         if let Some(path) = arg.to_str().and_then(|a| a.strip_prefix("--listen=")) {
