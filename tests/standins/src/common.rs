@@ -59,6 +59,8 @@ pub enum Kind {
     Flag,
     /// `HEX@MS[,HEX@MS...]`.
     Sends,
+    /// Any non-empty text (a path).
+    Text,
 }
 
 /// Keys every stand-in understands (without the `<name>.` prefix).
@@ -100,6 +102,7 @@ fn valid(kind: Kind, v: &str) -> bool {
         Kind::Status => parse_num(v).is_some_and(|n| n <= 255),
         Kind::Flag => parse_flag(v).is_some(),
         Kind::Sends => parse_sends(v).is_some(),
+        Kind::Text => !v.is_empty(),
     }
 }
 
@@ -162,6 +165,10 @@ impl Config {
 
     pub fn flag(&self, key: &str) -> bool {
         self.get(key).and_then(parse_flag).unwrap_or(false)
+    }
+
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.get(key)
     }
 
     pub fn sends(&self, key: &str) -> Vec<(u8, u64)> {

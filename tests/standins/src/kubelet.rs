@@ -2,12 +2,16 @@
 //! tell. It reports facts about its surroundings, keeps one connection to
 //! `/run/system.sock`, answers the shutdown event (0x01) with "continue"
 //! (0x02) after a grace period, and can send bytes of its own on its first
-//! start (`kubelet.send`). See README.md.
+//! start (`kubelet.send`). On request it also keeps a start log in a file
+//! (`kubelet.persist`, to see what survives a reboot) and reports the mounts
+//! of the data partition (`kubelet.report_mounts`). See README.md.
 
 mod common;
 
 use common::{Kind, Out};
-use std::io::{Read, Write};
+use std::fs::OpenOptions;
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,6 +24,20 @@ const KEYS: &[(&str, Kind)] = &[
     ("send", Kind::Sends),
     ("exit_after_ms", Kind::Num),
     ("exit_status", Kind::Status),
+    ("persist", Kind::Text),
+    ("report_mounts", Kind::Flag),
+];
+
+/// The mount points `kubelet.report_mounts` reports: the data partition and
+/// what the init binds from it.
+const DATAPART_MOUNTS: &[&str] = &[
+    "/etc",
+    "/var/log",
+    "/var/lib/containers/storage",
+    "/var/lib/kubelet/pods",
+    "/lib/modules",
+    "/var/lib/kubelet/seccomp",
+    "/run/kios/datapart",
 ];
 
 extern "C" {
@@ -60,6 +78,56 @@ fn report_facts(out: Out) {
             fs::read("/proc/self/mountinfo").and_then(|m| fs::write("/record/mountinfo", m));
         if let Err(e) = copied {
             out.report(&format!("mountinfo error {e}"));
+        }
+    }
+}
+
+/// `kubelet.persist=PATH`: reports the file's lines joined by `|` (or
+/// `missing`), then appends `start N` to it (no fsync: making it durable is
+/// the init's shutdown's job).
+fn persist(out: Out, path: &str, starts: u64) {
+    let mut newline_first = false;
+    match fs::read(path) {
+        Ok(bytes) => {
+            newline_first = !bytes.is_empty() && !bytes.ends_with(b"\n");
+            let text = String::from_utf8_lossy(&bytes);
+            let content = text.lines().collect::<Vec<_>>().join("|");
+            out.report(&format!("persist {path} {content}"));
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => out.report(&format!("persist {path} missing")),
+        Err(e) => out.report(&format!("persist {path} error {e}")),
+    }
+    // A last line cut short (no newline) stays a line of its own.
+    let line = format!("{}start {starts}\n", if newline_first { "\n" } else { "" });
+    let appended = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o644)
+        .open(path)
+        .and_then(|mut f| f.write_all(line.as_bytes()));
+    if let Err(e) = appended {
+        out.report(&format!("persist {path} write error {e}"));
+    }
+}
+
+/// `kubelet.report_mounts=1`: `mount MOUNTPOINT FSTYPE SOURCE OPTIONS` for
+/// each line of /proc/self/mountinfo on one of `DATAPART_MOUNTS`, in order.
+fn report_mounts(out: Out) {
+    let text = match fs::read_to_string("/proc/self/mountinfo") {
+        Ok(t) => t,
+        Err(e) => return out.report(&format!("mounts error {e}")),
+    };
+    for line in text.lines() {
+        // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER
+        let fields: Vec<&str> = line.split(' ').collect();
+        if fields.len() < 10 || !DATAPART_MOUNTS.contains(&fields[4]) {
+            continue;
+        }
+        let Some(sep) = fields[6..].iter().position(|f| *f == "-").map(|i| i + 6) else {
+            continue;
+        };
+        if let (Some(fstype), Some(source)) = (fields.get(sep + 1), fields.get(sep + 2)) {
+            out.report(&format!("mount {} {fstype} {source} {}", fields[4], fields[5]));
         }
     }
 }
@@ -132,6 +200,12 @@ fn main() {
     let t0 = Instant::now();
     let (out, cfg, starts) = common::startup("kubelet", KEYS);
     report_facts(out);
+    if let Some(path) = cfg.text("persist") {
+        persist(out, path, starts);
+    }
+    if cfg.flag("report_mounts") {
+        report_mounts(out);
+    }
     common::common_behaviour(out, &cfg, starts, None);
     if let (1, Some(ms)) = (starts, cfg.num("exit_after_ms")) {
         let status = cfg.num("exit_status").unwrap_or(0) as i32;
