@@ -17,7 +17,7 @@ mod boot;
 #[path = "qemu/console.rs"]
 mod console;
 
-use boot::Arch;
+use boot::{Arch, Boot};
 use console::{first_out_of_order, Console};
 
 /// Boot order of the milestones up to the shutdown request.
@@ -98,7 +98,7 @@ fn report(name: &str, c: &Console) {
 /// The kubelet asks for a soft shutdown 3 s after it starts and answers
 /// the shutdown event with continue: the node powers off.
 fn power_off(arch: Arch, name: &str) {
-    let c = boot::boot(arch, name, "kubelet.send=01@3000\n");
+    let c = Boot::new(arch, name).conf("kubelet.send=01@3000\n").run();
     report(name, &c);
     check_lifecycle(name, &c, "power-off");
     if c.find("reboot: Power down").is_none() {
@@ -109,7 +109,7 @@ fn power_off(arch: Arch, name: &str) {
 /// The kubelet sends the soft-reboot byte 1 s after it starts: same
 /// lifecycle, ending in a reboot (QEMU exits on it: -no-reboot).
 fn reboot(arch: Arch, name: &str) {
-    let c = boot::boot(arch, name, "kubelet.send=05@1000\n");
+    let c = Boot::new(arch, name).conf("kubelet.send=05@1000\n").run();
     report(name, &c);
     check_lifecycle(name, &c, "reboot");
     if c.find("reboot: Restarting system").is_none() {

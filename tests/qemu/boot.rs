@@ -1,14 +1,23 @@
-//! Booting the release init in QEMU (TCG, diskless) with the stand-ins:
-//! build an initramfs with scripts/make-test-initramfs, run QEMU with a
-//! deadline, and return its serial console. One architecture per boot.
+//! Booting the release init in QEMU (TCG) with the stand-ins: build an
+//! initramfs with scripts/make-test-initramfs, run QEMU with a deadline,
+//! optionally with an NVMe disk and scripted monitor commands ("when the
+//! console shows line X, send Y"), and return its serial console. One
+//! architecture per boot. Also the disks: GPT images written by
+//! scripts/create-image, their data partition read back from the host
+//! (sgdisk, e2fsck -fn, debugfs).
+//!
+//! Shared by two test crates (qemu.rs, qemu_datapart.rs), each using a part.
+#![allow(dead_code)]
 
 use std::fs;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::console::Console;
+use super::console::{parse_line, Console};
 
 /// Deadline of one boot, seconds; `KIOS_QEMU_TIMEOUT` overrides it.
 const DEFAULT_TIMEOUT_S: u64 = 60;
@@ -26,6 +35,14 @@ fn target_dir() -> PathBuf {
         .parent()
         .unwrap()
         .to_path_buf()
+}
+
+/// `target/tmp/qemu-NAME/`, created: one boot's work directory, or a test's
+/// own (its disk images).
+pub fn work_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("qemu-{name}"));
+    fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 /// An architecture the tests boot, with what differs between them (the
@@ -131,101 +148,601 @@ fn kernel(arch: Arch) -> PathBuf {
     root.join(".cache/kernel").join(arch.name()).join("vmlinuz")
 }
 
-/// Boots `arch` once with `standin_conf` as /etc/standin.conf; `name` names
-/// the work directory (target/tmp/qemu-NAME/, console.log kept there).
-pub fn boot(arch: Arch, name: &str, standin_conf: &str) -> Console {
-    let (qemu, package, machine) = arch.qemu();
-    let have_qemu = Command::new(qemu)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status();
-    assert!(
-        matches!(have_qemu, Ok(s) if s.success()),
-        "{qemu} not found: apt-get install -y {package} (scripts/boot --arch {} does it)",
-        arch.name()
-    );
-    let kernel = kernel(arch);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("qemu-{name}"));
-    fs::create_dir_all(&dir).unwrap();
-    let conf = dir.join("standin.conf");
-    fs::write(&conf, standin_conf).unwrap();
+/// One scripted interaction: when the `nth` console line starting with
+/// `line` has been printed (kernel timestamp stripped), send `commands` to
+/// the QEMU monitor, in order.
+struct Interaction {
+    line: String,
+    nth: usize,
+    seen: usize,
+    commands: Vec<String>,
+}
 
-    let initramfs = dir.join("initramfs.cpio");
-    let mut make = Command::new(repo_root().join("scripts/make-test-initramfs"));
-    make.arg(&initramfs)
-        .args(["--arch", arch.name()])
-        .arg("--conf")
-        .arg(&conf)
-        .arg("--cmdline-hint");
-    for (flag, path) in binaries(arch) {
-        make.arg(flag).arg(path);
-    }
-    // A tree laid over the initramfs root (e.g. lib/modules, or busybox for
-    // a scratch /init while developing the harness).
-    if let Some(extra) = std::env::var_os("KIOS_QEMU_EXTRA") {
-        make.arg("--extra").arg(extra);
-    }
-    let made = make
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("run scripts/make-test-initramfs");
-    assert!(
-        made.status.success(),
-        "scripts/make-test-initramfs failed: {:?}",
-        made.status
-    );
-    let cmdline = String::from_utf8(made.stdout).unwrap().trim().to_string();
+/// One boot, described with the builder methods, then [`Boot::run`]:
+///
+/// ```ignore
+/// let c = Boot::new(Arch::Amd64, "name")
+///     .conf("kubelet.send=01@3000\n")
+///     .disk(&image.path, 512)
+///     .datapart("auto")
+///     .modules("overlay")
+///     .when("kios: milestone kubelet-exec", &["sendkey ctrl-alt-delete"])
+///     .run();
+/// ```
+pub struct Boot {
+    arch: Arch,
+    name: String,
+    conf: String,
+    disk: Option<(PathBuf, u32)>,
+    datapart: Option<String>,
+    modules: Option<String>,
+    cmdline: Vec<String>,
+    interactions: Vec<Interaction>,
+}
 
-    let log_path = dir.join("console.log");
-    let log = fs::File::create(&log_path).unwrap();
-    let started = Instant::now();
-    let mut child = Command::new(qemu)
-        .args(machine)
-        .args(["-accel", "tcg", "-m", "512", "-nographic", "-no-reboot"])
-        .arg("-kernel")
-        .arg(&kernel)
-        .arg("-initrd")
-        .arg(&initramfs)
-        .arg("-append")
-        .arg(&cmdline)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .expect("start qemu");
-
-    let timeout = std::env::var("KIOS_QEMU_TIMEOUT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(DEFAULT_TIMEOUT_S);
-    let deadline = started + Duration::from_secs(timeout);
-    let timed_out = loop {
-        if child.try_wait().unwrap().is_some() {
-            break false;
+impl Boot {
+    /// `name` names the work directory (target/tmp/qemu-NAME/: the
+    /// initramfs, console.log, the monitor socket). Diskless,
+    /// `datapart=none`, an empty /etc/standin.conf, nothing scripted.
+    pub fn new(arch: Arch, name: &str) -> Boot {
+        Boot {
+            arch,
+            name: name.to_string(),
+            conf: String::new(),
+            disk: None,
+            datapart: None,
+            modules: None,
+            cmdline: Vec::new(),
+            interactions: Vec::new(),
         }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let console = Console::parse(&fs::read(&log_path).unwrap());
-    eprintln!(
-        "[{name}] QEMU ran {:.1} s{}; console: {}",
-        started.elapsed().as_secs_f64(),
-        if timed_out {
-            " and was killed at the deadline"
-        } else {
-            ""
-        },
-        log_path.display()
-    );
-    if timed_out {
-        panic!(
-            "[{name}] QEMU did not exit within {timeout} s\n{}",
-            console.excerpt(80)
+    }
+
+    /// The stand-ins' /etc/standin.conf.
+    pub fn conf(mut self, conf: &str) -> Boot {
+        self.conf = conf.to_string();
+        self
+    }
+
+    /// Attaches `image` as an NVMe disk (serial `kios0`), raw, with
+    /// `sector_size`-byte logical and physical blocks (512 or 4096).
+    pub fn disk(mut self, image: &Path, sector_size: u32) -> Boot {
+        self.disk = Some((image.to_path_buf(), sector_size));
+        self
+    }
+
+    /// `datapart=VALUE` (make-test-initramfs `--datapart`) instead of `none`.
+    pub fn datapart(mut self, value: &str) -> Boot {
+        self.datapart = Some(value.to_string());
+        self
+    }
+
+    /// Kernel modules copied into the initramfs and named in
+    /// `kios.modules=` (make-test-initramfs `--modules LIST`, comma-separated).
+    pub fn modules(mut self, list: &str) -> Boot {
+        self.modules = Some(list.to_string());
+        self
+    }
+
+    /// One more word on the kernel command line.
+    pub fn cmdline(mut self, word: &str) -> Boot {
+        self.cmdline.push(word.to_string());
+        self
+    }
+
+    /// When the first console line starting with `line` shows, send
+    /// `commands` (HMP, e.g. `sendkey ctrl-alt-delete`) to the monitor.
+    pub fn when(self, line: &str, commands: &[&str]) -> Boot {
+        self.when_nth(line, 1, commands)
+    }
+
+    /// The same at the `nth` such line (1-based).
+    pub fn when_nth(mut self, line: &str, nth: usize, commands: &[&str]) -> Boot {
+        assert!(nth >= 1);
+        self.interactions.push(Interaction {
+            line: line.to_string(),
+            nth,
+            seen: 0,
+            commands: commands.iter().map(|c| c.to_string()).collect(),
+        });
+        self
+    }
+
+    /// Boots until QEMU exits (power-off or reset; `-no-reboot`) or the
+    /// deadline, and returns the console, with the monitor transcript in
+    /// [`Console::monitor`]. Fails the test if QEMU does not exit in time
+    /// or a monitor command fails.
+    pub fn run(mut self) -> Console {
+        let arch = self.arch;
+        let name = self.name.clone();
+        let (qemu, package, machine) = arch.qemu();
+        let have_qemu = Command::new(qemu)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status();
+        assert!(
+            matches!(have_qemu, Ok(s) if s.success()),
+            "{qemu} not found: apt-get install -y {package} (scripts/boot --arch {} does it)",
+            arch.name()
         );
+        let kernel = kernel(arch);
+        let dir = work_dir(&name);
+        let conf = dir.join("standin.conf");
+        fs::write(&conf, &self.conf).unwrap();
+
+        let initramfs = dir.join("initramfs.cpio");
+        let mut make = Command::new(repo_root().join("scripts/make-test-initramfs"));
+        make.arg(&initramfs)
+            .args(["--arch", arch.name()])
+            .arg("--conf")
+            .arg(&conf)
+            .arg("--cmdline-hint");
+        for (flag, path) in binaries(arch) {
+            make.arg(flag).arg(path);
+        }
+        if let Some(value) = &self.datapart {
+            make.args(["--datapart", value]);
+        }
+        if let Some(list) = &self.modules {
+            make.args(["--modules", list]);
+        }
+        // A tree laid over the initramfs root (e.g. lib/modules, or busybox for
+        // a scratch /init while developing the harness).
+        if let Some(extra) = std::env::var_os("KIOS_QEMU_EXTRA") {
+            make.arg("--extra").arg(extra);
+        }
+        let made = make
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run scripts/make-test-initramfs");
+        assert!(
+            made.status.success(),
+            "[{name}] scripts/make-test-initramfs failed: {:?} (args {:?})",
+            made.status,
+            make.get_args().collect::<Vec<_>>()
+        );
+        let hint = String::from_utf8(made.stdout).unwrap();
+        let cmdline = self.kernel_cmdline(hint.trim());
+
+        // The monitor: QMP, its `human-monitor-command` carrying HMP text.
+        // A unix socket path must fit in sun_path (108 bytes).
+        let mut qmp_path = dir.join("qmp.sock");
+        if qmp_path.as_os_str().len() > 100 {
+            qmp_path = std::env::temp_dir().join(format!(
+                "kios-qmp-{}-{}.sock",
+                std::process::id(),
+                name
+            ));
+        }
+        let _ = fs::remove_file(&qmp_path);
+
+        let log_path = dir.join("console.log");
+        let log = fs::File::create(&log_path).unwrap();
+        let mut qemu_cmd = Command::new(qemu);
+        qemu_cmd
+            .args(machine)
+            .args(["-accel", "tcg", "-m", "512", "-nographic", "-no-reboot"])
+            .arg("-kernel")
+            .arg(&kernel)
+            .arg("-initrd")
+            .arg(&initramfs)
+            .arg("-append")
+            .arg(&cmdline)
+            .arg("-qmp")
+            .arg(format!("unix:{},server=on,wait=off", qmp_path.display()));
+        if let Some((image, sector_size)) = &self.disk {
+            qemu_cmd.arg("-drive").arg(format!(
+                "file={},if=none,id=d0,format=raw",
+                image.display()
+            ));
+            qemu_cmd.arg("-device").arg(nvme_device("kios0", "d0", *sector_size));
+        }
+        eprintln!("[{name}] kernel command line: {cmdline}");
+        let started = Instant::now();
+        let mut child = qemu_cmd
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start qemu");
+
+        let timeout = std::env::var("KIOS_QEMU_TIMEOUT")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(DEFAULT_TIMEOUT_S);
+        let deadline = started + Duration::from_secs(timeout);
+        let mut tail = ConsoleTail::new(&log_path);
+        let mut monitor = Monitor::new(&qmp_path);
+        let mut monitor_failed = false;
+        let timed_out = loop {
+            let exited = child.try_wait().unwrap().is_some();
+            // Interactions: each complete new console line, in order.
+            for line in tail.new_lines() {
+                let text = parse_line(&line).text;
+                for i in self.interactions.iter_mut() {
+                    if i.seen < i.nth && text.starts_with(&i.line) {
+                        i.seen += 1;
+                        if i.seen == i.nth && !exited {
+                            let trigger = format!("at console line `{text}` (#{}):", i.nth);
+                            monitor.note(trigger);
+                            for command in &i.commands {
+                                monitor_failed |= !monitor.command(command);
+                            }
+                        }
+                    }
+                }
+            }
+            if exited {
+                break false;
+            }
+            if monitor_failed || Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break !monitor_failed;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        for i in &self.interactions {
+            if i.seen < i.nth {
+                monitor.note(format!(
+                    "never sent (console line `{}` #{} not seen): {:?}",
+                    i.line, i.nth, i.commands
+                ));
+            }
+        }
+        let _ = fs::remove_file(&qmp_path);
+        let mut console = Console::parse(&fs::read(&log_path).unwrap());
+        console.monitor = monitor.transcript;
+        eprintln!(
+            "[{name}] QEMU ran {:.1} s{}; console: {}",
+            started.elapsed().as_secs_f64(),
+            if timed_out {
+                " and was killed at the deadline"
+            } else {
+                ""
+            },
+            log_path.display()
+        );
+        if monitor_failed {
+            panic!(
+                "[{name}] a QEMU monitor command failed (QEMU killed)\n{}",
+                console.excerpt(80)
+            );
+        }
+        if timed_out {
+            panic!(
+                "[{name}] QEMU did not exit within {timeout} s\nmilestones:\n{}{}",
+                console.timeline(),
+                console.excerpt(80)
+            );
+        }
+        console
     }
-    console
+
+    /// make-test-initramfs's hint with our `datapart=` and `kios.modules=`
+    /// made sure of (the hint has them once the script knows `--datapart`
+    /// and `--modules`; an older script prints `datapart=none`), then the
+    /// extra words.
+    fn kernel_cmdline(&self, hint: &str) -> String {
+        let mut words: Vec<String> = hint.split_whitespace().map(str::to_string).collect();
+        if let Some(value) = &self.datapart {
+            words.retain(|w| !w.starts_with("datapart="));
+            words.push(format!("datapart={value}"));
+        }
+        if let Some(list) = &self.modules {
+            words.retain(|w| !w.starts_with("kios.modules="));
+            words.push(format!("kios.modules={list}"));
+        }
+        words.extend(self.cmdline.iter().cloned());
+        words.join(" ")
+    }
+}
+
+/// `-device nvme,...` for drive `drive`, with 4096-byte blocks if asked.
+pub fn nvme_device(serial: &str, drive: &str, sector_size: u32) -> String {
+    let mut dev = format!("nvme,serial={serial},drive={drive}");
+    if sector_size != 512 {
+        dev += &format!(",logical_block_size={sector_size},physical_block_size={sector_size}");
+    }
+    dev
+}
+
+/// The HMP commands that hot-plug `image` as an NVMe disk (drive id and
+/// serial `late`): `drive_add` then `device_add`.
+pub fn hotplug_commands(image: &Path, sector_size: u32) -> [String; 2] {
+    [
+        format!("drive_add 0 if=none,id=late,file={},format=raw", image.display()),
+        format!("device_add {}", nvme_device("late", "late", sector_size)),
+    ]
+}
+
+/// The console file as QEMU writes it: complete lines not seen yet.
+struct ConsoleTail {
+    file: Option<fs::File>,
+    path: PathBuf,
+    offset: u64,
+    partial: Vec<u8>,
+}
+
+impl ConsoleTail {
+    fn new(path: &Path) -> ConsoleTail {
+        ConsoleTail { file: None, path: path.to_path_buf(), offset: 0, partial: Vec::new() }
+    }
+
+    fn new_lines(&mut self) -> Vec<String> {
+        if self.file.is_none() {
+            self.file = fs::File::open(&self.path).ok();
+        }
+        let Some(file) = self.file.as_mut() else { return Vec::new() };
+        let mut buf = Vec::new();
+        if file.seek(SeekFrom::Start(self.offset)).is_err() || file.read_to_end(&mut buf).is_err() {
+            return Vec::new();
+        }
+        self.offset += buf.len() as u64;
+        self.partial.extend_from_slice(&buf);
+        let mut lines = Vec::new();
+        while let Some(end) = self.partial.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.partial.drain(..=end).collect();
+            let text = String::from_utf8_lossy(&line);
+            lines.push(text.trim_end_matches(['\n', '\r']).to_string());
+        }
+        lines
+    }
+}
+
+/// A QMP client sending HMP text through `human-monitor-command`, with a
+/// transcript of everything sent and answered.
+struct Monitor {
+    path: PathBuf,
+    conn: Option<(UnixStream, BufReader<UnixStream>)>,
+    transcript: Vec<String>,
+}
+
+impl Monitor {
+    fn new(path: &Path) -> Monitor {
+        Monitor { path: path.to_path_buf(), conn: None, transcript: Vec::new() }
+    }
+
+    fn note(&mut self, text: String) {
+        self.transcript.push(text);
+    }
+
+    /// Connects and negotiates capabilities, once.
+    fn connect(&mut self) -> Result<(), String> {
+        if self.conn.is_some() {
+            return Ok(());
+        }
+        let stream = UnixStream::connect(&self.path)
+            .map_err(|e| format!("connect {}: {e}", self.path.display()))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let reader = BufReader::new(stream.try_clone().unwrap());
+        self.conn = Some((stream, reader));
+        let greeting = self.read_reply()?; // {"QMP": ...}
+        if !greeting.starts_with("{\"QMP\"") {
+            return Err(format!("no QMP greeting: {greeting}"));
+        }
+        self.send_json("{\"execute\": \"qmp_capabilities\"}")?;
+        Ok(())
+    }
+
+    /// The next line that is not an asynchronous event.
+    fn read_reply(&mut self) -> Result<String, String> {
+        let (_, reader) = self.conn.as_mut().unwrap();
+        loop {
+            let mut line = String::new();
+            match reader.read_line(&mut line) {
+                Ok(0) => return Err("QMP connection closed".to_string()),
+                Ok(_) => {}
+                Err(e) => return Err(format!("QMP read: {e}")),
+            }
+            let line = line.trim().to_string();
+            if !line.starts_with("{\"event\"") {
+                return Ok(line);
+            }
+        }
+    }
+
+    /// Sends one QMP command; its `{"return": ...}` line, or the error.
+    fn send_json(&mut self, json: &str) -> Result<String, String> {
+        let (stream, _) = self.conn.as_mut().unwrap();
+        stream
+            .write_all(format!("{json}\n").as_bytes())
+            .map_err(|e| format!("QMP write: {e}"))?;
+        let reply = self.read_reply()?;
+        if reply.starts_with("{\"return\"") {
+            Ok(reply)
+        } else {
+            Err(reply)
+        }
+    }
+
+    /// Runs one HMP command; false (and noted) if it failed: no monitor,
+    /// a QMP error, or HMP output other than none or `OK` (the scripted
+    /// commands are actions, e.g. sendkey, drive_add, device_add, which
+    /// print nothing else when they work).
+    fn command(&mut self, hmp: &str) -> bool {
+        let escaped = hmp.replace('\\', "\\\\").replace('"', "\\\"");
+        let json = format!(
+            "{{\"execute\": \"human-monitor-command\", \"arguments\": {{\"command-line\": \"{escaped}\"}}}}"
+        );
+        let result = self.connect().and_then(|()| self.send_json(&json));
+        let ok = matches!(
+            result.as_deref(),
+            Ok("{\"return\": \"\"}") | Ok("{\"return\": \"OK\\r\\n\"}")
+        );
+        let shown = match result {
+            Ok(reply) => reply,
+            Err(e) => format!("FAILED: {e}"),
+        };
+        self.transcript.push(format!("  > {hmp}\n    < {shown}"));
+        ok
+    }
+}
+
+/// A GPT disk image written by scripts/create-image.
+pub struct Image {
+    pub path: PathBuf,
+    /// Logical sector size: 512 or 4096.
+    pub sector_size: u32,
+    /// GPT entry number of the data partition.
+    pub number: u32,
+}
+
+/// The data partition's GPT entry as `sgdisk -i` reports it.
+pub struct Partition {
+    /// In logical sectors.
+    pub first: u64,
+    pub last: u64,
+    /// The PARTUUID, upper case as sgdisk prints it.
+    pub unique_guid: String,
+    pub name: String,
+}
+
+/// `e2fsck -fn` on the data partition.
+pub struct Fsck {
+    pub status: ExitStatus,
+    pub output: String,
+}
+
+impl Fsck {
+    /// Exit status 0 (no error found) and no journal left to recover (with
+    /// `-n`, e2fsck only warns about that one: `skipping journal recovery`,
+    /// status 0 — the mark of a filesystem not unmounted).
+    pub fn clean(&self) -> bool {
+        self.status.code() == Some(0) && !self.output.contains("journal recovery")
+    }
+}
+
+/// Runs a tool; (status, stdout, stderr); a tool that cannot run fails the test.
+fn tool(tool: &str, args: &[&str]) -> (ExitStatus, String, String) {
+    let out = Command::new(tool)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{tool}: {e} (scripts/test installs the tools)"));
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs a tool that must succeed; its stdout.
+fn tool_ok(name: &str, args: &[&str]) -> String {
+    let (status, stdout, stderr) = tool(name, args);
+    assert!(status.success(), "{name} {args:?}: {status}\n{stdout}{stderr}");
+    stdout
+}
+
+impl Image {
+    /// `scripts/create-image DIR/NAME.img --size 256M --sector-size S
+    /// --datapart-number N [--etc DIR/NAME-etc]`, the `etc` files (path
+    /// relative to /etc, contents) written into meta/etc.
+    pub fn create(dir: &Path, name: &str, sector_size: u32, number: u32, etc: &[(&str, &str)]) -> Image {
+        let path = dir.join(format!("{name}.img"));
+        let mut args: Vec<String> = vec![
+            path.display().to_string(),
+            "--size".into(),
+            "256M".into(),
+            "--sector-size".into(),
+            sector_size.to_string(),
+            "--datapart-number".into(),
+            number.to_string(),
+        ];
+        if !etc.is_empty() {
+            let etc_dir = dir.join(format!("{name}-etc"));
+            let _ = fs::remove_dir_all(&etc_dir);
+            for (file, contents) in etc {
+                let target = etc_dir.join(file);
+                fs::create_dir_all(target.parent().unwrap()).unwrap();
+                fs::write(target, contents).unwrap();
+            }
+            args.push("--etc".into());
+            args.push(etc_dir.display().to_string());
+        }
+        let script = repo_root().join("scripts/create-image");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        tool_ok(script.to_str().unwrap(), &args);
+        Image { path, sector_size, number }
+    }
+
+    /// The data partition as sgdisk sees it (through a read-only loop
+    /// device with 4096-byte sectors for a 4096 image: sgdisk reads a plain
+    /// file with 512-byte sectors).
+    pub fn partition(&self) -> Partition {
+        let image = self.path.to_str().unwrap();
+        let mut loop_dev = None;
+        let dev = if self.sector_size == 512 {
+            image.to_string()
+        } else {
+            let ss = self.sector_size.to_string();
+            let dev = tool_ok("losetup", &["--show", "-f", "-r", "--sector-size", &ss, image]);
+            loop_dev = Some(dev.trim().to_string());
+            dev.trim().to_string()
+        };
+        let info = tool("sgdisk", &["-i", &self.number.to_string(), &dev]);
+        if let Some(dev) = loop_dev {
+            let _ = Command::new("losetup").args(["-d", &dev]).status();
+        }
+        let (status, info, stderr) = info;
+        assert!(status.success(), "sgdisk -i {} {dev}: {status}\n{info}{stderr}", self.number);
+        let field = |name: &str| -> String {
+            info.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(|v| v.trim_start_matches(':').trim().to_string())
+                .unwrap_or_else(|| panic!("`{name}` in sgdisk -i output:\n{info}"))
+        };
+        let number = |name: &str| -> u64 {
+            let v = field(name);
+            v.split_whitespace().next().unwrap().parse().unwrap_or_else(|_| panic!("{name}: {v}"))
+        };
+        Partition {
+            first: number("First sector"),
+            last: number("Last sector"),
+            unique_guid: field("Partition unique GUID"),
+            name: field("Partition name").trim_matches('\'').to_string(),
+        }
+    }
+
+    /// The data partition copied out of the image (sparse), next to it.
+    fn extract(&self) -> PathBuf {
+        let part = self.partition();
+        let out = self.path.with_extension("datapart.ext4");
+        let _ = fs::remove_file(&out);
+        let args = [
+            format!("if={}", self.path.display()),
+            format!("of={}", out.display()),
+            format!("bs={}", self.sector_size),
+            format!("skip={}", part.first),
+            format!("count={}", part.last - part.first + 1),
+            "conv=sparse".to_string(),
+            "status=none".to_string(),
+        ];
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        tool_ok("dd", &args);
+        out
+    }
+
+    /// `e2fsck -fn` on a copy of the data partition: forced full check,
+    /// read-only (a journal left to recover counts as not clean).
+    pub fn fsck(&self) -> Fsck {
+        let part = self.extract();
+        let (status, stdout, stderr) = tool("e2fsck", &["-fn", part.to_str().unwrap()]);
+        let _ = fs::remove_file(&part);
+        Fsck { status, output: format!("{stdout}{stderr}") }
+    }
+
+    /// A file of the data partition (`/meta/log/x`), read with debugfs;
+    /// None if it is not there.
+    pub fn read(&self, path: &str) -> Option<String> {
+        let part = self.extract();
+        let request = format!("cat {path}");
+        let (status, stdout, stderr) = tool("debugfs", &["-R", &request, part.to_str().unwrap()]);
+        let _ = fs::remove_file(&part);
+        assert!(status.success(), "debugfs -R '{request}': {status}\n{stderr}");
+        if stderr.contains("File not found") {
+            None
+        } else {
+            Some(stdout)
+        }
+    }
 }

@@ -1,6 +1,9 @@
 //! Reading the serial console of a QEMU boot: kernel log lines with their
 //! timestamps, the init's milestones (`kios: milestone NAME [DETAIL]`) and
 //! the stand-ins' reports (`standin-kubelet: …`, `standin-crio: …`).
+//!
+//! Shared by two test crates (qemu.rs, qemu_datapart.rs), each using a part.
+#![allow(dead_code)]
 
 /// One console line: `[    1.234567] text` gives `Some(1.234567)`.
 pub struct Line {
@@ -11,6 +14,9 @@ pub struct Line {
 /// The whole console of one boot.
 pub struct Console {
     pub lines: Vec<Line>,
+    /// What the harness sent to the QEMU monitor and QEMU's answers, one
+    /// entry per trigger or command (empty when nothing was scripted).
+    pub monitor: Vec<String>,
 }
 
 /// One `kios: milestone NAME [DETAIL]` line.
@@ -30,12 +36,19 @@ impl Console {
             .lines()
             .map(|l| parse_line(l.trim_end_matches('\r')))
             .collect();
-        Console { lines }
+        Console { lines, monitor: Vec::new() }
     }
 
     /// Index of the first line whose text (after the timestamp) starts with `prefix`.
     pub fn find(&self, prefix: &str) -> Option<usize> {
         self.lines.iter().position(|l| l.text.starts_with(prefix))
+    }
+
+    /// Indexes of every line whose text starts with `prefix`.
+    pub fn find_all(&self, prefix: &str) -> Vec<usize> {
+        (0..self.lines.len())
+            .filter(|&i| self.lines[i].text.starts_with(prefix))
+            .collect()
     }
 
     /// Kernel timestamp of the first line starting with `prefix`.
@@ -76,7 +89,7 @@ impl Console {
 
     /// What a failure message shows: the console from `Run /init` on (or
     /// its last lines if init never ran), at most `max` lines, the middle
-    /// left out when longer.
+    /// left out when longer; then the monitor transcript, if any.
     pub fn excerpt(&self, max: usize) -> String {
         let from = self
             .find("Run /init")
@@ -92,6 +105,10 @@ impl Console {
             shown[shown.len() - tail..]
                 .iter()
                 .for_each(|l| out += &render(l));
+        }
+        if !self.monitor.is_empty() {
+            out += "--- QEMU monitor ---\n";
+            self.monitor.iter().for_each(|m| out += &format!("{m}\n"));
         }
         out
     }
@@ -120,7 +137,7 @@ fn render(l: &Line) -> String {
 }
 
 /// `[    1.234567] text` → time and text; anything else is all text.
-fn parse_line(line: &str) -> Line {
+pub fn parse_line(line: &str) -> Line {
     if let Some(rest) = line.strip_prefix('[') {
         if let Some((stamp, text)) = rest.split_once("] ") {
             if let Ok(t) = stamp.trim().parse::<f64>() {
