@@ -12,6 +12,7 @@ pub mod gpt;
 pub mod grace;
 pub mod hostname;
 pub mod labels;
+pub mod moddep;
 pub mod mountinfo;
 pub mod nodeip;
 pub mod options;

@@ -13,6 +13,7 @@ mod daemon;
 mod datapart;
 mod etc;
 mod log;
+mod modules;
 mod mounts;
 mod net;
 mod node;
@@ -55,6 +56,7 @@ fn main(startup: sys::Startup) -> ! {
     log::open_sink(options.log == LogSink::Stderr);
     daemon::choose_runtime(options.runtime);
     net::loopback_up();
+    modules::load(options.modules);
 
     let Ok(signals) = signals else { halt("signalfd failed: cannot supervise") };
     let mut node = match node::Node::new(signals, &options) {

@@ -1,0 +1,92 @@
+//! Early kernel modules (`kios.modules=a,b`, SPEC §4): each named module
+//! is loaded from the initramfs `/lib/modules/$(uname -r)`, dependencies
+//! first (from `modules.dep`, read by [`kios::moddep`]), before the data
+//! partition is looked for. Loaded already or built in is fine; anything
+//! else is one console error, and the boot goes on.
+
+use crate::etc::join;
+use crate::log::bytes;
+use core::ffi::CStr;
+use kios::moddep::{self, Line};
+use rustix::fs::{open, Mode, OFlags};
+use rustix::io::Errno;
+use rustix::system::finit_module;
+
+/// `finit_module` flag: the kernel decompresses the file (Linux 6.4+).
+const MODULE_INIT_COMPRESSED_FILE: i32 = 4;
+
+/// Loads each module of the `kios.modules` list (raw option value), dependencies first.
+pub fn load(list: &[u8]) {
+    if list.is_empty() {
+        return;
+    }
+    let uname = rustix::system::uname();
+    let mut dir = [0u8; 96];
+    let Some(dir) = join(&mut dir, &[b"/lib/modules/", uname.release().to_bytes()]) else { return };
+    for name in moddep::names(list) {
+        load_module(dir, name);
+    }
+}
+
+/// One named module: already there, built in, or loaded after its dependencies.
+fn load_module(dir: &CStr, name: &[u8]) {
+    let mut buf = [0u8; 4096];
+    if sys_module(name, &mut buf).is_some_and(crate::etc::exists) {
+        crate::info!("module {} already loaded", bytes(name));
+        return;
+    }
+    match find(dir, b"/modules.dep", name, &mut buf) {
+        // The dependencies (the last listed first), then the module; a failure stops it.
+        Ok(Some(line)) => {
+            let _ = line.load_order().chain([line.path]).try_for_each(|module| insert(dir, name, module));
+        }
+        Ok(None) => match find(dir, b"/modules.builtin", name, &mut buf) {
+            Ok(Some(_)) => crate::info!("module {} built in", bytes(name)),
+            _ => crate::error!("module {}: not in modules.dep or modules.builtin of {}", bytes(name), dir),
+        },
+        Err(e) => crate::error!("module {}: {}/modules.dep: {}", bytes(name), dir, e),
+    }
+}
+
+/// `/sys/module/NAME`, `-` written `_` as the kernel does there: it exists
+/// for a loaded module, and for a built-in one with parameters.
+fn sys_module<'b>(name: &[u8], out: &'b mut [u8]) -> Option<&'b CStr> {
+    let len = join(out, &[b"/sys/module/", name])?.to_bytes_with_nul().len();
+    let path = out.get_mut(..len)?;
+    for b in path.iter_mut().filter(|b| **b == b'-') {
+        *b = b'_';
+    }
+    crate::sys::c_str(path)
+}
+
+/// The line of module `name` in `DIR/FILE`, streamed through `buf`.
+fn find<'b>(dir: &CStr, file: &[u8], name: &[u8], buf: &'b mut [u8]) -> Result<Option<Line<'b>>, Errno> {
+    let mut path = [0u8; 128];
+    let path = join(&mut path, &[dir.to_bytes(), file]).ok_or(Errno::NAMETOOLONG)?;
+    let fd = open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+    moddep::find_line(buf, |chunk| rustix::io::read(&fd, chunk), name)
+}
+
+/// `finit_module` of one file of `modules.dep` (relative to `dir`, or
+/// absolute); loaded already (`EEXIST`) is fine and quiet. A failure is one
+/// console error naming the file, for module `name`.
+fn insert(dir: &CStr, name: &[u8], module: &[u8]) -> Result<(), ()> {
+    let compressed = moddep::is_compressed(module);
+    let mut path = [0u8; 256];
+    let parts: &[&[u8]] = if module.starts_with(b"/") { &[module] } else { &[dir.to_bytes(), b"/", module] };
+    let loaded = join(&mut path, parts)
+        .ok_or(Errno::NAMETOOLONG)
+        .and_then(|path| open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()))
+        .and_then(|fd| finit_module(&fd, c"", if compressed { MODULE_INIT_COMPRESSED_FILE } else { 0 }));
+    match loaded {
+        Ok(()) => crate::info!("module {} loaded", bytes(moddep::module_name(module))),
+        Err(Errno::EXIST) => {}
+        Err(e) => {
+            // EINVAL: a kernel before 6.4, flag unknown; EOPNOTSUPP: built without that decompressor.
+            let hint = if compressed && matches!(e, Errno::INVAL | Errno::OPNOTSUPP) { "; compressed: this kernel cannot decompress it" } else { "" };
+            crate::error!("module {}: {}: {}{}", bytes(name), bytes(module), e, hint);
+            return Err(());
+        }
+    }
+    Ok(())
+}
