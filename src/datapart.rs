@@ -141,18 +141,23 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<Option<u32>, gpt::Error> {
         Err(rustix::io::Errno::NOENT) => return Ok(None), // its node is yet to come
         Err(_) => return Err(gpt::Error::Read),
     };
-    let mut sector = [0u8; 4096];
-    let sector = sector.get_mut(..usize::try_from(sector_size).unwrap_or(0)).filter(|s| s.len() >= 512);
-    let sector = sector.ok_or(gpt::Error::HeaderSize)?;
-    let mut array = [0u8; 16 * 1024];
     let mut read = |lba: u64, buf: &mut [u8]| {
         let at = lba.checked_mul(sector_size);
         at.is_some_and(|at| rustix::io::pread(&fd, &mut *buf, at).is_ok_and(|n| n == buf.len()))
     };
     let disk_sectors = size_512.saturating_mul(512).checked_div(sector_size).unwrap_or(0);
-    let header = gpt::load(&mut read, sector, disk_sectors, &mut array)?;
-    let mut entries = gpt::entries(&header, &array);
-    Ok(entries.find(|e| is_wanted(e, wanted)).map(|e| e.number))
+    // One sector (512 to 4096 bytes) and the entry array (16 KiB holds the
+    // usual 128 entries of 128 bytes), off the stack.
+    let found = crate::sys::with_scratch(20 * 1024, |scratch| {
+        let (sector, array) = scratch.split_at_mut_checked(4096)?;
+        let sector = sector.get_mut(..usize::try_from(sector_size).ok()?).filter(|s| s.len() >= 512);
+        let Some(sector) = sector else { return Some(Err(gpt::Error::HeaderSize)) };
+        Some(gpt::load(&mut read, sector, disk_sectors, array).map(|header| {
+            let mut entries = gpt::entries(&header, array);
+            entries.find(|e| is_wanted(e, wanted)).map(|e| e.number)
+        }))
+    });
+    found.flatten().unwrap_or(Err(gpt::Error::Read))
 }
 
 fn is_wanted(entry: &gpt::Entry, wanted: &Datapart) -> bool {

@@ -75,9 +75,11 @@ pub fn join<'b>(out: &'b mut [u8], parts: &[&[u8]]) -> Option<&'b CStr> {
     crate::sys::c_str(out.get(..len)?)
 }
 
-/// `shutdownGracePeriod` from the kubelet's config file, if set.
+/// `shutdownGracePeriod` from the kubelet's config file, if set (read
+/// into a scratch mapping: 8 KiB once, not resident for good).
 pub fn kubelet_grace_period() -> Option<u32> {
-    let mut buf = [0u8; 8192];
-    let len = read(c"/etc/kubernetes/config.yaml", &mut buf)?;
-    kios::grace::shutdown_grace_period(buf.get(..len)?)
+    crate::sys::with_scratch(8192, |buf| {
+        let len = read(c"/etc/kubernetes/config.yaml", buf)?;
+        kios::grace::shutdown_grace_period(buf.get(..len)?)
+    })?
 }

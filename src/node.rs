@@ -124,6 +124,9 @@ impl<'a> Node<'a> {
     /// Another attempt at the awaited data partition; `device` when a
     /// device node has just appeared.
     fn await_datapart(&mut self, device: bool) {
+        if self.state.under_way() {
+            return; // nothing starts during a shutdown
+        }
         let now = sys::monotonic_ms();
         let mounted = |wait: &mut datapart::Wait| if device { wait.device_appeared(now) } else { wait.attempt(now) };
         if self.datapart.as_mut().is_some_and(mounted) {
@@ -211,8 +214,7 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// The runtime's socket exists: log it once per runtime start and let
-    /// the kubelet start.
+    /// The daemon wrote: its output to the FIFO (and the log file).
     fn on_output(&mut self, which: Daemon) {
         let output = self.outputs.get_mut(which as usize).and_then(Option::as_mut);
         if let (Some(output), Some(null)) = (output, &self.null) {
@@ -220,6 +222,8 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The runtime's socket exists: log it once per runtime start and let
+    /// the kubelet start.
     fn runtime_is_ready(&mut self) {
         if self.runtime_ready {
             return;
