@@ -82,12 +82,13 @@ impl<'a> Wait<'a> {
         }
         if report {
             self.next_report_ms = now.saturating_add(REPORT_EVERY_MS);
-            match self.wanted {
-                Datapart::Device(path) => crate::warn!("datapart: waiting for {}", bytes(path)),
-                Datapart::PartUuid(uuid) => crate::warn!("datapart: waiting for PARTUUID={}", bytes(uuid)),
-                Datapart::PartLabel(label) => crate::warn!("datapart: waiting for PARTLABEL={}", bytes(label)),
-                _ => crate::warn!("datapart: waiting for a partition of type 97aac693-d920-465a-94fe-eb59fc86dfaa"),
-            }
+            let (what, value): (&str, &[u8]) = match self.wanted {
+                Datapart::Device(path) => ("", path),
+                Datapart::PartUuid(uuid) => ("PARTUUID=", uuid),
+                Datapart::PartLabel(label) => ("PARTLABEL=", label),
+                _ => ("a partition of type 97aac693-d920-465a-94fe-eb59fc86dfaa", b""),
+            };
+            crate::warn!("datapart: waiting for {}{}", what, bytes(value));
         }
         let settling = now < self.settle_until_ms;
         self.next_try_ms = if settling { now.saturating_add(SETTLE_EVERY_MS) } else { self.next_report_ms };
