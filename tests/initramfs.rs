@@ -260,6 +260,72 @@ fn audit_json_parses_and_says_what_the_text_says() {
         .is_some_and(|r| !r.is_empty())));
 }
 
+/// `--runtime containerd`: the manifest's `containerd` entries (containerd,
+/// its loader and libc, from a fake fetch-containerd tree) join either
+/// profile; the audit infers the runtime, and holds the archive to it.
+#[test]
+fn containerd_runtime_adds_its_entries_and_the_audit_knows_them() {
+    let s = Scratch::new("containerd", 1000);
+    let tree = s.path("containerd-tree");
+    for file in [
+        "bin/containerd",
+        "lib64/ld-linux-x86-64.so.2",
+        "lib/x86_64-linux-gnu/libc.so.6",
+    ] {
+        let path = tree.join(file);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, format!("fake {file}\n")).unwrap();
+    }
+    let tree = tree.to_str().unwrap();
+    for profile in ["test", "node"] {
+        let args = ["--profile", profile, "--runtime", "containerd", "--containerd", tree];
+        let out = s.build(&format!("{profile}-containerd.cpio"), &args);
+        let again = s.build(&format!("{profile}-containerd-again.cpio"), &args);
+        assert_eq!(sha256(&out), sha256(&again), "{profile} with containerd: two builds differ");
+        let (status, report) = audit(&out, &[]);
+        assert_eq!(status, 0, "{report}");
+        assert!(
+            report.contains(&format!("profile {profile} (inferred), runtime containerd (inferred)")),
+            "{report}"
+        );
+        for path in ["/bin/containerd", "/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/libc.so.6"] {
+            assert!(report.contains(path), "{path} not listed:\n{report}");
+        }
+        // Held to cri-o, the same archive has five entries too many.
+        let (status, report) = audit(&out, &["--runtime", "crio"]);
+        assert_eq!(status, 1, "{report}");
+        assert!(
+            report.contains(&format!("FAIL extra: /bin/containerd: not in profile {profile} (manifest: containerd)")),
+            "{report}"
+        );
+        assert_eq!(report.matches("FAIL extra:").count(), 5, "{report}");
+    }
+    // A cri-o archive is inferred as such, and held to containerd lacks it.
+    let plain = s.build("plain.cpio", &[]);
+    let (status, report) = audit(&plain, &["--json"]);
+    assert_eq!(status, 0, "{report}");
+    let doc = json::parse(&report).expect("audit --json is not JSON");
+    assert_eq!(doc.get("runtime").and_then(json::Value::str), Some("crio"));
+    assert_eq!(doc.get("runtime_inferred"), Some(&json::Value::Bool(true)));
+    let (status, report) = audit(&plain, &["--runtime", "containerd"]);
+    assert_eq!(status, 1, "{report}");
+    assert!(
+        report.contains(
+            "FAIL missing: /bin/containerd: containerd:bin/containerd, required in profile test with containerd"
+        ),
+        "{report}"
+    );
+    // No tree: make-initramfs refuses, and says where it comes from.
+    let out = s.path("none.cpio");
+    let o = run(
+        "make-initramfs",
+        &[out.to_str().unwrap(), "--init", s.path("init").to_str().unwrap()],
+        &["--runtime", "containerd", "--containerd", s.path("nothing-here").to_str().unwrap()],
+    );
+    assert!(!o.status.success(), "built without containerd:\n{}", text(&o));
+    assert!(text(&o).contains("scripts/fetch-containerd"), "{}", text(&o));
+}
+
 /// Just enough JSON to read the audit's report: no dependency for one test.
 mod json {
     #[derive(Debug, PartialEq)]

@@ -273,8 +273,15 @@ pub fn ratios(ours: &Config, base: &Config) -> Vec<(String, String, Option<f64>)
 
 /// `boot.json`: the machine, each configuration (sizes, per phase
 /// min/median/max and every run, in ms; VmRSS and Rss in kB) and the
-/// ratios ours/baseline of the medians.
-pub fn to_json(machine: &Machine, runs: usize, configs: &[Config], ratios: &[(String, String, Option<f64>)]) -> String {
+/// ratios ours/baseline of the medians; with the containerd configuration,
+/// also its ratios to ours (`ratios_containerd_over_ours`).
+pub fn to_json(
+    machine: &Machine,
+    runs: usize,
+    configs: &[Config],
+    ratios: &[(String, String, Option<f64>)],
+    containerd_ratios: Option<&[(String, String, Option<f64>)]>,
+) -> String {
     let mut j = String::from("{\n");
     let _ = writeln!(j, "  \"runs_per_config\": {runs},");
     let _ = writeln!(
@@ -315,12 +322,21 @@ pub fn to_json(machine: &Machine, runs: usize, configs: &[Config], ratios: &[(St
         j.push_str(if ci + 1 < configs.len() { ",\n" } else { "\n" });
     }
     j.push_str("  ],\n  \"ratios_ours_over_baseline\": {\n");
+    json_ratios(&mut j, ratios);
+    if let Some(rc) = containerd_ratios {
+        j.push_str("  },\n  \"ratios_containerd_over_ours\": {\n");
+        json_ratios(&mut j, rc);
+    }
+    j.push_str("  }\n}\n");
+    j
+}
+
+/// The body of a ratios object, one `"key": value` a line.
+fn json_ratios(j: &mut String, ratios: &[(String, String, Option<f64>)]) {
     for (i, (key, _, r)) in ratios.iter().enumerate() {
         let _ = write!(j, "    {}: {}", json_str(key), json_num(*r));
         j.push_str(if i + 1 < ratios.len() { ",\n" } else { "\n" });
     }
-    j.push_str("  }\n}\n");
-    j
 }
 
 fn xml(s: &str) -> String {
@@ -340,7 +356,7 @@ pub fn tick_step(span: f64) -> f64 {
 /// A chart row: its label and, per configuration, (start, width) in ms.
 type Row = (String, Vec<Option<(f64, f64)>>);
 
-const COLORS: [&str; 2] = ["#2b7bb9", "#e08a1e"];
+const COLORS: [&str; 3] = ["#2b7bb9", "#e08a1e", "#3a9a4a"];
 const LABEL_W: f64 = 250.0;
 const PLOT_W: f64 = 620.0;
 const ROW_H: f64 = 14.0;
@@ -562,7 +578,8 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
         let configs = [config("ours", OURS), config("baseline", OURS)];
         let r = ratios(&configs[0], &configs[1]);
         assert!(r.iter().all(|(_, _, v)| *v == Some(1.0)));
-        let j = to_json(&m, 1, &configs, &r);
+        let j = to_json(&m, 1, &configs, &r, None);
+        assert!(!j.contains("containerd"));
         assert!(j.contains("\"cpu\": \"AMD \\\"EPYC\\\"\""));
         assert!(j.contains("\"kernel_to_init\": {\"label\": \"kernel → /init\", \"ms\": {\"min\": 2265.842, \"median\": 2265.842, \"max\": 2265.842}"));
         assert_eq!(j.matches('{').count(), j.matches('}').count());
@@ -570,5 +587,20 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
         assert!(s.starts_with("<svg") && s.ends_with("</svg>\n"));
         assert_eq!(s.matches("<rect x=").count(), 2 + 2 * 6 + 2 * 4);
         assert!(s.contains("&lt;b&gt;") && !s.contains("<b>"));
+    }
+
+    #[test]
+    fn a_third_configuration_gets_its_ratios_and_bars() {
+        let m = Machine { arch: "amd64".into(), ..Machine::default() };
+        let configs = [config("ours", OURS), config("baseline", OURS), config("containerd", OURS)];
+        let r = ratios(&configs[0], &configs[1]);
+        let rc = ratios(&configs[2], &configs[0]);
+        let j = to_json(&m, 1, &configs, &r, Some(&rc));
+        assert!(j.contains("\"ratios_containerd_over_ours\": {\n    \"kernel_to_init\": 1,"));
+        assert!(j.contains("\"name\": \"containerd\""));
+        assert_eq!(j.matches('{').count(), j.matches('}').count());
+        let s = to_svg(&m, 1, &configs);
+        assert_eq!(s.matches("<rect x=").count(), 3 + 3 * 6 + 3 * 4);
+        assert!(s.contains(COLORS[2]));
     }
 }

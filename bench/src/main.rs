@@ -1,14 +1,19 @@
 //! `kios-bench`: the runner behind `scripts/bench-boot` (which builds the
-//! two initramfs images and passes their paths here).
+//! initramfs images and passes their paths here).
 //!
 //!     kios-bench run --runs N --out DIR --qemu BIN [--machine-arg ARG]... --kernel FILE
 //!                    --append CMDLINE --kernel-version V --arch A [--timeout S]
 //!                    --ours CPIO INIT --baseline CPIO SCRIPT INTERPRETER
+//!                    [--containerd CPIO INIT CONTAINERD CMDLINE]
 //!     kios-bench check CONSOLE...
 //!
 //! `run` boots ours, baseline, ours, baseline… N times each, one QEMU at a
 //! time, keeps every console in DIR/console/, and writes DIR/boot.json and
-//! DIR/boot.svg. `check` reads saved consoles and prints their phases.
+//! DIR/boot.svg. With `--containerd`, a third configuration joins the
+//! rotation (ours, baseline, containerd, ours…): our init with the real
+//! containerd (its binary given for its size), booted with its own kernel
+//! command line (`kios.runtime=containerd`); it gets a table of its own,
+//! against ours. `check` reads saved consoles and prints their phases.
 //! Both exit 1 when a console lacks a phase, printing an excerpt of it.
 
 use kios_bench::{excerpt, ratios, to_json, to_svg, Config, Console, Machine, Span, Stats, PHASES};
@@ -20,7 +25,8 @@ use std::time::{Duration, Instant};
 fn usage() -> ExitCode {
     eprintln!(
         "usage: kios-bench run --runs N --out DIR --qemu BIN [--machine-arg ARG]... --kernel FILE --append CMDLINE \
-         --kernel-version V --arch A [--timeout S] --ours CPIO INIT --baseline CPIO SCRIPT INTERPRETER\n       \
+         --kernel-version V --arch A [--timeout S] --ours CPIO INIT --baseline CPIO SCRIPT INTERPRETER \
+         [--containerd CPIO INIT CONTAINERD CMDLINE]\n       \
          kios-bench check CONSOLE..."
     );
     ExitCode::from(2)
@@ -39,6 +45,10 @@ struct Args {
     timeout: u64,
     ours: Vec<PathBuf>,
     baseline: Vec<PathBuf>,
+    /// Image, init and containerd binary of the containerd configuration.
+    containerd: Vec<PathBuf>,
+    /// Its kernel command line.
+    containerd_append: String,
 }
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Option<Args> {
@@ -56,6 +66,10 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Option<Args> {
             "--timeout" => a.timeout = it.next()?.parse().ok()?,
             "--ours" => a.ours = vec![it.next()?.into(), it.next()?.into()],
             "--baseline" => a.baseline = vec![it.next()?.into(), it.next()?.into(), it.next()?.into()],
+            "--containerd" => {
+                a.containerd = vec![it.next()?.into(), it.next()?.into(), it.next()?.into()];
+                a.containerd_append = it.next()?;
+            }
             _ => return None,
         }
     }
@@ -67,8 +81,9 @@ fn size(p: &Path) -> Result<u64, String> {
     std::fs::metadata(p).map(|m| m.len()).map_err(|e| format!("{}: {e}", p.display()))
 }
 
-/// Boots one initramfs; the console, `\r` removed, and the wall time.
-fn boot(a: &Args, initramfs: &Path) -> Result<(String, Duration), String> {
+/// Boots one initramfs with the kernel command line `append`; the console,
+/// `\r` removed, and the wall time.
+fn boot(a: &Args, initramfs: &Path, append: &str) -> Result<(String, Duration), String> {
     let start = Instant::now();
     let mut child = Command::new(&a.qemu)
         .args(&a.machine)
@@ -77,7 +92,7 @@ fn boot(a: &Args, initramfs: &Path) -> Result<(String, Duration), String> {
         .arg("-initrd")
         .arg(initramfs)
         .arg("-append")
-        .arg(&a.append)
+        .arg(append)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -157,7 +172,7 @@ fn run(a: Args) -> Result<(), String> {
     let dir = a.out.join("console");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let (script, busybox) = (size(&a.baseline[1])?, size(&a.baseline[2])?);
-    let mut configs = [
+    let mut configs = vec![
         Config {
             name: "ours".into(),
             description: "ours: the kiOS init".into(),
@@ -175,14 +190,26 @@ fn run(a: Args) -> Result<(), String> {
             ..Config::default()
         },
     ];
-    let images = [a.ours[0].clone(), a.baseline[0].clone()];
+    let mut images = vec![(a.ours[0].clone(), a.append.clone()), (a.baseline[0].clone(), a.append.clone())];
+    if let [image, init, containerd] = &a.containerd[..] {
+        let runtime = size(containerd)?;
+        configs.push(Config {
+            name: "containerd".into(),
+            description: "containerd: the kiOS init + Debian's containerd".into(),
+            init_bytes: size(init)?,
+            init_note: format!("the static init binary; its runtime, Debian's containerd, {runtime} B"),
+            initramfs_bytes: size(image)?,
+            ..Config::default()
+        });
+        images.push((image.clone(), a.containerd_append.clone()));
+    }
     let m = machine(&a);
     eprintln!("kios-bench: {} boots per configuration, alternated; {} on {} ({} cores), kernel {}", a.runs, m.qemu, m.cpu, m.cores, m.kernel);
     let started = Instant::now();
     for i in 1..=a.runs {
-        for (c, image) in configs.iter_mut().zip(&images) {
+        for (c, (image, append)) in configs.iter_mut().zip(&images) {
             eprint!("[run {i}/{}] {:<8} ", a.runs, c.name);
-            let (text, wall) = boot(&a, image)?;
+            let (text, wall) = boot(&a, image, append)?;
             let log = dir.join(format!("{}-{i}.log", c.name));
             std::fs::write(&log, &text).map_err(|e| format!("{}: {e}", log.display()))?;
             let (console, p) = phases(&format!("{} run {i} ({})", c.name, log.display()), &text).inspect_err(|_| eprintln!("FAILED"))?;
@@ -201,7 +228,8 @@ fn run(a: Args) -> Result<(), String> {
         }
     }
     let r = ratios(&configs[0], &configs[1]);
-    let json = to_json(&m, a.runs, &configs, &r);
+    let rc = configs.get(2).map(|c| ratios(c, &configs[0]));
+    let json = to_json(&m, a.runs, &configs, &r, rc.as_deref());
     let svg = to_svg(&m, a.runs, &configs);
     for (name, body) in [("boot.json", &json), ("boot.svg", &svg)] {
         let p = a.out.join(name);
@@ -225,6 +253,19 @@ fn run(a: Args) -> Result<(), String> {
         println!("  {label:<32} {}", ratio_txt(*v));
     }
     println!("baseline init size: {}", configs[1].init_note);
+    if let (Some(c), Some(rc)) = (configs.get(2), &rc) {
+        println!("\nwith containerd ({}, kernel command line `{}`); ms of the kernel clock: min / median / max", c.description, a.containerd_append);
+        println!("{:<32} {:>26} {:>26} {:>8}", "phase", "containerd", "ours", "ratio");
+        for (i, p) in PHASES.iter().enumerate() {
+            println!("{:<32} {:>26} {:>26} {:>8}", p.label, cell(c.stats(i)), cell(configs[0].stats(i)), ratio_txt(rc[i].2));
+        }
+        for (label, pick) in [("init VmRSS (kB)", 0usize), ("init Rss (kB)", 1)] {
+            let v = |c: &Config| Stats::of(if pick == 0 { &c.vmrss_kb } else { &c.rss_kb });
+            println!("{:<32} {:>26} {:>26} {:>8}", label, cell(v(c)), cell(v(&configs[0])), ratio_txt(rc[PHASES.len() + pick].2));
+        }
+        println!("{:<32} {:>26} {:>26} {:>8}", "initramfs size (bytes)", c.initramfs_bytes, configs[0].initramfs_bytes, ratio_txt(rc[PHASES.len() + 3].2));
+        println!("containerd init size: {}", c.init_note);
+    }
     println!("wrote {} and {}", a.out.join("boot.json").display(), a.out.join("boot.svg").display());
     Ok(())
 }

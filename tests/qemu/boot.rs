@@ -6,7 +6,8 @@
 //! scripts/create-image, their data partition read back from the host
 //! (sgdisk, e2fsck -fn, debugfs).
 //!
-//! Shared by two test crates (qemu.rs, qemu_datapart.rs), each using a part.
+//! Shared by three test crates (qemu.rs, qemu_datapart.rs,
+//! qemu_containerd.rs), each using a part.
 #![allow(dead_code)]
 
 use std::fs;
@@ -128,24 +129,44 @@ fn binaries(arch: Arch) -> [(&'static str, PathBuf); 3] {
     bins
 }
 
-/// `.cache/kernel/ARCH/vmlinuz`, fetched by scripts/fetch-kernel if missing.
 /// One fetch at a time: a first arm64 fetch runs `dpkg --add-architecture`
 /// and `apt-get update`, which must not race another apt-get.
+static FETCHING: Mutex<()> = Mutex::new(());
+
+/// `.cache/kernel/ARCH/vmlinuz`, fetched by scripts/fetch-kernel if missing.
 fn kernel(arch: Arch) -> PathBuf {
-    static FETCHING: Mutex<()> = Mutex::new(());
-    let root = repo_root();
+    fetch("fetch-kernel", arch);
+    repo_root().join(".cache/kernel").join(arch.name()).join("vmlinuz")
+}
+
+/// `.cache/containerd/ARCH/`: Debian's containerd with its loader and
+/// libraries, a tree to lay over the initramfs root ([`Boot::extra`]),
+/// fetched by scripts/fetch-containerd if missing.
+pub fn containerd_tree(arch: Arch) -> PathBuf {
+    fetch("fetch-containerd", arch);
+    let tree = repo_root().join(".cache/containerd").join(arch.name());
+    assert!(tree.join("bin/containerd").is_file(), "{}: no bin/containerd", tree.display());
+    tree
+}
+
+/// The package versions scripts/fetch-containerd noted
+/// (`.cache/containerd/ARCH.versions`), one `NAME VERSION` a line.
+pub fn containerd_versions(arch: Arch) -> String {
+    let path = repo_root().join(".cache/containerd").join(format!("{}.versions", arch.name()));
+    fs::read_to_string(path).unwrap_or_default()
+}
+
+/// Runs `scripts/SCRIPT --arch ARCH` (it does nothing when its cache is
+/// there); a failure fails the test.
+fn fetch(script: &str, arch: Arch) {
     let _one_at_a_time = FETCHING.lock().unwrap_or_else(|e| e.into_inner());
-    let status = Command::new(root.join("scripts/fetch-kernel"))
+    let status = Command::new(repo_root().join("scripts").join(script))
         .args(["--arch", arch.name()])
         .status();
     match status {
         Ok(s) if s.success() => {}
-        other => panic!(
-            "scripts/fetch-kernel --arch {} failed: {other:?}",
-            arch.name()
-        ),
+        other => panic!("scripts/{script} --arch {} failed: {other:?}", arch.name()),
     }
-    root.join(".cache/kernel").join(arch.name()).join("vmlinuz")
 }
 
 /// One scripted interaction: when the `nth` console line starting with
@@ -178,6 +199,8 @@ pub struct Boot {
     modules: Option<String>,
     cmdline: Vec<String>,
     interactions: Vec<Interaction>,
+    extra: Vec<PathBuf>,
+    timeout_s: Option<u64>,
 }
 
 impl Boot {
@@ -194,7 +217,23 @@ impl Boot {
             modules: None,
             cmdline: Vec::new(),
             interactions: Vec::new(),
+            extra: Vec::new(),
+            timeout_s: None,
         }
+    }
+
+    /// Lays `dir`'s tree over the initramfs root (make-test-initramfs
+    /// `--extra`), after `KIOS_QEMU_EXTRA` if that is set too.
+    pub fn extra(mut self, dir: &Path) -> Boot {
+        self.extra.push(dir.to_path_buf());
+        self
+    }
+
+    /// This boot's deadline in seconds, unless `KIOS_QEMU_TIMEOUT` is set
+    /// (default 60).
+    pub fn timeout(mut self, seconds: u64) -> Boot {
+        self.timeout_s = Some(seconds);
+        self
     }
 
     /// The stand-ins' /etc/standin.conf.
@@ -285,10 +324,28 @@ impl Boot {
         if let Some(list) = &self.modules {
             make.args(["--modules", list]);
         }
-        // A tree laid over the initramfs root (e.g. lib/modules, or busybox for
-        // a scratch /init while developing the harness).
-        if let Some(extra) = std::env::var_os("KIOS_QEMU_EXTRA") {
-            make.arg("--extra").arg(extra);
+        // Trees laid over the initramfs root (e.g. lib/modules, or busybox for
+        // a scratch /init while developing the harness), merged into one
+        // since make-test-initramfs takes one --extra.
+        let mut extras: Vec<PathBuf> =
+            std::env::var_os("KIOS_QEMU_EXTRA").map(PathBuf::from).into_iter().collect();
+        extras.extend(self.extra.iter().cloned());
+        if extras.len() == 1 {
+            make.arg("--extra").arg(&extras[0]);
+        } else if extras.len() > 1 {
+            let merged = dir.join("extra");
+            let _ = fs::remove_dir_all(&merged);
+            fs::create_dir_all(&merged).unwrap();
+            for tree in &extras {
+                let copied = Command::new("cp")
+                    .arg("-a")
+                    .arg(tree.join("."))
+                    .arg(&merged)
+                    .status()
+                    .expect("run cp");
+                assert!(copied.success(), "[{name}] cp -a {}/. {}: {copied}", tree.display(), merged.display());
+            }
+            make.arg("--extra").arg(&merged);
         }
         let made = make
             .stderr(Stdio::inherit())
@@ -348,6 +405,7 @@ impl Boot {
         let timeout = std::env::var("KIOS_QEMU_TIMEOUT")
             .ok()
             .and_then(|s| s.parse().ok())
+            .or(self.timeout_s)
             .unwrap_or(DEFAULT_TIMEOUT_S);
         let deadline = started + Duration::from_secs(timeout);
         let mut tail = ConsoleTail::new(&log_path);

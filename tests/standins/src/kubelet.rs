@@ -4,7 +4,9 @@
 //! (0x02) after a grace period, and can send bytes of its own on its first
 //! start (`kubelet.send`). On request it also keeps a start log in a file
 //! (`kubelet.persist`, to see what survives a reboot) and reports the mounts
-//! of the data partition (`kubelet.report_mounts`). See README.md.
+//! of the data partition (`kubelet.report_mounts`), and SIGKILL a process by
+//! name on its first start (`kubelet.kill9`, to crash a real runtime). See
+//! README.md.
 
 mod common;
 
@@ -26,6 +28,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("exit_status", Kind::Status),
     ("persist", Kind::Text),
     ("report_mounts", Kind::Flag),
+    ("kill9", Kind::Text),
 ];
 
 /// The mount points `kubelet.report_mounts` reports: the data partition and
@@ -43,7 +46,10 @@ const DATAPART_MOUNTS: &[&str] = &[
 extern "C" {
     // From the C library std already links.
     fn gethostname(name: *mut u8, len: usize) -> i32;
+    fn kill(pid: i32, sig: i32) -> i32;
 }
+
+const SIGKILL: i32 = 9;
 
 fn hostname() -> String {
     let mut buf = [0u8; 256];
@@ -132,6 +138,50 @@ fn report_mounts(out: Out) {
     }
 }
 
+/// `NAME@MS` → (NAME, MS); NAME non-empty, at most 15 bytes (a comm).
+fn parse_kill9(v: &str) -> Option<(String, u64)> {
+    let (name, ms) = v.rsplit_once('@')?;
+    let name = name.trim();
+    if name.is_empty() || name.len() > 15 || name.contains('/') {
+        return None;
+    }
+    Some((name.to_string(), ms.trim().parse().ok()?))
+}
+
+/// `kubelet.kill9=NAME@MS`: at `ms` after `t0`, SIGKILL every process whose
+/// `/proc/PID/comm` is `name` (not this one), reporting `killed NAME pid P`
+/// for each, `kill9 NAME none` if there is none.
+fn kill9(out: Out, name: String, ms: u64, t0: Instant) {
+    let at = t0 + Duration::from_millis(ms);
+    thread::sleep(at.saturating_duration_since(Instant::now()));
+    let entries = match fs::read_dir("/proc") {
+        Ok(e) => e,
+        Err(e) => return out.report(&format!("kill9 {name} error {e}")),
+    };
+    let me = std::process::id();
+    let mut pids: Vec<u32> = entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .filter(|&pid| pid != me)
+        .filter(|pid| {
+            fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim_end_matches('\n') == name)
+        })
+        .collect();
+    pids.sort_unstable();
+    if pids.is_empty() {
+        return out.report(&format!("kill9 {name} none"));
+    }
+    for pid in pids {
+        // SAFETY: kill(2) has no memory effects; pid is a positive number.
+        if unsafe { kill(pid as i32, SIGKILL) } == 0 {
+            out.report(&format!("killed {name} pid {pid}"));
+        } else {
+            let e = std::io::Error::last_os_error();
+            out.report(&format!("kill9 {name} pid {pid} error {e}"));
+        }
+    }
+}
+
 /// Connects, retrying every 100 ms for up to 5 s.
 fn connect(out: Out) -> Option<Arc<UnixStream>> {
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -210,6 +260,15 @@ fn main() {
     if let (1, Some(ms)) = (starts, cfg.num("exit_after_ms")) {
         let status = cfg.num("exit_status").unwrap_or(0) as i32;
         common::exit_after(out, "exit", ms, status);
+    }
+    // Its value is checked here, not by the config reader: reported like
+    // the reader's own errors, at every start.
+    match cfg.text("kill9").map(|v| (v, parse_kill9(v))) {
+        Some((_, Some((name, ms)))) if starts == 1 => {
+            thread::spawn(move || kill9(out, name, ms, t0));
+        }
+        Some((value, None)) => out.report(&format!("config error kubelet.kill9={value}")),
+        _ => {}
     }
     let sock = connect(out);
     if let Some(s) = sock.clone() {
