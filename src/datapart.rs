@@ -124,8 +124,15 @@ fn find<'b>(wanted: &Datapart, out: &'b mut [u8; 64], report: bool) -> Option<&'
             _ => {}
         }
     }
+    if found == 0 {
+        return None;
+    }
     let path = join(out, &[b"/dev/", name.get(..found)?])?;
-    (found > 0 && crate::etc::exists(path)).then_some(path)
+    let there = crate::etc::exists(path);
+    if !there && report {
+        crate::warn!("datapart: found in the table, but {} is not there (yet)", path);
+    }
+    there.then_some(path)
 }
 
 /// The number of the wanted partition on `disk`, from its GPT.
