@@ -49,7 +49,13 @@ impl SystemSocket {
                 Ok(c) => c,
                 Err(E::AGAIN) => return,
                 Err(E::INTR) | Err(E::CONNABORTED) => continue,
-                Err(e) => return crate::error!("system socket accept: {}", e),
+                Err(e) => {
+                    // ENOMEM, ENFILE…: the loop will be back at once; say so once a second.
+                    if let Some(held) = self.refused.allow(now_ms, 1000) {
+                        crate::error!("system socket accept: {} ({} more held back)", e, held);
+                    }
+                    return;
+                }
             };
             let refusal = match crate::sys::peer_uid(&client) {
                 Ok(0) if self.clients.is_full() => Some(("clients already connected:", CAPACITY as i64)),
