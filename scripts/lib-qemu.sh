@@ -1,5 +1,6 @@
 # lib-qemu.sh: shell helpers shared by scripts/fetch-kernel, scripts/boot,
-# scripts/make-test-initramfs, scripts/build-standins and scripts/test.
+# scripts/make-test-initramfs, scripts/make-initramfs, scripts/audit,
+# scripts/bench-boot, scripts/build-standins and scripts/test.
 # Source it: it sets REPO_ROOT and defines functions, nothing else.
 # shellcheck shell=bash disable=SC2034  # REPO_ROOT and use_arch's variables are for the sourcing scripts
 
@@ -59,6 +60,21 @@ use_arch() {
         *) echo "unknown architecture '$1' (amd64 or x86_64, arm64 or aarch64)" >&2; return 2 ;;
     esac
     TRIPLE="$RUST_ARCH-unknown-linux-gnu"
+}
+
+# elf_arch FILE: the architecture FILE is built for, in Debian's spelling
+# (amd64, arm64; `other` for any other ELF machine), from its ELF header's
+# e_machine (little-endian, as on both); nothing when FILE is not ELF (a
+# script, a text file) or cannot be read.
+elf_arch() {
+    local head
+    head="$(od -An -tx1 -N20 -- "$1" 2>/dev/null | tr -d ' \n')" || return 0
+    case "$head" in 7f454c46*) ;; *) return 0 ;; esac
+    case "${head:36:4}" in
+        3e00) echo amd64 ;;
+        b700) echo arm64 ;;
+        *) echo other ;;
+    esac
 }
 
 # need_rust_target TRIPLE: `rustup target add TRIPLE` unless its standard

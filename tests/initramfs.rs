@@ -3,10 +3,13 @@
 //! manifest does not explain, one it names that is missing, one whose mode
 //! differs, an init over its 16384-byte budget; `--json` is valid JSON.
 //!
-//! Fake inputs only (a small file as /init, scripts as binaries): these
-//! tests judge the tools, not the real init, whose size is `check-binary`'s
-//! business. Needs `cpio`, `zstd` and root or `fakeroot` (for
-//! `/dev/console`); the node profile needs Debian's `ca-certificates`.
+//! Fake inputs (a small file as /init, scripts as binaries): these tests
+//! judge the tools, not the real init, whose size is `check-binary`'s
+//! business; except the arm64 test, which builds the archive an operator
+//! would, from the aarch64 init and stand-ins in target/ (built first), and
+//! sees the audit infer arm64 from them. Needs `cpio`, `zstd` and root or
+//! `fakeroot` (for `/dev/console`); the node profile needs Debian's
+//! `ca-certificates`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -324,6 +327,155 @@ fn containerd_runtime_adds_its_entries_and_the_audit_knows_them() {
     );
     assert!(!o.status.success(), "built without containerd:\n{}", text(&o));
     assert!(text(&o).contains("scripts/fetch-containerd"), "{}", text(&o));
+}
+
+/// A fake ELF file for `machine` (e_machine: 62 x86-64, 183 AArch64): the
+/// 64-byte header of a 64-bit little-endian executable, all the audit and
+/// make-initramfs read, then `tail`.
+fn fake_elf(path: &Path, machine: u16, tail: &str) {
+    let mut b = vec![0u8; 64];
+    b[..7].copy_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1, 1]);
+    b[16] = 2; // ET_EXEC
+    b[18..20].copy_from_slice(&machine.to_le_bytes());
+    b.extend_from_slice(tail.as_bytes());
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, b).unwrap();
+}
+
+/// The arm64 archive: `make-initramfs --arch arm64` takes the aarch64 init
+/// and stand-ins by default (the real ones, as built for the arm64 QEMU
+/// tests), and the audit infers the architecture from their ELF headers.
+/// It passes the manifest's checks; the real init is over its budget, exit
+/// 4 alone. Held to amd64, the same archive fails with `arch` problems; an
+/// amd64 init is refused at build time; with `--runtime containerd` the
+/// manifest's arm64 paths (loader in /lib, libc in /lib/aarch64-linux-gnu)
+/// are taken and amd64's are not.
+#[test]
+fn arm64_archive_passes_the_audit() {
+    let triple = repo().join("target/aarch64-unknown-linux-gnu/release");
+    for file in ["init", "crio-standin", "kubelet-standin"] {
+        assert!(
+            triple.join(file).is_file(),
+            "{} is missing: `cargo build --release --target aarch64-unknown-linux-gnu` and \
+             scripts/build-standins --arch aarch64 first",
+            triple.join(file).display()
+        );
+    }
+    let s = Scratch::new("arm64", 1000);
+    let out = s.path("arm64.cpio.zst");
+    let o = run("make-initramfs", &[out.to_str().unwrap()], &["--arch", "arm64", "--compress", "zstd"]);
+    assert!(o.status.success(), "make-initramfs --arch arm64 failed:\n{}", text(&o));
+
+    let (status, report) = audit(&out, &[]);
+    assert_eq!(status, 4, "manifest ok, the real init over budget: exit 4 alone:\n{report}");
+    assert!(report.contains("manifest: 0 problems"), "{report}");
+    assert!(
+        report.contains("compression zstd, profile test (inferred), runtime crio (inferred), arch arm64 (inferred)"),
+        "{report}"
+    );
+    assert!(report.contains("FAIL init-budget: /init is "), "{report}");
+    let (status, report) = audit(&out, &["--arch", "arm64", "--json"]);
+    assert_eq!(status, 4, "{report}");
+    let doc = json::parse(&report).expect("audit --json is not JSON");
+    assert_eq!(doc.get("arch").and_then(json::Value::str), Some("arm64"));
+    assert_eq!(doc.get("arch_inferred"), Some(&json::Value::Bool(false)));
+    assert_eq!(doc.get("problems").and_then(json::Value::arr).map(<[_]>::len), Some(0));
+
+    // Held to amd64: each of the three binaries is an `arch` problem.
+    let (status, report) = audit(&out, &["--arch", "amd64"]);
+    assert_eq!(status, 5, "{report}");
+    for path in ["/init", "/bin/crio", "/bin/kubelet"] {
+        assert!(
+            report.contains(&format!("FAIL arch: {path}: ELF for arm64, the archive is for amd64")),
+            "{report}"
+        );
+    }
+    assert_eq!(report.matches("FAIL arch:").count(), 3, "{report}");
+
+    // An amd64 binary in an arm64 build is refused, named.
+    let amd64_init = s.path("amd64-init");
+    fake_elf(&amd64_init, 62, "init");
+    let o = run(
+        "make-initramfs",
+        &[s.path("mixed.cpio").to_str().unwrap()],
+        &["--arch", "arm64", "--init", amd64_init.to_str().unwrap()],
+    );
+    assert!(!o.status.success(), "an amd64 init went into an arm64 archive:\n{}", text(&o));
+    assert!(
+        text(&o).contains("built for another architecture than arm64: /init"),
+        "{}",
+        text(&o)
+    );
+
+    // The containerd runtime on arm64: its own loader and libc paths.
+    let tree = s.path("containerd-arm64");
+    for file in ["bin/containerd", "lib/ld-linux-aarch64.so.1", "lib/aarch64-linux-gnu/libc.so.6"] {
+        fake_elf(&tree.join(file), 183, file);
+    }
+    let out = s.path("arm64-containerd.cpio");
+    let o = run(
+        "make-initramfs",
+        &[out.to_str().unwrap()],
+        &["--arch", "aarch64", "--runtime", "containerd", "--containerd", tree.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "make-initramfs --arch aarch64 --runtime containerd failed:\n{}", text(&o));
+    let (status, report) = audit(&out, &[]);
+    assert_eq!(status, 4, "{report}");
+    assert!(report.contains("manifest: 0 problems"), "{report}");
+    assert!(report.contains("runtime containerd (inferred), arch arm64 (inferred)"), "{report}");
+    for path in ["/bin/containerd", "/lib/ld-linux-aarch64.so.1", "/lib/aarch64-linux-gnu/libc.so.6"] {
+        assert!(report.contains(path), "{path} not listed:\n{report}");
+    }
+    assert!(!report.contains("/lib64"), "{report}");
+    // Held to amd64 with containerd: amd64's four library entries missing,
+    // arm64's three extra.
+    let (_, report) = audit(&out, &["--arch", "amd64", "--runtime", "containerd"]);
+    assert!(
+        report.contains(
+            "FAIL missing: /lib64/ld-linux-x86-64.so.2: containerd:lib64/ld-linux-x86-64.so.2, \
+             required in profile test with containerd on amd64"
+        ),
+        "{report}"
+    );
+    assert_eq!(report.matches("FAIL missing:").count(), 4, "{report}");
+    assert!(
+        report.contains(
+            "FAIL extra: /lib/ld-linux-aarch64.so.1: not in profile test with containerd on amd64 \
+             (manifest: containerd@arm64)"
+        ),
+        "{report}"
+    );
+    assert_eq!(report.matches("FAIL extra:").count(), 3, "{report}");
+}
+
+/// `--standin-conf FILE` puts FILE at /etc/standin.conf, the manifest's
+/// test-only entry (optional in `test`): the audit passes with or without
+/// it; the node profile has no such entry and refuses the option.
+#[test]
+fn standin_conf_is_test_only() {
+    let s = Scratch::new("standin-conf", 1000);
+    let conf = s.path("standin.conf");
+    fs::write(&conf, "kubelet.send=01@500\n").unwrap();
+    let out = s.build("with.cpio", &["--standin-conf", conf.to_str().unwrap()]);
+    let (status, report) = audit(&out, &[]);
+    assert_eq!(status, 0, "{report}");
+    assert!(report.contains("/etc/standin.conf"), "{report}");
+    let (status, report) = audit(&s.build("without.cpio", &[]), &[]);
+    assert_eq!(status, 0, "{report}");
+    assert!(!report.contains("/etc/standin.conf"), "{report}");
+    let o = run(
+        "make-initramfs",
+        &[
+            s.path("node.cpio").to_str().unwrap(),
+            "--init",
+            s.path("init").to_str().unwrap(),
+            "--bin",
+            s.path("bin").to_str().unwrap(),
+        ],
+        &["--profile", "node", "--standin-conf", conf.to_str().unwrap()],
+    );
+    assert!(!o.status.success(), "a node archive took --standin-conf:\n{}", text(&o));
+    assert!(text(&o).contains("no standin-conf entry in profile node"), "{}", text(&o));
 }
 
 /// Just enough JSON to read the audit's report: no dependency for one test.

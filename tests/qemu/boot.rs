@@ -1,13 +1,14 @@
 //! Booting the release init in QEMU (TCG) with the stand-ins: build an
-//! initramfs with scripts/make-test-initramfs, run QEMU with a deadline,
+//! initramfs with scripts/make-test-initramfs (or take one built otherwise,
+//! [`Boot::initramfs`]), run QEMU with a deadline,
 //! optionally with an NVMe disk and scripted monitor commands ("when the
 //! console shows line X, send Y"), and return its serial console. One
 //! architecture per boot. Also the disks: GPT images written by
 //! scripts/create-image, their data partition read back from the host
 //! (sgdisk, e2fsck -fn, debugfs).
 //!
-//! Shared by three test crates (qemu.rs, qemu_datapart.rs,
-//! qemu_containerd.rs), each using a part.
+//! Shared by four test crates (qemu.rs, qemu_datapart.rs,
+//! qemu_containerd.rs, qemu_initramfs.rs), each using a part.
 #![allow(dead_code)]
 
 use std::fs;
@@ -80,6 +81,14 @@ impl Arch {
         match self {
             Arch::Amd64 => "x86_64-unknown-linux-gnu/release",
             Arch::Arm64 => "aarch64-unknown-linux-gnu/release",
+        }
+    }
+
+    /// The serial console, for `console=`.
+    fn console(self) -> &'static str {
+        match self {
+            Arch::Amd64 => "ttyS0",
+            Arch::Arm64 => "ttyAMA0",
         }
     }
 
@@ -201,6 +210,7 @@ pub struct Boot {
     interactions: Vec<Interaction>,
     extra: Vec<PathBuf>,
     timeout_s: Option<u64>,
+    prebuilt: Option<PathBuf>,
 }
 
 impl Boot {
@@ -219,6 +229,7 @@ impl Boot {
             interactions: Vec::new(),
             extra: Vec::new(),
             timeout_s: None,
+            prebuilt: None,
         }
     }
 
@@ -226,6 +237,18 @@ impl Boot {
     /// `--extra`), after `KIOS_QEMU_EXTRA` if that is set too.
     pub fn extra(mut self, dir: &Path) -> Boot {
         self.extra.push(dir.to_path_buf());
+        self
+    }
+
+    /// Boots `file`, an initramfs built beforehand (e.g. by
+    /// scripts/make-initramfs, plain or compressed), as it is, instead of
+    /// one made by make-test-initramfs: so no [`Boot::conf`],
+    /// [`Boot::extra`], [`Boot::modules`] or `KIOS_QEMU_EXTRA` (the archive
+    /// must already hold what they would add). The kernel command line is
+    /// `console=CONSOLE panic=-1 datapart=none` (or [`Boot::datapart`]'s
+    /// value), then the [`Boot::cmdline`] words.
+    pub fn initramfs(mut self, file: &Path) -> Boot {
+        self.prebuilt = Some(file.to_path_buf());
         self
     }
 
@@ -305,60 +328,22 @@ impl Boot {
         );
         let kernel = kernel(arch);
         let dir = work_dir(&name);
-        let conf = dir.join("standin.conf");
-        fs::write(&conf, &self.conf).unwrap();
-
-        let initramfs = dir.join("initramfs.cpio");
-        let mut make = Command::new(repo_root().join("scripts/make-test-initramfs"));
-        make.arg(&initramfs)
-            .args(["--arch", arch.name()])
-            .arg("--conf")
-            .arg(&conf)
-            .arg("--cmdline-hint");
-        for (flag, path) in binaries(arch) {
-            make.arg(flag).arg(path);
-        }
-        if let Some(value) = &self.datapart {
-            make.args(["--datapart", value]);
-        }
-        if let Some(list) = &self.modules {
-            make.args(["--modules", list]);
-        }
-        // Trees laid over the initramfs root (e.g. lib/modules, or busybox for
-        // a scratch /init while developing the harness), merged into one
-        // since make-test-initramfs takes one --extra.
-        let mut extras: Vec<PathBuf> =
-            std::env::var_os("KIOS_QEMU_EXTRA").map(PathBuf::from).into_iter().collect();
-        extras.extend(self.extra.iter().cloned());
-        if extras.len() == 1 {
-            make.arg("--extra").arg(&extras[0]);
-        } else if extras.len() > 1 {
-            let merged = dir.join("extra");
-            let _ = fs::remove_dir_all(&merged);
-            fs::create_dir_all(&merged).unwrap();
-            for tree in &extras {
-                let copied = Command::new("cp")
-                    .arg("-a")
-                    .arg(tree.join("."))
-                    .arg(&merged)
-                    .status()
-                    .expect("run cp");
-                assert!(copied.success(), "[{name}] cp -a {}/. {}: {copied}", tree.display(), merged.display());
+        let (initramfs, cmdline) = match &self.prebuilt {
+            Some(file) => {
+                assert!(
+                    self.conf.is_empty() && self.extra.is_empty() && self.modules.is_none(),
+                    "[{name}] a prebuilt initramfs takes no conf, extra or modules: build them into it"
+                );
+                assert!(
+                    std::env::var_os("KIOS_QEMU_EXTRA").is_none(),
+                    "[{name}] KIOS_QEMU_EXTRA cannot be laid over a prebuilt initramfs"
+                );
+                assert!(file.is_file(), "[{name}] {}: no such initramfs", file.display());
+                let hint = format!("console={} panic=-1 datapart=none", arch.console());
+                (file.clone(), self.kernel_cmdline(&hint))
             }
-            make.arg("--extra").arg(&merged);
-        }
-        let made = make
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run scripts/make-test-initramfs");
-        assert!(
-            made.status.success(),
-            "[{name}] scripts/make-test-initramfs failed: {:?} (args {:?})",
-            made.status,
-            make.get_args().collect::<Vec<_>>()
-        );
-        let hint = String::from_utf8(made.stdout).unwrap();
-        let cmdline = self.kernel_cmdline(hint.trim());
+            None => self.make_test_initramfs(&dir),
+        };
 
         // The monitor: QMP, its `human-monitor-command` carrying HMP text.
         // A unix socket path must fit in sun_path (108 bytes).
@@ -474,6 +459,66 @@ impl Boot {
             );
         }
         console
+    }
+
+    /// Builds this boot's initramfs in `dir` with scripts/make-test-initramfs
+    /// (the stand-in config, the extra trees, the modules); the file and
+    /// the kernel command line to boot it with.
+    fn make_test_initramfs(&self, dir: &Path) -> (PathBuf, String) {
+        let (arch, name) = (self.arch, &self.name);
+        let conf = dir.join("standin.conf");
+        fs::write(&conf, &self.conf).unwrap();
+        let initramfs = dir.join("initramfs.cpio");
+        let mut make = Command::new(repo_root().join("scripts/make-test-initramfs"));
+        make.arg(&initramfs)
+            .args(["--arch", arch.name()])
+            .arg("--conf")
+            .arg(&conf)
+            .arg("--cmdline-hint");
+        for (flag, path) in binaries(arch) {
+            make.arg(flag).arg(path);
+        }
+        if let Some(value) = &self.datapart {
+            make.args(["--datapart", value]);
+        }
+        if let Some(list) = &self.modules {
+            make.args(["--modules", list]);
+        }
+        // Trees laid over the initramfs root (e.g. lib/modules, or busybox for
+        // a scratch /init while developing the harness), merged into one
+        // since make-test-initramfs takes one --extra.
+        let mut extras: Vec<PathBuf> =
+            std::env::var_os("KIOS_QEMU_EXTRA").map(PathBuf::from).into_iter().collect();
+        extras.extend(self.extra.iter().cloned());
+        if extras.len() == 1 {
+            make.arg("--extra").arg(&extras[0]);
+        } else if extras.len() > 1 {
+            let merged = dir.join("extra");
+            let _ = fs::remove_dir_all(&merged);
+            fs::create_dir_all(&merged).unwrap();
+            for tree in &extras {
+                let copied = Command::new("cp")
+                    .arg("-a")
+                    .arg(tree.join("."))
+                    .arg(&merged)
+                    .status()
+                    .expect("run cp");
+                assert!(copied.success(), "[{name}] cp -a {}/. {}: {copied}", tree.display(), merged.display());
+            }
+            make.arg("--extra").arg(&merged);
+        }
+        let made = make
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run scripts/make-test-initramfs");
+        assert!(
+            made.status.success(),
+            "[{name}] scripts/make-test-initramfs failed: {:?} (args {:?})",
+            made.status,
+            make.get_args().collect::<Vec<_>>()
+        );
+        let hint = String::from_utf8(made.stdout).unwrap();
+        (initramfs, self.kernel_cmdline(hint.trim()))
     }
 
     /// make-test-initramfs's hint with our `datapart=` and `kios.modules=`
