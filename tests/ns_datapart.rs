@@ -96,7 +96,18 @@ fn late_device_mounts_binds_and_unmounts_clean() {
     // The device appears: seen through inotify on /dev, mounted, booted on.
     let (first, last) = datapart_sectors(&image);
     let (offset, size) = ((first * 512).to_string(), ((last - first + 1) * 512).to_string());
-    run("losetup", &["-o", &offset, "--sizelimit", &size, &device, text(&image)]);
+    // The init's attempt to mount the new node can hold it for an instant,
+    // and losetup then finds it busy: try again.
+    let args = ["-o", &offset, "--sizelimit", &size, &device, text(&image)];
+    for attempt in 1.. {
+        let out = Command::new("losetup").args(args).output().expect("losetup");
+        if out.status.success() {
+            break;
+        }
+        let busy = String::from_utf8_lossy(&out.stderr).contains("busy");
+        assert!(busy && attempt < 50, "losetup {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let attached = Loop(device.clone());
     let attached_at = std::time::Instant::now();
     let mounted = node.wait_log("milestone datapart-mounted");
