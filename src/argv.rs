@@ -55,36 +55,9 @@ pub fn kubelet_argv() -> Result<(Argv, bool), ArgvFull> {
     Ok((argv, standalone))
 }
 
-/// The container runtime's fixed argv (SPEC §3): cri-o's, or containerd's
-/// (its images and containers kept with cri-o's, on the data partition).
+/// The container runtime's fixed argv (SPEC §3).
 pub fn runtime_argv() -> Result<Argv, ArgvFull> {
     let mut argv = Argv::new(Daemon::Runtime);
-    if crate::daemon::containerd() {
-        argv.extend(&[
-            b"--address", b"/run/containerd/containerd.sock",
-            b"--root", b"/var/lib/containers/storage/containerd",
-            b"--state", b"/run/containerd",
-        ])?;
-        return Ok(argv);
-    }
-    argv.extend(&[
-        b"--runtimes", b"crun:/bin/crun:/var/run/crun:oci",
-        b"--cgroup-manager", b"cgroupfs",
-        b"--default-runtime", b"crun",
-        b"--listen", b"/var/run/crio/crio.sock",
-        b"--conmon", b"/bin/conmon",
-        b"--conmon-cgroup", b"pod",
-        b"--pinns-path", b"/bin/pinns",
-    ])?;
+    argv.extend(crate::daemon::runtime().args)?;
     Ok(argv)
-}
-
-/// The runtime is ready when its socket exists: the directory to watch,
-/// the socket's name in it, and its path.
-pub fn runtime_socket() -> (&'static CStr, &'static [u8], &'static CStr) {
-    if crate::daemon::containerd() {
-        (c"/run/containerd", b"containerd.sock", c"/run/containerd/containerd.sock")
-    } else {
-        (c"/var/run/crio", b"crio.sock", c"/var/run/crio/crio.sock")
-    }
 }

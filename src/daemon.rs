@@ -8,18 +8,76 @@ use rustix::fs::{open, Mode, OFlags};
 use rustix::io::Errno as E;
 use rustix::process::Pid;
 
-/// Whether the runtime is containerd rather than cri-o (`kios.runtime`),
-/// chosen once at boot.
-static CONTAINERD: AtomicBool = AtomicBool::new(false);
+/// What differs between the two container runtimes (`kios.runtime`).
+pub struct RuntimeProfile {
+    /// The executable.
+    pub path: &'static CStr,
+    /// Its fixed arguments (SPEC §3), after argv[0].
+    pub args: &'static [&'static [u8]],
+    /// Its log FIFO.
+    pub log_fifo: &'static CStr,
+    /// Its log on the data partition, and the previous one (rotated).
+    pub log_files: [&'static CStr; 2],
+    /// It is ready when its socket exists: the directory to watch, the
+    /// socket's name in it, and its path.
+    pub socket_dir: &'static CStr,
+    pub socket_name: &'static [u8],
+    pub socket: &'static CStr,
+}
+
+const CRIO_SOCKET: &CStr = c"/var/run/crio/crio.sock";
+const CONTAINERD_SOCKET: &CStr = c"/run/containerd/containerd.sock";
+
+/// cri-o, the default.
+const CRIO: RuntimeProfile = RuntimeProfile {
+    path: c"/bin/crio",
+    args: &[
+        b"--runtimes", b"crun:/bin/crun:/var/run/crun:oci",
+        b"--cgroup-manager", b"cgroupfs",
+        b"--default-runtime", b"crun",
+        b"--listen", CRIO_SOCKET.to_bytes(),
+        b"--conmon", b"/bin/conmon",
+        b"--conmon-cgroup", b"pod",
+        b"--pinns-path", b"/bin/pinns",
+    ],
+    log_fifo: c"/var/run/crio.log",
+    log_files: [c"/var/log/kios/crio.log", c"/var/log/kios/crio.log.1"],
+    socket_dir: c"/var/run/crio",
+    socket_name: b"crio.sock",
+    socket: CRIO_SOCKET,
+};
+
+/// containerd: its images and containers kept with cri-o's, on the data
+/// partition.
+const CONTAINERD: RuntimeProfile = RuntimeProfile {
+    path: c"/bin/containerd",
+    args: &[
+        b"--address", CONTAINERD_SOCKET.to_bytes(),
+        b"--root", b"/var/lib/containers/storage/containerd",
+        b"--state", b"/run/containerd",
+    ],
+    log_fifo: c"/var/run/containerd.log",
+    log_files: [c"/var/log/kios/containerd.log", c"/var/log/kios/containerd.log.1"],
+    socket_dir: c"/run/containerd",
+    socket_name: b"containerd.sock",
+    socket: CONTAINERD_SOCKET,
+};
+
+/// Whether the runtime is containerd rather than cri-o, chosen once at boot.
+static USE_CONTAINERD: AtomicBool = AtomicBool::new(false);
 
 /// Chooses the container runtime, before anything starts.
 pub fn choose_runtime(runtime: kios::options::Runtime) {
-    CONTAINERD.store(runtime == kios::options::Runtime::Containerd, Ordering::Relaxed);
+    USE_CONTAINERD.store(runtime == kios::options::Runtime::Containerd, Ordering::Relaxed);
 }
 
-/// Whether the runtime is containerd.
-pub fn containerd() -> bool {
-    CONTAINERD.load(Ordering::Relaxed)
+/// The chosen container runtime.
+pub fn runtime() -> &'static RuntimeProfile {
+    if USE_CONTAINERD.load(Ordering::Relaxed) {
+        &CONTAINERD
+    } else {
+        &CRIO
+    }
 }
 
 /// The two programs PID 1 keeps alive.
@@ -43,8 +101,7 @@ impl Daemon {
     /// The executable.
     pub fn path(self) -> &'static CStr {
         match self {
-            Daemon::Runtime if containerd() => c"/bin/containerd",
-            Daemon::Runtime => c"/bin/crio",
+            Daemon::Runtime => runtime().path,
             Daemon::Kubelet => c"/bin/kubelet",
         }
     }
@@ -52,8 +109,7 @@ impl Daemon {
     /// Its log FIFO (SPEC §3).
     pub fn log_fifo(self) -> &'static CStr {
         match self {
-            Daemon::Runtime if containerd() => c"/var/run/containerd.log",
-            Daemon::Runtime => c"/var/run/crio.log",
+            Daemon::Runtime => runtime().log_fifo,
             Daemon::Kubelet => c"/var/run/kubelet.log",
         }
     }
@@ -61,8 +117,7 @@ impl Daemon {
     /// Its log on the data partition, and the previous one (rotated).
     pub fn log_files(self) -> [&'static CStr; 2] {
         match self {
-            Daemon::Runtime if containerd() => [c"/var/log/kios/containerd.log", c"/var/log/kios/containerd.log.1"],
-            Daemon::Runtime => [c"/var/log/kios/crio.log", c"/var/log/kios/crio.log.1"],
+            Daemon::Runtime => runtime().log_files,
             Daemon::Kubelet => [c"/var/log/kios/kubelet.log", c"/var/log/kios/kubelet.log.1"],
         }
     }

@@ -348,13 +348,13 @@ impl<'a> Node<'a> {
         let (mut socket_created, mut kubeconfig_written) = (false, false);
         while let Ok(event) = reader.next() {
             let name = event.file_name().map(|n| n.to_bytes()).unwrap_or_default();
-            socket_created |= name == argv::runtime_socket().1;
+            socket_created |= name == daemon::runtime().socket_name;
             kubeconfig_written |= name == b"kubelet.conf";
         }
         if self.datapart.is_some() {
             self.await_datapart(true);
         }
-        if socket_created && crate::etc::exists(argv::runtime_socket().2) {
+        if socket_created && crate::etc::exists(daemon::runtime().socket) {
             self.runtime_is_ready();
         }
         if kubeconfig_written && self.kubelet_standalone && self.kubelet.pid().is_some() {
@@ -380,7 +380,7 @@ fn watch_files() -> Option<OwnedFd> {
     let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
         .inspect_err(|&e| crate::error!("inotify: {}", e))
         .ok()?;
-    let (dir, _, _) = argv::runtime_socket();
+    let dir = daemon::runtime().socket_dir;
     let _ = rustix::fs::mkdir(dir, rustix::fs::Mode::from_raw_mode(0o711));
     if let Err(e) = inotify::add_watch(&fd, dir, inotify::WatchFlags::CREATE | inotify::WatchFlags::MOVED_TO) {
         crate::error!("inotify watch {}: {}", dir, e);
