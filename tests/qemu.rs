@@ -18,58 +18,7 @@ mod boot;
 mod console;
 
 use boot::{Arch, Boot};
-use console::{first_out_of_order, Console};
-
-/// Boot order of the milestones up to the shutdown request.
-const BOOT: [&str; 8] = [
-    "init-start",
-    "base-mounts",
-    "datapart-skipped",
-    "runtime-exec",
-    "runtime-ready",
-    "kubelet-exec",
-    "shutdown-requested",
-    "shutdown-continued",
-];
-
-/// Fails with the milestones seen and a console excerpt.
-fn fail(name: &str, what: &str, c: &Console) -> ! {
-    panic!(
-        "[{name}] {what}\nmilestones:\n{}{}",
-        c.timeline(),
-        c.excerpt(80)
-    );
-}
-
-/// Checks the milestones are `BOOT` then `last`, and that the kubelet
-/// stand-in started only once the runtime was ready.
-fn check_lifecycle(name: &str, c: &Console, last: &str) {
-    if let Some(i) = c.find("Kernel panic") {
-        fail(name, &format!("kernel panic: {}", c.lines[i].text), c);
-    }
-    let milestones = c.milestones();
-    let expected: Vec<&str> = BOOT.iter().copied().chain([last]).collect();
-    if let Some(missing) = first_out_of_order(&milestones, &expected) {
-        fail(
-            name,
-            &format!("milestone `{missing}` missing or out of order"),
-            c,
-        );
-    }
-    if milestones.last().map(|m| m.name.as_str()) != Some(last) {
-        fail(name, &format!("`{last}` is not the last milestone"), c);
-    }
-    let ready = milestones
-        .iter()
-        .find(|m| m.name == "runtime-ready")
-        .unwrap()
-        .index;
-    match c.find("standin-kubelet: start 1") {
-        Some(start) if start > ready => {}
-        Some(_) => fail(name, "kubelet stand-in started before runtime-ready", c),
-        None => fail(name, "no `standin-kubelet: start 1` report", c),
-    }
-}
+use console::{check_lifecycle, fail, Console};
 
 /// Prints the boot figures: timeline, Run /init → kubelet-exec, init VmRSS.
 fn report(name: &str, c: &Console) {
@@ -100,7 +49,7 @@ fn report(name: &str, c: &Console) {
 fn power_off(arch: Arch, name: &str) {
     let c = Boot::new(arch, name).conf("kubelet.send=01@3000\n").run();
     report(name, &c);
-    check_lifecycle(name, &c, "power-off");
+    check_lifecycle(name, &c, "datapart-skipped", "power-off");
     if c.find("reboot: Power down").is_none() {
         fail(name, "the kernel never printed `reboot: Power down`", &c);
     }
@@ -111,7 +60,7 @@ fn power_off(arch: Arch, name: &str) {
 fn reboot(arch: Arch, name: &str) {
     let c = Boot::new(arch, name).conf("kubelet.send=05@1000\n").run();
     report(name, &c);
-    check_lifecycle(name, &c, "reboot");
+    check_lifecycle(name, &c, "datapart-skipped", "reboot");
     if c.find("reboot: Restarting system").is_none() {
         fail(
             name,

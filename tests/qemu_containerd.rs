@@ -23,6 +23,11 @@ mod console;
 use boot::{containerd_tree, containerd_versions, Arch, Boot};
 use console::Console;
 
+/// Fails this test with `what`, the milestones seen and a console excerpt.
+fn fail(what: &str, c: &Console) -> ! {
+    console::fail("containerd", what, c)
+}
+
 /// When the kubelet stand-in kills containerd, and when it asks for the
 /// power-off, in ms after its first start. Under TCG on two busy cores the
 /// real containerd takes about a second to create its socket (its 48 MB
@@ -31,15 +36,6 @@ use console::Console;
 /// that for the restart.
 const KILL_MS: u64 = 2000;
 const SEND_MS: u64 = 10000;
-
-/// Fails with the milestones seen and a console excerpt.
-fn fail(what: &str, c: &Console) -> ! {
-    panic!(
-        "[containerd] {what}\nmilestones:\n{}{}",
-        c.timeline(),
-        c.excerpt(80)
-    );
-}
 
 /// Index of the first line at or after `from` whose text starts with `prefix`.
 fn find_from(c: &Console, from: usize, prefix: &str) -> Option<usize> {

@@ -28,20 +28,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use boot::{work_dir, Arch, Boot};
-use console::{first_out_of_order, Console};
-
-/// Every milestone of a diskless boot to a power-off, in order.
-const MILESTONES: [&str; 9] = [
-    "init-start",
-    "base-mounts",
-    "datapart-skipped",
-    "runtime-exec",
-    "runtime-ready",
-    "kubelet-exec",
-    "shutdown-requested",
-    "shutdown-continued",
-    "power-off",
-];
+use console::{check_lifecycle, fail};
 
 /// /etc/standin.conf: a power-off request soon after the kubelet starts,
 /// to keep the boot short.
@@ -60,15 +47,6 @@ fn text(o: &std::process::Output) -> String {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
-}
-
-/// Fails with the milestones seen and a console excerpt.
-fn fail(name: &str, what: &str, c: &Console) -> ! {
-    panic!(
-        "[{name}] {what}\nmilestones:\n{}{}",
-        c.timeline(),
-        c.excerpt(80)
-    );
 }
 
 /// `scripts/make-initramfs DIR/initramfs.cpio.EXT --profile test
@@ -131,28 +109,13 @@ fn boot(compress: &str, magic: &[u8]) {
     let c = Boot::new(Arch::Amd64, &name).initramfs(&archive).run();
 
     eprintln!("[{name}] {size} bytes; timeline (ms since Run /init):\n{}", c.timeline());
-    if let Some(i) = c.find("Kernel panic") {
-        fail(&name, &format!("kernel panic: {}", c.lines[i].text), &c);
-    }
     // The kernel says so when it cannot decompress or read the archive.
     for bad in ["Initramfs unpacking failed", "rootfs image is not initramfs"] {
         if let Some(i) = c.find(bad) {
             fail(&name, &format!("the kernel did not take the archive: {}", c.lines[i].text), &c);
         }
     }
-    let milestones = c.milestones();
-    if let Some(missing) = first_out_of_order(&milestones, &MILESTONES) {
-        fail(&name, &format!("milestone `{missing}` missing or out of order"), &c);
-    }
-    if milestones.last().map(|m| m.name.as_str()) != Some("power-off") {
-        fail(&name, "`power-off` is not the last milestone", &c);
-    }
-    let ready = milestones.iter().find(|m| m.name == "runtime-ready").unwrap().index;
-    match c.find("standin-kubelet: start 1") {
-        Some(start) if start > ready => {}
-        Some(_) => fail(&name, "kubelet stand-in started before runtime-ready", &c),
-        None => fail(&name, "no `standin-kubelet: start 1` report", &c),
-    }
+    let ready = check_lifecycle(&name, &c, "datapart-skipped", "power-off");
     // The power-off came from the archive's /etc/standin.conf.
     match c.find("standin-kubelet: sent 0x01") {
         Some(sent) if sent > ready => {}

@@ -2,7 +2,8 @@
 //! timestamps, the init's milestones (`kios: milestone NAME [DETAIL]`) and
 //! the stand-ins' reports (`standin-kubelet: …`, `standin-crio: …`).
 //!
-//! Shared by two test crates (qemu.rs, qemu_datapart.rs), each using a part.
+//! Shared by the QEMU test crates (qemu*.rs), each using a part; with the
+//! failure message and the lifecycle check they all make.
 #![allow(dead_code)]
 
 /// One console line: `[    1.234567] text` gives `Some(1.234567)`.
@@ -162,4 +163,58 @@ pub fn first_out_of_order<'a>(found: &[Milestone], expected: &[&'a str]) -> Opti
         .iter()
         .copied()
         .find(|want| !it.any(|m| m.name == *want))
+}
+
+/// Fails test `name` with `what`, the milestones seen and a console excerpt.
+pub fn fail(name: &str, what: &str, c: &Console) -> ! {
+    panic!(
+        "[{name}] {what}\nmilestones:\n{}{}",
+        c.timeline(),
+        c.excerpt(80)
+    );
+}
+
+/// Checks a whole boot of test `name`: no kernel panic; the milestones
+/// init-start, base-mounts, `datapart` (`datapart-skipped` or
+/// `datapart-mounted`), runtime-exec, runtime-ready, kubelet-exec,
+/// shutdown-requested, shutdown-continued and `last`, in this order, `last`
+/// the last one; the kubelet stand-in's first start after runtime-ready.
+/// Returns the console index of the runtime-ready line.
+pub fn check_lifecycle(name: &str, c: &Console, datapart: &str, last: &str) -> usize {
+    if let Some(i) = c.find("Kernel panic") {
+        fail(name, &format!("kernel panic: {}", c.lines[i].text), c);
+    }
+    let milestones = c.milestones();
+    let expected = [
+        "init-start",
+        "base-mounts",
+        datapart,
+        "runtime-exec",
+        "runtime-ready",
+        "kubelet-exec",
+        "shutdown-requested",
+        "shutdown-continued",
+        last,
+    ];
+    if let Some(missing) = first_out_of_order(&milestones, &expected) {
+        fail(
+            name,
+            &format!("milestone `{missing}` missing or out of order"),
+            c,
+        );
+    }
+    if milestones.last().map(|m| m.name.as_str()) != Some(last) {
+        fail(name, &format!("`{last}` is not the last milestone"), c);
+    }
+    let ready = milestones
+        .iter()
+        .find(|m| m.name == "runtime-ready")
+        .unwrap()
+        .index;
+    match c.find("standin-kubelet: start 1") {
+        Some(start) if start > ready => {}
+        Some(_) => fail(name, "kubelet stand-in started before runtime-ready", c),
+        None => fail(name, "no `standin-kubelet: start 1` report", c),
+    }
+    ready
 }
