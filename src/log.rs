@@ -116,24 +116,25 @@ fn push_piece(line: &mut heapless::Vec<u8, 240>, piece: &Piece) {
     }
 }
 
-/// Writes one line at kmsg `level` (3 error, 4 warning, 6 info): `format`
-/// with each `{}` replaced by the next of `pieces`. Text beyond the line's
-/// capacity is cut.
+/// Writes one line: `format` is the kmsg level as one digit (3 error,
+/// 4 warning, 6 info; the macros below put it there, so a call site passes
+/// no separate level) and then the text, each `{}` replaced by the next of
+/// `pieces`. Text beyond the line's capacity is cut.
 #[inline(never)]
-pub fn emit(level: u8, format: &str, pieces: &[Piece]) {
+pub fn emit(format: &str, pieces: &[Piece]) {
     let mut line: heapless::Vec<u8, 240> = heapless::Vec::new();
     let to_stderr = TO_STDERR.load(Ordering::Relaxed);
+    let (&level, mut text) = format.as_bytes().split_first().unwrap_or((&b'6', b""));
     if !to_stderr {
-        let _ = line.extend_from_slice(&[b'<', b'0'.saturating_add(level), b'>']);
+        let _ = line.extend_from_slice(&[b'<', level, b'>']);
     }
     let _ = line.extend_from_slice(b"kios: ");
     let _ = line.extend_from_slice(match level {
-        3 => b"error: ",
-        4 => b"warning: ",
+        b'3' => b"error: ",
+        b'4' => b"warning: ",
         _ => b"",
     });
     let mut pieces = pieces.iter();
-    let mut text = format.as_bytes();
     while let Some((&c, rest)) = text.split_first() {
         text = rest;
         if c == b'{' {
@@ -167,19 +168,19 @@ pub fn emit(level: u8, format: &str, pieces: &[Piece]) {
 /// following arguments (anything `Into<Piece>`).
 #[macro_export]
 macro_rules! info {
-    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(6, $format, &[$($crate::log::Piece::from($piece)),*]) };
+    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(concat!("6", $format), &[$($crate::log::Piece::from($piece)),*]) };
 }
 
 /// Logs a `warning:` line (same arguments as `info!`).
 #[macro_export]
 macro_rules! warn {
-    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(4, $format, &[$($crate::log::Piece::from($piece)),*]) };
+    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(concat!("4", $format), &[$($crate::log::Piece::from($piece)),*]) };
 }
 
 /// Logs an `error:` line (same arguments as `info!`).
 #[macro_export]
 macro_rules! error {
-    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(3, $format, &[$($crate::log::Piece::from($piece)),*]) };
+    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(concat!("3", $format), &[$($crate::log::Piece::from($piece)),*]) };
 }
 
 /// A boot or shutdown milestone; its name is part of the console contract.

@@ -100,26 +100,33 @@ impl<'a> Options<'a> {
     /// Applies one `name=value`, or reports why not.
     fn set(&mut self, name: &'a [u8], value: &'a [u8], warn: &mut dyn FnMut(Warning<'a>)) {
         let known = NAMES.iter().find(|(known, _)| *known == name);
-        let result = match known.map(|&(_, option)| option) {
-            Some(Name::Datapart) => datapart(value).map(|d| self.datapart = d),
-            Some(Name::Log) => log_sink(value).map(|l| self.log = l),
-            Some(Name::ShutdownTimeout) => seconds(value).map(|s| self.shutdown_timeout = Some(s)),
-            Some(Name::StopTimeout) => seconds(value).map(|s| self.stop_timeout = s),
-            Some(Name::Modules) => {
-                self.modules = value;
-                Ok(())
-            }
-            Some(Name::Runtime) => runtime(value).map(|r| self.runtime = r),
+        let result = match known {
+            Some(&(_, option)) => self.apply(option, value),
             None if name.starts_with(b"kios.") => Err("unknown kios option"),
             None => Ok(()),
         };
         if let Err(reason) = result {
-            warn(Warning {
-                name,
-                value,
-                reason,
-            });
+            warn(Warning { name, value, reason });
         }
+    }
+
+    /// Sets `option` to `value`, or says what is wrong with the value.
+    fn apply(&mut self, option: Name, value: &'a [u8]) -> Result<(), &'static str> {
+        match option {
+            Name::Datapart => self.datapart = datapart(value)?,
+            Name::Log => {
+                let stderr = either(value, b"kmsg", b"stderr").ok_or("expected kmsg or stderr")?;
+                self.log = if stderr { LogSink::Stderr } else { LogSink::Kmsg };
+            }
+            Name::ShutdownTimeout => self.shutdown_timeout = Some(seconds(value)?),
+            Name::StopTimeout => self.stop_timeout = seconds(value)?,
+            Name::Modules => self.modules = value,
+            Name::Runtime => {
+                let containerd = either(value, b"crio", b"containerd").ok_or("expected crio or containerd")?;
+                self.runtime = if containerd { Runtime::Containerd } else { Runtime::Crio };
+            }
+        }
+        Ok(())
     }
 }
 
@@ -174,21 +181,13 @@ fn datapart(value: &[u8]) -> Result<Datapart<'_>, &'static str> {
     }
 }
 
-/// Parses a `kios.runtime=` value.
-fn runtime(value: &[u8]) -> Result<Runtime, &'static str> {
-    match value {
-        b"crio" => Ok(Runtime::Crio),
-        b"containerd" => Ok(Runtime::Containerd),
-        _ => Err("expected crio or containerd"),
-    }
-}
-
-/// Parses a `kios.log=` value.
-fn log_sink(value: &[u8]) -> Result<LogSink, &'static str> {
-    match value {
-        b"kmsg" => Ok(LogSink::Kmsg),
-        b"stderr" => Ok(LogSink::Stderr),
-        _ => Err("expected kmsg or stderr"),
+/// Which of two words `value` is: `Some(false)` for `first`, `Some(true)`
+/// for `second`.
+fn either(value: &[u8], first: &[u8], second: &[u8]) -> Option<bool> {
+    if value == first {
+        Some(false)
+    } else {
+        (value == second).then_some(true)
     }
 }
 
