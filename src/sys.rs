@@ -22,10 +22,9 @@ use rustix::process::{Pid, Signal};
 /// Maximum number of argv entries a child gets.
 pub const MAX_ARGS: usize = 24;
 
-/// What the kernel handed to the process: arguments and environment.
+/// What the kernel handed to the process that the init reads: the
+/// environment (its arguments are only overwritten, see [`rename_process`]).
 pub struct Startup {
-    /// `argv`, as NUL-free byte strings.
-    pub args: heapless::Vec<&'static [u8], 8>,
     /// `envp` entries (`NAME=value`); the kernel passes at most 32.
     pub env: heapless::Vec<&'static [u8], 40>,
 }
@@ -71,17 +70,13 @@ unsafe extern "C" fn strlen(p: *const u8) -> usize {
 static mut ARGV_AREA: (*mut u8, usize) = (core::ptr::null_mut(), 0);
 
 extern "C" fn entry(sp: *const usize) -> ! {
-    let mut startup = Startup { args: heapless::Vec::new(), env: heapless::Vec::new() };
+    let mut startup = Startup { env: heapless::Vec::new() };
     // SAFETY: `sp` is the initial stack the kernel built: argc, then argc
     // pointers and a null, then the environment pointers and a null. The
     // strings stay in place, unchanged, for the life of the process.
     unsafe {
         let argc = *sp;
         let argv = sp.add(1) as *const *const u8;
-        for i in 0..argc {
-            let p = *argv.add(i);
-            let _ = startup.args.push(core::slice::from_raw_parts(p, strlen(p)));
-        }
         if argc > 0 {
             let first = *argv as *mut u8;
             let last = *argv.add(argc - 1);
