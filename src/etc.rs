@@ -37,7 +37,7 @@ pub fn read(path: &CStr, buf: &mut [u8]) -> Option<usize> {
         }
         Err(E::NOENT) => None,
         Err(e) => {
-            crate::warn!("read {}: {}", path, e);
+            crate::warn_at!("read {}: {}", path, e);
             None
         }
     }

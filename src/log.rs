@@ -183,6 +183,29 @@ macro_rules! error {
     ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(concat!("3", $format), &[$($crate::log::Piece::from($piece)),*]) };
 }
 
+/// Logs `format` (which carries its level digit first, as the macros
+/// above make it) about a failed call on `path`: two `{}`s, the path's and
+/// the errno's. The pieces are built here, once, instead of at every call
+/// site; [`error_at!`] and [`warn_at!`] call it.
+#[inline(never)]
+pub fn at_path(format: &str, path: &CStr, e: rustix::io::Errno) {
+    emit(format, &[Piece::from(path), Piece::Errno(e)]);
+}
+
+/// Logs an `error:` line about a path and an errno, e.g.
+/// `error_at!("mkdir {}: {}", path, e)`: the same line as `error!` with
+/// those two arguments, from a smaller call site.
+#[macro_export]
+macro_rules! error_at {
+    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(concat!("3", $format), $path, $e) };
+}
+
+/// Logs a `warning:` line about a path and an errno (see [`error_at!`]).
+#[macro_export]
+macro_rules! warn_at {
+    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(concat!("4", $format), $path, $e) };
+}
+
 /// A boot or shutdown milestone; its name is part of the console contract.
 pub fn milestone(name: &str) {
     info!("milestone {}", name);

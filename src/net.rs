@@ -17,7 +17,7 @@ pub fn enable_forwarding() {
         let written = rustix::fs::open(path, rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
             .and_then(|fd| rustix::io::write(&fd, b"1\n"));
         if let Err(e) = written {
-            crate::warn!("sysctl {}: {}", path, e);
+            crate::warn_at!("sysctl {}: {}", path, e);
         }
     }
 }
