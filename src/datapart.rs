@@ -5,6 +5,7 @@
 
 use crate::etc::join;
 use crate::log::bytes;
+use crate::mounts::{make_dir, split_c_str};
 use core::ffi::CStr;
 use kios::gpt;
 use kios::options::Datapart;
@@ -15,29 +16,29 @@ use rustix::mount::{mount, mount_bind, mount_change, mount_remount, MountFlags, 
 /// what the node shares).
 const MOUNT: &CStr = c"/run/kios/datapart";
 
-/// Directories of the layout, created when missing (first boot).
-const LAYOUT: [&CStr; 8] = [
-    c"/run/kios/datapart/meta",
-    c"/run/kios/datapart/meta/etc",
-    c"/run/kios/datapart/meta/etc.work",
-    c"/run/kios/datapart/meta/log",
-    c"/run/kios/datapart/data",
-    c"/run/kios/datapart/data/oci",
-    c"/run/kios/datapart/data/pods",
-    c"/run/kios/datapart/modules",
-];
+/// Directories of the layout, created when missing (first boot),
+/// NUL-terminated.
+const LAYOUT: &[u8] = b"\
+/run/kios/datapart/meta\0\
+/run/kios/datapart/meta/etc\0\
+/run/kios/datapart/meta/etc.work\0\
+/run/kios/datapart/meta/log\0\
+/run/kios/datapart/data\0\
+/run/kios/datapart/data/oci\0\
+/run/kios/datapart/data/pods\0\
+/run/kios/datapart/modules\0";
 
 /// The upper layer of `/etc` and the overlay's work directory beside it.
 const ETC_OVERLAY: &CStr =
     c"lowerdir=/etc,upperdir=/run/kios/datapart/meta/etc,workdir=/run/kios/datapart/meta/etc.work";
 
-/// Binds from the partition, in order; the last one is made read-only.
-const BINDS: [(&CStr, &CStr); 4] = [
-    (c"/run/kios/datapart/meta/log", c"/var/log"),
-    (c"/run/kios/datapart/data/oci", c"/var/lib/containers/storage"),
-    (c"/run/kios/datapart/data/pods", c"/var/lib/kubelet/pods"),
-    (c"/run/kios/datapart/modules", c"/lib/modules"),
-];
+/// Binds from the partition, in order, as NUL-terminated `source`,
+/// `target` pairs; the last one is then made read-only.
+const BINDS: &[u8] = b"\
+/run/kios/datapart/meta/log\0/var/log\0\
+/run/kios/datapart/data/oci\0/var/lib/containers/storage\0\
+/run/kios/datapart/data/pods\0/var/lib/kubelet/pods\0\
+/run/kios/datapart/modules\0/lib/modules\0";
 
 /// Milliseconds between two "waiting" messages.
 const REPORT_EVERY_MS: u64 = 10_000;
@@ -198,22 +199,16 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
         return false;
     }
     let _ = mount_change(MOUNT, MountPropagationFlags::PRIVATE);
-    for dir in LAYOUT {
-        match mkdir(dir, Mode::from_raw_mode(0o755)) {
-            Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-            Err(e) => crate::error!("datapart: mkdir {}: {}", dir, e),
-        }
+    let mut dirs = LAYOUT;
+    while let Some((dir, rest)) = split_c_str(dirs) {
+        make_dir(dir, 0o755);
+        dirs = rest;
     }
     let flags = MountFlags::NOSUID | MountFlags::NODEV;
     if let Err(e) = mount(c"overlay", c"/etc", c"overlay", flags, Some(ETC_OVERLAY)) {
         crate::error!("datapart: overlay on /etc: {}; the initramfs /etc stays (is kios.modules=overlay set?)", e);
     }
-    for (from, to) in BINDS {
-        make_dirs(to);
-        if let Err(e) = mount_bind(from, to) {
-            crate::error!("datapart: bind {} on {}: {}", from, to, e);
-        }
-    }
+    bind_all(BINDS);
     if let Err(e) = mount_remount(c"/lib/modules", MountFlags::BIND | MountFlags::RDONLY, c"") {
         crate::error!("datapart: /lib/modules read-only: {}", e);
     }
@@ -224,19 +219,32 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
 /// where the kubelet looks for seccomp profiles.
 pub fn bind_seccomp() {
     let _ = mkdir(c"/etc/seccomp", Mode::from_raw_mode(0o755));
-    if let Err(e) = mount_bind(c"/etc/seccomp", c"/var/lib/kubelet/seccomp") {
-        crate::error!("bind /etc/seccomp on /var/lib/kubelet/seccomp: {}", e);
-    }
+    bind_all(b"/etc/seccomp\0/var/lib/kubelet/seccomp\0");
 }
 
-/// `mkdir -p path` (mode 0755), errors left to the mount that follows.
-fn make_dirs(path: &CStr) {
-    let mut buf = [0u8; 64];
-    let bytes = path.to_bytes();
-    for (at, _) in bytes.iter().enumerate().skip(1).filter(|(_, &b)| b == b'/') {
-        if let Some(parent) = bytes.get(..at).and_then(|p| join(&mut buf, &[p])) {
-            let _ = mkdir(parent, Mode::from_raw_mode(0o755));
+/// Binds each NUL-terminated `source`, `target` pair of `table`, in order,
+/// creating the target and its parents (mode 0755) when missing; a failure
+/// is logged and the next pair goes on.
+#[inline(never)]
+fn bind_all(mut table: &[u8]) {
+    while let Some((from, rest)) = split_c_str(table) {
+        let Some((to, rest)) = split_c_str(rest) else { return };
+        table = rest;
+        // `mkdir -p`: each prefix ending before a `/` or the NUL, made
+        // NUL-terminated in `dir` (zeroed, filled one byte behind).
+        let mut dir = [0u8; 64];
+        for (at, &b) in to.to_bytes_with_nul().iter().enumerate() {
+            if at > 0 && (b == b'/' || b == 0) {
+                if let Some(dir) = dir.get(..=at).and_then(crate::sys::c_str) {
+                    let _ = mkdir(dir, Mode::from_raw_mode(0o755));
+                }
+            }
+            if let Some(slot) = dir.get_mut(at) {
+                *slot = b;
+            }
+        }
+        if let Err(e) = mount_bind(from, to) {
+            crate::error!("bind {} on {}: {}", from, to, e);
         }
     }
-    let _ = mkdir(path, Mode::from_raw_mode(0o755));
 }
