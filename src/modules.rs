@@ -31,21 +31,29 @@ pub fn load(list: &[u8]) {
 /// One named module: already there, built in, or loaded after its dependencies.
 fn load_module(dir: &CStr, name: &[u8]) {
     let mut buf = [0u8; 4096];
-    if sys_module(name, &mut buf).is_some_and(crate::etc::exists) {
-        crate::info!("module {} already loaded", bytes(name));
-        return;
-    }
-    match find(dir, b"/modules.dep", name, &mut buf) {
-        // The dependencies (the last listed first), then the module; a failure stops it.
-        Ok(Some(line)) => {
-            let _ = line.load_order().chain([line.path]).try_for_each(|module| insert(dir, name, module));
+    let state = if sys_module(name, &mut buf).is_some_and(crate::etc::exists) {
+        "already loaded"
+    } else {
+        match find(dir, b"/modules.dep", name, &mut buf) {
+            // The dependencies (the last listed first), then the module; a failure stops it.
+            Ok(Some(line)) => {
+                let _ = line.load_order().all(|module| insert(dir, name, module)) && insert(dir, name, line.path);
+                return;
+            }
+            Ok(None) => match find(dir, b"/modules.builtin", name, &mut buf) {
+                Ok(Some(_)) => "built in",
+                _ => {
+                    crate::error!("module {}: not in modules.dep or modules.builtin of {}", bytes(name), dir);
+                    return;
+                }
+            },
+            Err(e) => {
+                crate::error!("module {}: {}/modules.dep: {}", bytes(name), dir, e);
+                return;
+            }
         }
-        Ok(None) => match find(dir, b"/modules.builtin", name, &mut buf) {
-            Ok(Some(_)) => crate::info!("module {} built in", bytes(name)),
-            _ => crate::error!("module {}: not in modules.dep or modules.builtin of {}", bytes(name), dir),
-        },
-        Err(e) => crate::error!("module {}: {}/modules.dep: {}", bytes(name), dir, e),
-    }
+    };
+    crate::info!("module {} {}", bytes(name), state);
 }
 
 /// `/sys/module/NAME`, `-` written `_` as the kernel does there: it exists
@@ -69,8 +77,8 @@ fn find<'b>(dir: &CStr, file: &[u8], name: &[u8], buf: &'b mut [u8]) -> Result<O
 
 /// `finit_module` of one file of `modules.dep` (relative to `dir`, or
 /// absolute); loaded already (`EEXIST`) is fine and quiet. A failure is one
-/// console error naming the file, for module `name`.
-fn insert(dir: &CStr, name: &[u8], module: &[u8]) -> Result<(), ()> {
+/// console error naming the file, for module `name`, and false.
+fn insert(dir: &CStr, name: &[u8], module: &[u8]) -> bool {
     let compressed = moddep::is_compressed(module);
     let mut path = [0u8; 256];
     let parts: &[&[u8]] = if module.starts_with(b"/") { &[module] } else { &[dir.to_bytes(), b"/", module] };
@@ -85,8 +93,8 @@ fn insert(dir: &CStr, name: &[u8], module: &[u8]) -> Result<(), ()> {
             // EINVAL: a kernel before 6.4, flag unknown; EOPNOTSUPP: built without that decompressor.
             let hint = if compressed && matches!(e, Errno::INVAL | Errno::OPNOTSUPP) { "; compressed: this kernel cannot decompress it" } else { "" };
             crate::error!("module {}: {}: {}{}", bytes(name), bytes(module), e, hint);
-            return Err(());
+            return false;
         }
     }
-    Ok(())
+    true
 }
