@@ -118,22 +118,34 @@ fn find<'b>(wanted: &Datapart, out: &'b mut [u8; 64], report: bool) -> Option<&'
         if disk.first() == Some(&b'.') {
             continue;
         }
-        match scan(disk, wanted) {
-            Ok(Some(number)) if found == 0 => found = gpt::partition_device(disk, number, &mut name).unwrap_or(0),
-            Ok(Some(_)) if report => crate::warn!("datapart: {} has one too; using the first found", bytes(disk)),
-            Err(e) if report && e != gpt::Error::NoGpt => crate::warn!("datapart: {}: {}", bytes(disk), e.as_str()),
-            _ => {}
-        }
+        let problem = match scan(disk, wanted) {
+            Ok(Some(number)) if found == 0 => {
+                found = gpt::partition_device(disk, number, &mut name).unwrap_or(0);
+                continue;
+            }
+            Ok(Some(_)) => "has one too; using the first found",
+            Err(e) if e != gpt::Error::NoGpt => e.as_str(),
+            _ => continue,
+        };
+        warn(report, disk, problem);
     }
     if found == 0 {
         return None;
     }
     let path = join(out, &[b"/dev/", name.get(..found)?])?;
     let there = crate::etc::exists(path);
-    if !there && report {
-        crate::warn!("datapart: found in the table, but {} is not there (yet)", path);
+    if !there {
+        warn(report, path.to_bytes(), "found in the table, but not there (yet)");
     }
     there.then_some(path)
+}
+
+/// `datapart: WHAT: PROBLEM` on the console, when `report`.
+#[inline(never)]
+fn warn(report: bool, what: &[u8], problem: &str) {
+    if report {
+        crate::warn!("datapart: {}: {}", bytes(what), problem);
+    }
 }
 
 /// The number of the wanted partition on `disk`, from its GPT.
