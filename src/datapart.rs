@@ -111,7 +111,10 @@ fn find<'b>(wanted: &Datapart, out: &'b mut [u8; 64], report: bool) -> Option<&'
     let dir = open(c"/sys/block", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).ok()?;
     let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 1024];
     let mut disks = rustix::fs::RawDir::new(dir, &mut buf);
-    let mut name = [0u8; 32];
+    // `/dev/NAME`, NUL-terminated once NAME is written after the prefix.
+    out.fill(0);
+    let (prefix, name) = out.split_at_mut(5);
+    prefix.copy_from_slice(b"/dev/");
     let mut found = 0;
     while let Some(Ok(entry)) = disks.next() {
         let disk = entry.file_name().to_bytes();
@@ -119,11 +122,12 @@ fn find<'b>(wanted: &Datapart, out: &'b mut [u8; 64], report: bool) -> Option<&'
             continue;
         }
         let problem = match scan(disk, wanted) {
-            Ok(Some(number)) if found == 0 => {
-                found = gpt::partition_device(disk, number, &mut name).unwrap_or(0);
+            Ok(0) => continue,
+            Ok(number) if found == 0 => {
+                found = gpt::partition_device(disk, number, name).unwrap_or(0);
                 continue;
             }
-            Ok(Some(_)) => "has one too; using the first found",
+            Ok(_) => "has one too; using the first found",
             Err(e) if e != gpt::Error::NoGpt => e.as_str(),
             _ => continue,
         };
@@ -132,7 +136,7 @@ fn find<'b>(wanted: &Datapart, out: &'b mut [u8; 64], report: bool) -> Option<&'
     if found == 0 {
         return None;
     }
-    let path = join(out, &[b"/dev/", name.get(..found)?])?;
+    let path = crate::sys::c_str(out.get(..found.checked_add(6)?)?)?;
     let there = crate::etc::exists(path);
     if !there {
         warn(report, path.to_bytes(), "found in the table, but not there (yet)");
@@ -148,18 +152,18 @@ fn warn(report: bool, what: &[u8], problem: &str) {
     }
 }
 
-/// The number of the wanted partition on `disk`, from its GPT.
-fn scan(disk: &[u8], wanted: &Datapart) -> Result<Option<u32>, gpt::Error> {
+/// The number of the wanted partition on `disk` (0: none), from its GPT.
+fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
     let sector_size = sysfs_number(disk, b"/queue/logical_block_size").ok_or(gpt::Error::Read)?;
     let size_512 = sysfs_number(disk, b"/size").ok_or(gpt::Error::Read)?;
     if size_512 == 0 {
-        return Ok(None); // an empty loop device, a drive without medium
+        return Ok(0); // an empty loop device, a drive without medium
     }
     let mut path = [0u8; 48];
     let path = join(&mut path, &[b"/dev/", disk]).ok_or(gpt::Error::Read)?;
     let fd = match open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) {
         Ok(fd) => fd,
-        Err(rustix::io::Errno::NOENT) => return Ok(None), // its node is yet to come
+        Err(rustix::io::Errno::NOENT) => return Ok(0), // its node is yet to come
         Err(_) => return Err(gpt::Error::Read),
     };
     let mut read = |lba: u64, buf: &mut [u8]| {
@@ -170,15 +174,14 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<Option<u32>, gpt::Error> {
     // One sector (512 to 4096 bytes) and the entry array (16 KiB holds the
     // usual 128 entries of 128 bytes), off the stack.
     let found = crate::sys::with_scratch(20 * 1024, |scratch| {
-        let (sector, array) = scratch.split_at_mut_checked(4096)?;
-        let sector = sector.get_mut(..usize::try_from(sector_size).ok()?).filter(|s| s.len() >= 512);
-        let Some(sector) = sector else { return Some(Err(gpt::Error::HeaderSize)) };
-        Some(gpt::load(&mut read, sector, disk_sectors, array).map(|header| {
-            let mut entries = gpt::entries(&header, array);
-            entries.find(|e| is_wanted(e, wanted)).map(|e| e.number)
-        }))
+        let (sector, array) = scratch.split_at_mut_checked(4096).ok_or(gpt::Error::Read)?;
+        let sector = usize::try_from(sector_size).ok().and_then(|len| sector.get_mut(..len));
+        let sector = sector.filter(|s| s.len() >= 512).ok_or(gpt::Error::HeaderSize)?;
+        let header = gpt::load(&mut read, sector, disk_sectors, array)?;
+        let mut entries = gpt::entries(&header, array);
+        Ok(entries.find(|e| is_wanted(e, wanted)).map_or(0, |e| e.number))
     });
-    found.flatten().unwrap_or(Err(gpt::Error::Read))
+    found.unwrap_or(Err(gpt::Error::Read))
 }
 
 fn is_wanted(entry: &gpt::Entry, wanted: &Datapart) -> bool {
