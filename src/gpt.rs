@@ -279,15 +279,26 @@ pub fn is_protective_mbr(sector0: &[u8]) -> bool {
 /// The on-disk bytes of a GUID written `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`
 /// (any case); the first three fields are stored little-endian.
 pub fn parse_guid(text: &[u8]) -> Option<[u8; 16]> {
-    const ORDER: [usize; 16] = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
-    let dashes = text.len() == 36 && [8, 13, 18, 23].iter().all(|&at| text.get(at) == Some(&b'-'));
-    let mut digits = text.iter().enumerate().filter(|(at, _)| !matches!(at, 8 | 13 | 18 | 23));
-    let mut hex = || char::from(*digits.next()?.1).to_digit(16).and_then(|d| u8::try_from(d).ok());
-    let mut guid = [0u8; 16];
-    for &at in &ORDER {
-        *guid.get_mut(at)? = (hex()? << 4) | hex()?;
+    // Where each pair of hex digits goes, in the order they are written.
+    const ORDER: [u8; 16] = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
+    if text.len() != 36 {
+        return None;
     }
-    dashes.then_some(guid)
+    let mut guid = [0u8; 16];
+    let mut digit = 0usize;
+    for (at, &c) in text.iter().enumerate() {
+        if matches!(at, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let value = char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok())?;
+        let byte = guid.get_mut(usize::from(*ORDER.get(digit / 2)?))?;
+        *byte = (*byte << 4) | value;
+        digit = digit.wrapping_add(1);
+    }
+    Some(guid)
 }
 
 /// Whether `guid` (on-disk bytes) is the GUID written as `text`.
