@@ -310,17 +310,20 @@ pub fn guid_matches_text(guid: &[u8; 16], text: &[u8]) -> bool {
 /// (case-sensitive, as udev's `by-partlabel`). Empty or non-ASCII labels
 /// never match.
 pub fn name_matches(name: &[u16; 36], label: &[u8]) -> bool {
-    !label.is_empty()
-        && label.is_ascii()
-        && label.len() <= name.len()
-        && name.iter().zip(label).all(|(&unit, &byte)| unit == u16::from(byte))
-        && name.get(label.len()).is_none_or(|&unit| unit == 0)
+    let mut units = name.iter();
+    for &byte in label {
+        if !byte.is_ascii() || units.next() != Some(&u16::from(byte)) {
+            return false;
+        }
+    }
+    !label.is_empty() && units.next().is_none_or(|&unit| unit == 0)
 }
 
 /// Writes the device name of partition `number` of `disk` into `out` and
 /// returns its length: `sda` + 2 → `sda2`; a `p` when the disk name ends in
 /// a digit: `nvme0n1` + 12 → `nvme0n1p12`, `mmcblk0` + 3 → `mmcblk0p3`.
-/// None if `disk` is empty or `out` too small.
+/// None if `disk` is empty or `out` too small (`out` may then be partly
+/// written).
 pub fn partition_device(disk: &[u8], number: u32, out: &mut [u8]) -> Option<usize> {
     let separator: &[u8] = if disk.last()?.is_ascii_digit() { b"p" } else { b"" };
     let mut digits = [0u8; 10];
@@ -334,10 +337,11 @@ pub fn partition_device(disk: &[u8], number: u32, out: &mut [u8]) -> Option<usiz
             break;
         }
     }
-    let name = disk.iter().chain(separator).chain(digits.get(start..)?);
-    let len = disk.len().checked_add(separator.len())?.checked_add(digits.len().checked_sub(start)?)?;
-    for (slot, &byte) in out.get_mut(..len)?.iter_mut().zip(name) {
-        *slot = byte;
+    let mut len = 0usize;
+    for part in [disk, separator, digits.get(start..)?] {
+        let end = len.checked_add(part.len())?;
+        out.get_mut(len..end)?.copy_from_slice(part);
+        len = end;
     }
     Some(len)
 }
