@@ -197,8 +197,11 @@ fn sysfs_number(disk: &[u8], file: &[u8]) -> Option<u64> {
     let mut path = [0u8; 96];
     let mut text = [0u8; 24];
     let len = crate::etc::read(join(&mut path, &[b"/sys/block/", disk, file])?, &mut text)?;
-    let digits = text.get(..len)?.split(|b| !b.is_ascii_digit()).next()?;
-    digits.iter().try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add(u64::from(d & 0x0f)))
+    let mut number = 0u64;
+    for &digit in text.get(..len)?.iter().take_while(|b| b.is_ascii_digit()) {
+        number = number.checked_mul(10)?.checked_add(u64::from(digit & 0x0f))?;
+    }
+    Some(number)
 }
 
 /// Mounts `device` (ext4) on [`MOUNT`], creates the layout, and puts the
