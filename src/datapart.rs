@@ -127,8 +127,8 @@ fn find<'b>(wanted: &Datapart, out: &'b mut [u8; 64], report: bool) -> Option<&'
                 found = gpt::partition_device(disk, number, name).unwrap_or(0);
                 continue;
             }
-            Ok(_) => "has one too; using the first found",
-            Err(e) if e != gpt::Error::NoGpt => e.as_str(),
+            Ok(_) => b"has one too; using the first found",
+            Err(e) if e != gpt::Error::NoGpt => e.text(),
             _ => continue,
         };
         warn(report, disk, problem);
@@ -139,16 +139,16 @@ fn find<'b>(wanted: &Datapart, out: &'b mut [u8; 64], report: bool) -> Option<&'
     let path = crate::sys::c_str(out.get(..found.checked_add(6)?)?)?;
     let there = crate::etc::exists(path);
     if !there {
-        warn(report, path.to_bytes(), "found in the table, but not there (yet)");
+        warn(report, path.to_bytes(), b"found in the table, but not there (yet)");
     }
     there.then_some(path)
 }
 
 /// `datapart: WHAT: PROBLEM` on the console, when `report`.
 #[inline(never)]
-fn warn(report: bool, what: &[u8], problem: &str) {
+fn warn(report: bool, what: &[u8], problem: &[u8]) {
     if report {
-        crate::warn!("datapart: {}: {}", bytes(what), problem);
+        crate::warn!("datapart: {}: {}", bytes(what), bytes(problem));
     }
 }
 

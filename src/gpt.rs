@@ -54,20 +54,32 @@ pub enum Error {
 }
 
 impl Error {
-    /// A few words for the console.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Error::NoGpt => "no protective MBR (not a GPT disk)",
-            Error::Read => "read failed",
-            Error::Signature => "no GPT signature",
-            Error::HeaderSize => "bad GPT header size",
-            Error::HeaderCrc => "GPT header CRC mismatch",
-            Error::Location => "GPT header at the wrong LBA",
-            Error::Layout => "bad GPT layout",
-            Error::BeyondDisk => "GPT ends beyond the disk (truncated?)",
-            Error::ArrayTooLarge => "GPT entry array too large",
-            Error::ArrayCrc => "GPT entry array CRC mismatch",
+    /// A few words for the console (ASCII).
+    pub fn text(self) -> &'static [u8] {
+        // One per variant, in their order, NUL-terminated: a table of
+        // string references would cost more than the walk.
+        const TEXTS: &[u8] = b"\
+no protective MBR (not a GPT disk)\0\
+read failed\0\
+no GPT signature\0\
+bad GPT header size\0\
+GPT header CRC mismatch\0\
+GPT header at the wrong LBA\0\
+bad GPT layout\0\
+GPT ends beyond the disk (truncated?)\0\
+GPT entry array too large\0\
+GPT entry array CRC mismatch\0";
+        let (mut skip, mut start) = (self as usize, 0);
+        for (at, &b) in TEXTS.iter().enumerate() {
+            if b == 0 {
+                if skip == 0 {
+                    return TEXTS.get(start..at).unwrap_or_default();
+                }
+                skip = skip.wrapping_sub(1);
+                start = at.wrapping_add(1);
+            }
         }
+        b""
     }
 }
 
