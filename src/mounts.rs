@@ -63,7 +63,7 @@ pub fn base() {
     mount_all(BASE);
     // Recursively: `/var/run` and `/var/lib/kubelet` too.
     if let Err(e) = mount_change(c"/", MountPropagationFlags::SHARED | MountPropagationFlags::REC) {
-        crate::error!("make {} shared: {}", c"/", e);
+        crate::error!("make / shared: {}", e);
     }
     make_dir(c"/var/run/crio", 0o700);
     make_dir(c"/var/lib/kubelet/pods", 0o750);
