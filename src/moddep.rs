@@ -69,7 +69,7 @@ pub fn module_name(path: &[u8]) -> &[u8] {
 /// (`nvme-fabrics` is `nvme_fabrics`).
 pub fn same_name(a: &[u8], b: &[u8]) -> bool {
     let kernel = |c: &u8| if *c == b'-' { b'_' } else { *c };
-    a.len() == b.len() && a.iter().map(kernel).eq(b.iter().map(kernel))
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| kernel(x) == kernel(y))
 }
 
 /// Whether a module file is compressed (`.ko.xz`, `.ko.zst`, `.ko.gz`):
