@@ -133,6 +133,7 @@ fn find<'b>(wanted: &Datapart, out: &'b mut [u8; 64], report: bool) -> Option<&'
         };
         warn(report, disk, problem);
     }
+    drop(disks); // closed here, not on each early return below
     if found == 0 {
         return None;
     }
