@@ -75,7 +75,7 @@ pub fn same_name(a: &[u8], b: &[u8]) -> bool {
 /// Whether a module file is compressed (`.ko.xz`, `.ko.zst`, `.ko.gz`):
 /// `finit_module` then needs `MODULE_INIT_COMPRESSED_FILE` (Linux 6.4+).
 pub fn is_compressed(path: &[u8]) -> bool {
-    [&b".ko.xz"[..], b".ko.zst", b".ko.gz"].iter().any(|suffix| path.ends_with(suffix))
+    path.ends_with(b".ko.xz") || path.ends_with(b".ko.zst") || path.ends_with(b".ko.gz")
 }
 
 /// Streams a file through `buf` and returns the first line of module
