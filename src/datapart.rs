@@ -5,6 +5,7 @@
 
 use crate::etc::join;
 use crate::log::bytes;
+use crate::mounts::{make_dir, split_c_str};
 use core::ffi::CStr;
 use kios::gpt;
 use kios::options::Datapart;
@@ -15,29 +16,29 @@ use rustix::mount::{mount, mount_bind, mount_change, mount_remount, MountFlags, 
 /// what the node shares).
 const MOUNT: &CStr = c"/run/kios/datapart";
 
-/// Directories of the layout, created when missing (first boot).
-const LAYOUT: [&CStr; 8] = [
-    c"/run/kios/datapart/meta",
-    c"/run/kios/datapart/meta/etc",
-    c"/run/kios/datapart/meta/etc.work",
-    c"/run/kios/datapart/meta/log",
-    c"/run/kios/datapart/data",
-    c"/run/kios/datapart/data/oci",
-    c"/run/kios/datapart/data/pods",
-    c"/run/kios/datapart/modules",
-];
+/// Directories of the layout, created when missing (first boot),
+/// NUL-terminated.
+const LAYOUT: &[u8] = b"\
+/run/kios/datapart/meta\0\
+/run/kios/datapart/meta/etc\0\
+/run/kios/datapart/meta/etc.work\0\
+/run/kios/datapart/meta/log\0\
+/run/kios/datapart/data\0\
+/run/kios/datapart/data/oci\0\
+/run/kios/datapart/data/pods\0\
+/run/kios/datapart/modules\0";
 
 /// The upper layer of `/etc` and the overlay's work directory beside it.
 const ETC_OVERLAY: &CStr =
     c"lowerdir=/etc,upperdir=/run/kios/datapart/meta/etc,workdir=/run/kios/datapart/meta/etc.work";
 
-/// Binds from the partition, in order; the last one is made read-only.
-const BINDS: [(&CStr, &CStr); 4] = [
-    (c"/run/kios/datapart/meta/log", c"/var/log"),
-    (c"/run/kios/datapart/data/oci", c"/var/lib/containers/storage"),
-    (c"/run/kios/datapart/data/pods", c"/var/lib/kubelet/pods"),
-    (c"/run/kios/datapart/modules", c"/lib/modules"),
-];
+/// Binds from the partition, in order, as NUL-terminated `source`,
+/// `target` pairs; the last one is then made read-only.
+const BINDS: &[u8] = b"\
+/run/kios/datapart/meta/log\0/var/log\0\
+/run/kios/datapart/data/oci\0/var/lib/containers/storage\0\
+/run/kios/datapart/data/pods\0/var/lib/kubelet/pods\0\
+/run/kios/datapart/modules\0/lib/modules\0";
 
 /// Milliseconds between two "waiting" messages.
 const REPORT_EVERY_MS: u64 = 10_000;
@@ -110,43 +111,60 @@ fn find<'b>(wanted: &Datapart, out: &'b mut [u8; 64], report: bool) -> Option<&'
     let dir = open(c"/sys/block", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).ok()?;
     let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 1024];
     let mut disks = rustix::fs::RawDir::new(dir, &mut buf);
-    let mut name = [0u8; 32];
+    // `/dev/NAME`, NUL-terminated once NAME is written after the prefix.
+    out.fill(0);
+    let (prefix, name) = out.split_at_mut(5);
+    prefix.copy_from_slice(b"/dev/");
     let mut found = 0;
     while let Some(Ok(entry)) = disks.next() {
         let disk = entry.file_name().to_bytes();
         if disk.first() == Some(&b'.') {
             continue;
         }
-        match scan(disk, wanted) {
-            Ok(Some(number)) if found == 0 => found = gpt::partition_device(disk, number, &mut name).unwrap_or(0),
-            Ok(Some(_)) if report => crate::warn!("datapart: {} has one too; using the first found", bytes(disk)),
-            Err(e) if report && e != gpt::Error::NoGpt => crate::warn!("datapart: {}: {}", bytes(disk), e.as_str()),
-            _ => {}
-        }
+        let problem = match scan(disk, wanted) {
+            Ok(0) => continue,
+            Ok(number) if found == 0 => {
+                found = gpt::partition_device(disk, number, name).unwrap_or(0);
+                continue;
+            }
+            Ok(_) => b"has one too; using the first found",
+            Err(e) if e != gpt::Error::NoGpt => e.text(),
+            _ => continue,
+        };
+        warn(report, disk, problem);
     }
+    drop(disks); // closed here, not on each early return below
     if found == 0 {
         return None;
     }
-    let path = join(out, &[b"/dev/", name.get(..found)?])?;
+    let path = crate::sys::c_str(out.get(..found.checked_add(6)?)?)?;
     let there = crate::etc::exists(path);
-    if !there && report {
-        crate::warn!("datapart: found in the table, but {} is not there (yet)", path);
+    if !there {
+        warn(report, path.to_bytes(), b"found in the table, but not there (yet)");
     }
     there.then_some(path)
 }
 
-/// The number of the wanted partition on `disk`, from its GPT.
-fn scan(disk: &[u8], wanted: &Datapart) -> Result<Option<u32>, gpt::Error> {
+/// `datapart: WHAT: PROBLEM` on the console, when `report`.
+#[inline(never)]
+fn warn(report: bool, what: &[u8], problem: &[u8]) {
+    if report {
+        crate::warn!("datapart: {}: {}", bytes(what), bytes(problem));
+    }
+}
+
+/// The number of the wanted partition on `disk` (0: none), from its GPT.
+fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
     let sector_size = sysfs_number(disk, b"/queue/logical_block_size").ok_or(gpt::Error::Read)?;
     let size_512 = sysfs_number(disk, b"/size").ok_or(gpt::Error::Read)?;
     if size_512 == 0 {
-        return Ok(None); // an empty loop device, a drive without medium
+        return Ok(0); // an empty loop device, a drive without medium
     }
     let mut path = [0u8; 48];
     let path = join(&mut path, &[b"/dev/", disk]).ok_or(gpt::Error::Read)?;
     let fd = match open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) {
         Ok(fd) => fd,
-        Err(rustix::io::Errno::NOENT) => return Ok(None), // its node is yet to come
+        Err(rustix::io::Errno::NOENT) => return Ok(0), // its node is yet to come
         Err(_) => return Err(gpt::Error::Read),
     };
     let mut read = |lba: u64, buf: &mut [u8]| {
@@ -157,15 +175,14 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<Option<u32>, gpt::Error> {
     // One sector (512 to 4096 bytes) and the entry array (16 KiB holds the
     // usual 128 entries of 128 bytes), off the stack.
     let found = crate::sys::with_scratch(20 * 1024, |scratch| {
-        let (sector, array) = scratch.split_at_mut_checked(4096)?;
-        let sector = sector.get_mut(..usize::try_from(sector_size).ok()?).filter(|s| s.len() >= 512);
-        let Some(sector) = sector else { return Some(Err(gpt::Error::HeaderSize)) };
-        Some(gpt::load(&mut read, sector, disk_sectors, array).map(|header| {
-            let mut entries = gpt::entries(&header, array);
-            entries.find(|e| is_wanted(e, wanted)).map(|e| e.number)
-        }))
+        let (sector, array) = scratch.split_at_mut_checked(4096).ok_or(gpt::Error::Read)?;
+        let sector = usize::try_from(sector_size).ok().and_then(|len| sector.get_mut(..len));
+        let sector = sector.filter(|s| s.len() >= 512).ok_or(gpt::Error::HeaderSize)?;
+        let header = gpt::load(&mut read, sector, disk_sectors, array)?;
+        let mut entries = gpt::entries(&header, array);
+        Ok(entries.find(|e| is_wanted(e, wanted)).map_or(0, |e| e.number))
     });
-    found.flatten().unwrap_or(Err(gpt::Error::Read))
+    found.unwrap_or(Err(gpt::Error::Read))
 }
 
 fn is_wanted(entry: &gpt::Entry, wanted: &Datapart) -> bool {
@@ -181,8 +198,11 @@ fn sysfs_number(disk: &[u8], file: &[u8]) -> Option<u64> {
     let mut path = [0u8; 96];
     let mut text = [0u8; 24];
     let len = crate::etc::read(join(&mut path, &[b"/sys/block/", disk, file])?, &mut text)?;
-    let digits = text.get(..len)?.split(|b| !b.is_ascii_digit()).next()?;
-    digits.iter().try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add(u64::from(d & 0x0f)))
+    let mut number = 0u64;
+    for &digit in text.get(..len)?.iter().take_while(|b| b.is_ascii_digit()) {
+        number = number.checked_mul(10)?.checked_add(u64::from(digit & 0x0f))?;
+    }
+    Some(number)
 }
 
 /// Mounts `device` (ext4) on [`MOUNT`], creates the layout, and puts the
@@ -198,22 +218,16 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
         return false;
     }
     let _ = mount_change(MOUNT, MountPropagationFlags::PRIVATE);
-    for dir in LAYOUT {
-        match mkdir(dir, Mode::from_raw_mode(0o755)) {
-            Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-            Err(e) => crate::error!("datapart: mkdir {}: {}", dir, e),
-        }
+    let mut dirs = LAYOUT;
+    while let Some((dir, rest)) = split_c_str(dirs) {
+        make_dir(dir, 0o755);
+        dirs = rest;
     }
     let flags = MountFlags::NOSUID | MountFlags::NODEV;
     if let Err(e) = mount(c"overlay", c"/etc", c"overlay", flags, Some(ETC_OVERLAY)) {
         crate::error!("datapart: overlay on /etc: {}; the initramfs /etc stays (is kios.modules=overlay set?)", e);
     }
-    for (from, to) in BINDS {
-        make_dirs(to);
-        if let Err(e) = mount_bind(from, to) {
-            crate::error!("datapart: bind {} on {}: {}", from, to, e);
-        }
-    }
+    bind_all(BINDS);
     if let Err(e) = mount_remount(c"/lib/modules", MountFlags::BIND | MountFlags::RDONLY, c"") {
         crate::error!("datapart: /lib/modules read-only: {}", e);
     }
@@ -224,19 +238,32 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
 /// where the kubelet looks for seccomp profiles.
 pub fn bind_seccomp() {
     let _ = mkdir(c"/etc/seccomp", Mode::from_raw_mode(0o755));
-    if let Err(e) = mount_bind(c"/etc/seccomp", c"/var/lib/kubelet/seccomp") {
-        crate::error!("bind /etc/seccomp on /var/lib/kubelet/seccomp: {}", e);
-    }
+    bind_all(b"/etc/seccomp\0/var/lib/kubelet/seccomp\0");
 }
 
-/// `mkdir -p path` (mode 0755), errors left to the mount that follows.
-fn make_dirs(path: &CStr) {
-    let mut buf = [0u8; 64];
-    let bytes = path.to_bytes();
-    for (at, _) in bytes.iter().enumerate().skip(1).filter(|(_, &b)| b == b'/') {
-        if let Some(parent) = bytes.get(..at).and_then(|p| join(&mut buf, &[p])) {
-            let _ = mkdir(parent, Mode::from_raw_mode(0o755));
+/// Binds each NUL-terminated `source`, `target` pair of `table`, in order,
+/// creating the target and its parents (mode 0755) when missing; a failure
+/// is logged and the next pair goes on.
+#[inline(never)]
+fn bind_all(mut table: &[u8]) {
+    while let Some((from, rest)) = split_c_str(table) {
+        let Some((to, rest)) = split_c_str(rest) else { return };
+        table = rest;
+        // `mkdir -p`: each prefix ending before a `/` or the NUL, made
+        // NUL-terminated in `dir` (zeroed, filled one byte behind).
+        let mut dir = [0u8; 64];
+        for (at, &b) in to.to_bytes_with_nul().iter().enumerate() {
+            if at > 0 && (b == b'/' || b == 0) {
+                if let Some(dir) = dir.get(..=at).and_then(crate::sys::c_str) {
+                    let _ = mkdir(dir, Mode::from_raw_mode(0o755));
+                }
+            }
+            if let Some(slot) = dir.get_mut(at) {
+                *slot = b;
+            }
+        }
+        if let Err(e) = mount_bind(from, to) {
+            crate::error!("bind {} on {}: {}", from, to, e);
         }
     }
-    let _ = mkdir(path, Mode::from_raw_mode(0o755));
 }

@@ -54,20 +54,32 @@ pub enum Error {
 }
 
 impl Error {
-    /// A few words for the console.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Error::NoGpt => "no protective MBR (not a GPT disk)",
-            Error::Read => "read failed",
-            Error::Signature => "no GPT signature",
-            Error::HeaderSize => "bad GPT header size",
-            Error::HeaderCrc => "GPT header CRC mismatch",
-            Error::Location => "GPT header at the wrong LBA",
-            Error::Layout => "bad GPT layout",
-            Error::BeyondDisk => "GPT ends beyond the disk (truncated?)",
-            Error::ArrayTooLarge => "GPT entry array too large",
-            Error::ArrayCrc => "GPT entry array CRC mismatch",
+    /// A few words for the console (ASCII).
+    pub fn text(self) -> &'static [u8] {
+        // One per variant, in their order, NUL-terminated: a table of
+        // string references would cost more than the walk.
+        const TEXTS: &[u8] = b"\
+no protective MBR (not a GPT disk)\0\
+read failed\0\
+no GPT signature\0\
+bad GPT header size\0\
+GPT header CRC mismatch\0\
+GPT header at the wrong LBA\0\
+bad GPT layout\0\
+GPT ends beyond the disk (truncated?)\0\
+GPT entry array too large\0\
+GPT entry array CRC mismatch\0";
+        let (mut skip, mut start) = (self as usize, 0);
+        for (at, &b) in TEXTS.iter().enumerate() {
+            if b == 0 {
+                if skip == 0 {
+                    return TEXTS.get(start..at).unwrap_or_default();
+                }
+                skip = skip.wrapping_sub(1);
+                start = at.wrapping_add(1);
+            }
         }
+        b""
     }
 }
 
@@ -272,22 +284,34 @@ fn table(
 /// Whether LBA 0 is an MBR (55 AA) with a partition of type 0xEE: a GPT
 /// disk's protective (or hybrid) MBR.
 pub fn is_protective_mbr(sector0: &[u8]) -> bool {
-    sector0.get(510..512) == Some(&[0x55, 0xaa])
-        && sector0.get(446..510).unwrap_or_default().chunks_exact(16).any(|part| part.get(4) == Some(&0xee))
+    // The type byte of each of the four 16-byte partition entries from byte 446.
+    const TYPES: [u16; 4] = [450, 466, 482, 498];
+    sector0.get(510..512) == Some(&[0x55, 0xaa]) && TYPES.iter().any(|&at| sector0.get(usize::from(at)) == Some(&0xee))
 }
 
 /// The on-disk bytes of a GUID written `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`
 /// (any case); the first three fields are stored little-endian.
 pub fn parse_guid(text: &[u8]) -> Option<[u8; 16]> {
-    const ORDER: [usize; 16] = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
-    let dashes = text.len() == 36 && [8, 13, 18, 23].iter().all(|&at| text.get(at) == Some(&b'-'));
-    let mut digits = text.iter().enumerate().filter(|(at, _)| !matches!(at, 8 | 13 | 18 | 23));
-    let mut hex = || char::from(*digits.next()?.1).to_digit(16).and_then(|d| u8::try_from(d).ok());
-    let mut guid = [0u8; 16];
-    for &at in &ORDER {
-        *guid.get_mut(at)? = (hex()? << 4) | hex()?;
+    // Where each pair of hex digits goes, in the order they are written.
+    const ORDER: [u8; 16] = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
+    if text.len() != 36 {
+        return None;
     }
-    dashes.then_some(guid)
+    let mut guid = [0u8; 16];
+    let mut digit = 0usize;
+    for (at, &c) in text.iter().enumerate() {
+        if matches!(at, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let value = char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok())?;
+        let byte = guid.get_mut(usize::from(*ORDER.get(digit / 2)?))?;
+        *byte = (*byte << 4) | value;
+        digit = digit.wrapping_add(1);
+    }
+    Some(guid)
 }
 
 /// Whether `guid` (on-disk bytes) is the GUID written as `text`.
@@ -299,17 +323,20 @@ pub fn guid_matches_text(guid: &[u8; 16], text: &[u8]) -> bool {
 /// (case-sensitive, as udev's `by-partlabel`). Empty or non-ASCII labels
 /// never match.
 pub fn name_matches(name: &[u16; 36], label: &[u8]) -> bool {
-    !label.is_empty()
-        && label.is_ascii()
-        && label.len() <= name.len()
-        && name.iter().zip(label).all(|(&unit, &byte)| unit == u16::from(byte))
-        && name.get(label.len()).is_none_or(|&unit| unit == 0)
+    let mut units = name.iter();
+    for &byte in label {
+        if !byte.is_ascii() || units.next() != Some(&u16::from(byte)) {
+            return false;
+        }
+    }
+    !label.is_empty() && units.next().is_none_or(|&unit| unit == 0)
 }
 
 /// Writes the device name of partition `number` of `disk` into `out` and
 /// returns its length: `sda` + 2 → `sda2`; a `p` when the disk name ends in
 /// a digit: `nvme0n1` + 12 → `nvme0n1p12`, `mmcblk0` + 3 → `mmcblk0p3`.
-/// None if `disk` is empty or `out` too small.
+/// None if `disk` is empty or `out` too small (`out` may then be partly
+/// written).
 pub fn partition_device(disk: &[u8], number: u32, out: &mut [u8]) -> Option<usize> {
     let separator: &[u8] = if disk.last()?.is_ascii_digit() { b"p" } else { b"" };
     let mut digits = [0u8; 10];
@@ -323,10 +350,11 @@ pub fn partition_device(disk: &[u8], number: u32, out: &mut [u8]) -> Option<usiz
             break;
         }
     }
-    let name = disk.iter().chain(separator).chain(digits.get(start..)?);
-    let len = disk.len().checked_add(separator.len())?.checked_add(digits.len().checked_sub(start)?)?;
-    for (slot, &byte) in out.get_mut(..len)?.iter_mut().zip(name) {
-        *slot = byte;
+    let mut len = 0usize;
+    for part in [disk, separator, digits.get(start..)?] {
+        let end = len.checked_add(part.len())?;
+        out.get_mut(len..end)?.copy_from_slice(part);
+        len = end;
     }
     Some(len)
 }

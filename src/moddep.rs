@@ -69,13 +69,13 @@ pub fn module_name(path: &[u8]) -> &[u8] {
 /// (`nvme-fabrics` is `nvme_fabrics`).
 pub fn same_name(a: &[u8], b: &[u8]) -> bool {
     let kernel = |c: &u8| if *c == b'-' { b'_' } else { *c };
-    a.len() == b.len() && a.iter().map(kernel).eq(b.iter().map(kernel))
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| kernel(x) == kernel(y))
 }
 
 /// Whether a module file is compressed (`.ko.xz`, `.ko.zst`, `.ko.gz`):
 /// `finit_module` then needs `MODULE_INIT_COMPRESSED_FILE` (Linux 6.4+).
 pub fn is_compressed(path: &[u8]) -> bool {
-    [&b".ko.xz"[..], b".ko.zst", b".ko.gz"].iter().any(|suffix| path.ends_with(suffix))
+    path.ends_with(b".ko.xz") || path.ends_with(b".ko.zst") || path.ends_with(b".ko.gz")
 }
 
 /// Streams a file through `buf` and returns the first line of module

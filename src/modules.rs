@@ -8,7 +8,8 @@ use crate::etc::join;
 use crate::log::bytes;
 use core::ffi::CStr;
 use kios::moddep::{self, Line};
-use rustix::fs::{open, Mode, OFlags};
+use rustix::fd::OwnedFd;
+use rustix::fs::{open, openat, Mode, OFlags};
 use rustix::io::Errno;
 use rustix::system::finit_module;
 
@@ -23,28 +24,78 @@ pub fn load(list: &[u8]) {
     let uname = rustix::system::uname();
     let mut dir = [0u8; 96];
     let Some(dir) = join(&mut dir, &[b"/lib/modules/", uname.release().to_bytes()]) else { return };
+    // Files are opened relative to it (an absolute path in modules.dep is
+    // taken as it is); if it cannot be opened, each file fails with its errno.
+    let fd = open(dir, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty());
+    let modules = Modules { dir, fd: fd.as_ref().map_err(|&e| e) };
     for name in moddep::names(list) {
-        load_module(dir, name);
+        modules.load(name);
     }
 }
 
-/// One named module: already there, built in, or loaded after its dependencies.
-fn load_module(dir: &CStr, name: &[u8]) {
-    let mut buf = [0u8; 4096];
-    if sys_module(name, &mut buf).is_some_and(crate::etc::exists) {
-        crate::info!("module {} already loaded", bytes(name));
-        return;
+/// `/lib/modules/RELEASE`: its path (for messages) and the directory opened.
+struct Modules<'a> {
+    dir: &'a CStr,
+    fd: Result<&'a OwnedFd, Errno>,
+}
+
+impl Modules<'_> {
+    /// One named module: already there, built in, or loaded after its dependencies.
+    fn load(&self, name: &[u8]) {
+        let mut buf = [0u8; 4096];
+        let state = if sys_module(name, &mut buf).is_some_and(crate::etc::exists) {
+            "already loaded"
+        } else {
+            match self.find(c"modules.dep", name, &mut buf) {
+                // The dependencies (the last listed first), then the module; a failure stops it.
+                Ok(Some(line)) => {
+                    let _ = line.load_order().all(|module| self.insert(name, module)) && self.insert(name, line.path);
+                    return;
+                }
+                Ok(None) => match self.find(c"modules.builtin", name, &mut buf) {
+                    Ok(Some(_)) => "built in",
+                    _ => {
+                        crate::error!("module {}: not in modules.dep or modules.builtin of {}", bytes(name), self.dir);
+                        return;
+                    }
+                },
+                Err(e) => {
+                    crate::error!("module {}: {}/modules.dep: {}", bytes(name), self.dir, e);
+                    return;
+                }
+            }
+        };
+        crate::info!("module {} {}", bytes(name), state);
     }
-    match find(dir, b"/modules.dep", name, &mut buf) {
-        // The dependencies (the last listed first), then the module; a failure stops it.
-        Ok(Some(line)) => {
-            let _ = line.load_order().chain([line.path]).try_for_each(|module| insert(dir, name, module));
+
+    /// The line of module `name` in the directory's `file`, streamed through `buf`.
+    fn find<'b>(&self, file: &CStr, name: &[u8], buf: &'b mut [u8]) -> Result<Option<Line<'b>>, Errno> {
+        let fd = openat(self.fd?, file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+        moddep::find_line(buf, |chunk| rustix::io::read(&fd, chunk), name)
+    }
+
+    /// `finit_module` of one file of `modules.dep` (relative to the
+    /// directory, or absolute); loaded already (`EEXIST`) is fine and quiet.
+    /// A failure is one console error naming the file, for module `name`,
+    /// and false.
+    fn insert(&self, name: &[u8], module: &[u8]) -> bool {
+        let compressed = moddep::is_compressed(module);
+        let mut path = [0u8; 256];
+        let loaded = join(&mut path, &[module])
+            .ok_or(Errno::NAMETOOLONG)
+            .and_then(|path| openat(self.fd?, path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()))
+            .and_then(|fd| finit_module(&fd, c"", if compressed { MODULE_INIT_COMPRESSED_FILE } else { 0 }));
+        match loaded {
+            Ok(()) => crate::info!("module {} loaded", bytes(moddep::module_name(module))),
+            Err(Errno::EXIST) => {}
+            Err(e) => {
+                // EINVAL: a kernel before 6.4, flag unknown; EOPNOTSUPP: built without that decompressor.
+                let hint = if compressed && matches!(e, Errno::INVAL | Errno::OPNOTSUPP) { "; compressed: this kernel cannot decompress it" } else { "" };
+                crate::error!("module {}: {}: {}{}", bytes(name), bytes(module), e, hint);
+                return false;
+            }
         }
-        Ok(None) => match find(dir, b"/modules.builtin", name, &mut buf) {
-            Ok(Some(_)) => crate::info!("module {} built in", bytes(name)),
-            _ => crate::error!("module {}: not in modules.dep or modules.builtin of {}", bytes(name), dir),
-        },
-        Err(e) => crate::error!("module {}: {}/modules.dep: {}", bytes(name), dir, e),
+        true
     }
 }
 
@@ -57,36 +108,4 @@ fn sys_module<'b>(name: &[u8], out: &'b mut [u8]) -> Option<&'b CStr> {
         *b = b'_';
     }
     crate::sys::c_str(path)
-}
-
-/// The line of module `name` in `DIR/FILE`, streamed through `buf`.
-fn find<'b>(dir: &CStr, file: &[u8], name: &[u8], buf: &'b mut [u8]) -> Result<Option<Line<'b>>, Errno> {
-    let mut path = [0u8; 128];
-    let path = join(&mut path, &[dir.to_bytes(), file]).ok_or(Errno::NAMETOOLONG)?;
-    let fd = open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
-    moddep::find_line(buf, |chunk| rustix::io::read(&fd, chunk), name)
-}
-
-/// `finit_module` of one file of `modules.dep` (relative to `dir`, or
-/// absolute); loaded already (`EEXIST`) is fine and quiet. A failure is one
-/// console error naming the file, for module `name`.
-fn insert(dir: &CStr, name: &[u8], module: &[u8]) -> Result<(), ()> {
-    let compressed = moddep::is_compressed(module);
-    let mut path = [0u8; 256];
-    let parts: &[&[u8]] = if module.starts_with(b"/") { &[module] } else { &[dir.to_bytes(), b"/", module] };
-    let loaded = join(&mut path, parts)
-        .ok_or(Errno::NAMETOOLONG)
-        .and_then(|path| open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()))
-        .and_then(|fd| finit_module(&fd, c"", if compressed { MODULE_INIT_COMPRESSED_FILE } else { 0 }));
-    match loaded {
-        Ok(()) => crate::info!("module {} loaded", bytes(moddep::module_name(module))),
-        Err(Errno::EXIST) => {}
-        Err(e) => {
-            // EINVAL: a kernel before 6.4, flag unknown; EOPNOTSUPP: built without that decompressor.
-            let hint = if compressed && matches!(e, Errno::INVAL | Errno::OPNOTSUPP) { "; compressed: this kernel cannot decompress it" } else { "" };
-            crate::error!("module {}: {}: {}{}", bytes(name), bytes(module), e, hint);
-            return Err(());
-        }
-    }
-    Ok(())
 }

@@ -4,53 +4,78 @@ use core::ffi::CStr;
 use rustix::fs::{mkdir, Mode};
 use rustix::mount::{mount, mount_change, mount_remount, unmount, MountFlags, MountPropagationFlags, UnmountFlags};
 
-const NOSUID: MountFlags = MountFlags::NOSUID;
-const RESTRICTED: MountFlags = MountFlags::NOSUID.union(MountFlags::NOEXEC).union(MountFlags::NODEV);
+/// The mounts of [`dev`] and [`base`], in order: a flags letter (`d`:
+/// nosuid, noexec; `k`: nosuid, nodev, noexec; `t`: nosuid, nodev), then
+/// the fstype, the target and the data, each NUL-terminated.
+const DEV: &[u8] = b"ddevtmpfs\0/dev\0mode=0755\0";
+const BASE: &[u8] = b"\
+kproc\0/proc\0\0\
+ksysfs\0/sys\0\0\
+ddevpts\0/dev/pts\0gid=5,mode=0620,ptmxmode=0666\0\
+ksecurityfs\0/sys/kernel/security\0\0\
+kcgroup2\0/sys/fs/cgroup\0\0\
+ttmpfs\0/run\0mode=0755\0\
+ttmpfs\0/tmp\0mode=1777\0\
+ttmpfs\0/var/cache\0mode=0755\0\
+ttmpfs\0/var/tmp\0mode=1777\0\
+ttmpfs\0/var/run\0mode=0755\0\
+ttmpfs\0/var/lib/kubelet\0mode=0755\0";
 
-/// `mount(source, target, fstype, flags, data)`, creating `target` if
-/// needed; a failure is logged and returned.
-fn mount_fs(fstype: &CStr, target: &CStr, flags: MountFlags, data: &CStr) -> rustix::io::Result<()> {
-    let _ = mkdir(target, Mode::from_raw_mode(0o755));
-    mount(fstype, target, fstype, flags, Some(data)).inspect_err(|&e| {
-        crate::error!("mount {} on {}: {}", fstype, target, e);
-    })
+/// The first NUL-terminated string of `table`, and what follows it.
+pub fn split_c_str(table: &[u8]) -> Option<(&CStr, &[u8])> {
+    let end = table.iter().position(|&b| b == 0)?;
+    let (first, rest) = table.split_at_checked(end.checked_add(1)?)?;
+    Some((crate::sys::c_str(first)?, rest))
+}
+
+/// `mount(fstype, target, fstype, flags, data)` of each entry of `table`
+/// (see [`BASE`]), creating `target` if needed; a failure is logged.
+#[inline(never)]
+fn mount_all(mut table: &[u8]) {
+    while let Some((&letter, rest)) = table.split_first() {
+        let Some((fstype, rest)) = split_c_str(rest) else { return };
+        let Some((target, rest)) = split_c_str(rest) else { return };
+        let Some((data, rest)) = split_c_str(rest) else { return };
+        table = rest;
+        let flags = MountFlags::NOSUID
+            | match letter {
+                b'd' => MountFlags::NOEXEC,
+                b't' => MountFlags::NODEV,
+                _ => MountFlags::NOEXEC | MountFlags::NODEV,
+            };
+        let _ = mkdir(target, Mode::from_raw_mode(0o755));
+        if let Err(e) = mount(fstype, target, fstype, flags, Some(data)) {
+            crate::error!("mount {} on {}: {}", fstype, target, e);
+        }
+    }
 }
 
 /// devtmpfs on `/dev`: first, so the console log (`/dev/kmsg`) can open.
 pub fn dev() {
-    let _ = mount_fs(c"devtmpfs", c"/dev", NOSUID.union(MountFlags::NOEXEC), c"mode=0755");
+    mount_all(DEV);
 }
 
 /// Every other base mount, the shared propagation pods need, and the
 /// directories the runtime and the kubelet expect.
 pub fn base() {
-    let _ = mount_fs(c"proc", c"/proc", RESTRICTED, c"");
-    let _ = mount_fs(c"sysfs", c"/sys", RESTRICTED, c"");
-    let _ = mount_fs(c"devpts", c"/dev/pts", NOSUID.union(MountFlags::NOEXEC), c"gid=5,mode=0620,ptmxmode=0666");
-    let _ = mount_fs(c"securityfs", c"/sys/kernel/security", RESTRICTED, c"");
-    let _ = mount_fs(c"cgroup2", c"/sys/fs/cgroup", RESTRICTED, c"");
     let _ = mkdir(c"/var", Mode::from_raw_mode(0o755));
     let _ = mkdir(c"/var/lib", Mode::from_raw_mode(0o755));
-    for (dir, mode) in [
-        (c"/run", c"mode=0755"),
-        (c"/tmp", c"mode=1777"),
-        (c"/var/cache", c"mode=0755"),
-        (c"/var/tmp", c"mode=1777"),
-        (c"/var/run", c"mode=0755"),
-        (c"/var/lib/kubelet", c"mode=0755"),
-    ] {
-        let _ = mount_fs(c"tmpfs", dir, NOSUID.union(MountFlags::NODEV), mode);
+    mount_all(BASE);
+    // Recursively: `/var/run` and `/var/lib/kubelet` too.
+    if let Err(e) = mount_change(c"/", MountPropagationFlags::SHARED | MountPropagationFlags::REC) {
+        crate::error!("make / shared: {}", e);
     }
-    let shared_tree = MountPropagationFlags::SHARED | MountPropagationFlags::REC;
-    for (shared, flags) in [(c"/var/run", MountPropagationFlags::SHARED), (c"/var/lib/kubelet", MountPropagationFlags::SHARED), (c"/", shared_tree)] {
-        if let Err(e) = mount_change(shared, flags) {
-            crate::error!("make {} shared: {}", shared, e);
-        }
-    }
-    for (dir, mode) in [(c"/var/run/crio", 0o700), (c"/var/lib/kubelet/pods", 0o750), (c"/var/lib/kubelet/seccomp", 0o755)] {
-        if let Err(e) = mkdir(dir, Mode::from_raw_mode(mode)) {
-            crate::error!("mkdir {}: {}", dir, e);
-        }
+    make_dir(c"/var/run/crio", 0o700);
+    make_dir(c"/var/lib/kubelet/pods", 0o750);
+    make_dir(c"/var/lib/kubelet/seccomp", 0o755);
+}
+
+/// `mkdir(path, mode)`; a failure but `EEXIST` is logged.
+#[inline(never)]
+pub fn make_dir(path: &CStr, mode: u32) {
+    match mkdir(path, Mode::from_raw_mode(mode)) {
+        Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+        Err(e) => crate::error!("mkdir {}: {}", path, e),
     }
 }
 
