@@ -17,6 +17,7 @@ use kios::supervisor::Supervisor;
 use rustix::event::epoll;
 use rustix::fd::{AsRawFd, OwnedFd};
 use rustix::fs::inotify;
+use linux_raw_sys::general::{SIGCHLD, SIGINT, SIGPWR, SIGTERM};
 use rustix::process::Signal;
 
 const SIGNALS: u64 = 0;
@@ -194,6 +195,10 @@ impl<'a> Node<'a> {
         }
     }
 
+    fn supervisor(&mut self, which: Daemon) -> &mut Supervisor {
+        if which == Daemon::Runtime { &mut self.runtime } else { &mut self.kubelet }
+    }
+
     fn spawn(&mut self, which: Daemon, argv: Option<daemon::Argv>, now: u64) {
         let output = self.outputs.get(which as usize).and_then(Option::as_ref).map(|o| &o.daemon_end);
         let sup = if which == Daemon::Runtime { &mut self.runtime } else { &mut self.kubelet };
@@ -234,37 +239,37 @@ impl<'a> Node<'a> {
     }
 
     fn on_signals(&mut self) {
-        let mut buf = [0u8; 128 * 8];
-        let Ok(n) = rustix::io::read(&self.signals, &mut buf) else { return };
-        for record in buf.get(..n).unwrap_or_default().chunks_exact(128) {
-            let signo = record.get(..4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_ne_bytes);
-            match Signal::from_named_raw(signo as i32) {
-                Some(Signal::CHILD) => self.on_children(),
-                Some(Signal::TERM) | Some(Signal::POWER) => self.request(Goal::PowerOff),
-                Some(Signal::INT) => self.request(Goal::Reboot),
-                _ => crate::info!("signal {} ignored", signo),
+        // One `signalfd_siginfo` record at a time; its first field is the signal number.
+        let mut record = [0u8; 128];
+        while rustix::io::read(&self.signals, &mut record) == Ok(record.len()) {
+            let [a, b, c, d, ..] = record;
+            match u32::from_ne_bytes([a, b, c, d]) {
+                SIGCHLD => self.on_children(),
+                SIGTERM | SIGPWR => self.request(Goal::PowerOff),
+                SIGINT => self.request(Goal::Reboot),
+                signo => crate::info!("signal {} ignored", signo),
             }
         }
     }
 
     fn on_children(&mut self) {
         let now = sys::monotonic_ms();
-        let (runtime, kubelet, runtime_ready) = (&mut self.runtime, &mut self.kubelet, &mut self.runtime_ready);
-        reap::reap(|pid, status| {
+        while let Ok(Some((pid, status))) = reap::reap() {
             let pid = pid.as_raw_nonzero().get();
-            for (name, sup) in [("runtime", &mut *runtime), ("kubelet", &mut *kubelet)] {
-                // Restarted even during the graceful wait (the kubelet must
-                // finish it); the hard shutdown leaves this loop for good.
-                if sup.exited(pid, now, true) {
-                    if name == "runtime" {
-                        *runtime_ready = false;
-                    }
-                    let wait = sup.start_at_ms().map_or(0, |t| t.saturating_sub(now));
-                    let (how, code) = reap::describe(status);
-                    crate::info!("{} exited {}{}; restart in {} ms", name, how, code, wait);
-                }
-            }
-        });
+            // Restarted even during the graceful wait (the kubelet must
+            // finish it); the hard shutdown leaves this loop for good.
+            let which = if self.runtime.exited(pid, now, true) {
+                self.runtime_ready = false;
+                Daemon::Runtime
+            } else if self.kubelet.exited(pid, now, true) {
+                Daemon::Kubelet
+            } else {
+                continue; // an orphan
+            };
+            let wait = self.supervisor(which).start_at_ms().map_or(0, |t| t.saturating_sub(now));
+            let (how, code) = reap::describe(status);
+            crate::info!("{} exited {}{}; restart in {} ms", which.name(), how, code, wait);
+        }
     }
 
     fn on_connect(&mut self) {
@@ -295,8 +300,7 @@ impl<'a> Node<'a> {
     }
 
     fn restart(&mut self, which: Daemon) {
-        let sup = if which == Daemon::Runtime { &mut self.runtime } else { &mut self.kubelet };
-        match sup.request_restart().and_then(rustix::process::Pid::from_raw) {
+        match self.supervisor(which).request_restart().and_then(rustix::process::Pid::from_raw) {
             Some(pid) => {
                 crate::info!("restarting the {}", which.name());
                 let _ = rustix::process::kill_process(pid, Signal::TERM);

@@ -47,8 +47,8 @@ pub fn hard_shutdown(
         crate::error!("reboot: {}; halting here", e);
     }
     loop {
-        reap::sleep_until(signals, u64::MAX);
-        reap::reap(|_, _| {});
+        // Reaps forever: PID 1 itself never exits.
+        reap::wait_for(signals, Some(Pid::INIT), u64::MAX);
     }
 }
 
