@@ -126,32 +126,35 @@ impl Daemon {
 /// An argument vector built in one fixed buffer of NUL-terminated strings.
 pub struct Argv {
     buf: heapless::Vec<u8, 4096>,
+    /// An argument did not fit (or held a NUL byte): not to be started.
+    full: bool,
 }
-
-/// The argument vector is full, or an argument holds a NUL byte.
-pub struct ArgvFull;
 
 impl Argv {
     /// An argv holding just `argv[0]` = the daemon's path.
     pub fn new(daemon: Daemon) -> Self {
-        let mut argv = Argv { buf: heapless::Vec::new() };
-        let _ = argv.push(daemon.path().to_bytes());
+        let mut argv = Argv { buf: heapless::Vec::new(), full: false };
+        argv.push(daemon.path().to_bytes());
         argv
     }
 
-    /// Appends one argument.
+    /// Appends one argument (if it does not fit, the argv is marked full).
     #[allow(clippy::manual_contains)] // `contains` on bytes is core's memchr: 0.6 KB more
-    pub fn push(&mut self, arg: &[u8]) -> Result<(), ArgvFull> {
-        if arg.iter().any(|&b| b == 0) || self.buf.iter().filter(|&&b| b == 0).count() >= sys::MAX_ARGS {
-            return Err(ArgvFull);
+    pub fn push(&mut self, arg: &[u8]) {
+        if arg.iter().any(|&b| b == 0)
+            || self.buf.iter().filter(|&&b| b == 0).count() >= sys::MAX_ARGS
+            || self.buf.extend_from_slice(arg).is_err()
+            || self.buf.push(0).is_err()
+        {
+            self.full = true;
         }
-        self.buf.extend_from_slice(arg).map_err(|_| ArgvFull)?;
-        self.buf.push(0).map_err(|_| ArgvFull)
     }
 
     /// Appends several arguments.
-    pub fn extend(&mut self, args: &[&[u8]]) -> Result<(), ArgvFull> {
-        args.iter().try_for_each(|a| self.push(a))
+    pub fn extend(&mut self, args: &[&[u8]]) {
+        for arg in args {
+            self.push(arg);
+        }
     }
 
     fn cstrs(&self) -> heapless::Vec<&CStr, { sys::MAX_ARGS }> {
@@ -166,8 +169,12 @@ impl Argv {
 }
 
 /// Forks and executes `argv` with stdout and stderr on `output` (or the
-/// console without one). Returns the child's pid.
+/// console without one). Returns the child's pid; `E2BIG` for an argv
+/// that did not fit.
 pub fn spawn(daemon: Daemon, argv: &Argv, output: Option<&OwnedFd>) -> Result<Pid, E> {
+    if argv.full {
+        return Err(E::TOOBIG);
+    }
     let args = argv.cstrs();
     match sys::fork()? {
         Some(pid) => Ok(pid),

@@ -185,13 +185,12 @@ impl<'a> Node<'a> {
     fn start_due(&mut self) {
         let now = sys::monotonic_ms();
         if self.runtime.due(now) {
-            let argv = argv::runtime_argv();
-            self.spawn(Daemon::Runtime, argv.ok(), now);
+            self.spawn(Daemon::Runtime, &argv::runtime_argv(), now);
         }
         if self.runtime_ready && self.kubelet.due(now) {
-            let argv = argv::kubelet_argv();
-            self.kubelet_standalone = argv.as_ref().is_ok_and(|(_, standalone)| *standalone);
-            self.spawn(Daemon::Kubelet, argv.ok().map(|(a, _)| a), now);
+            let (argv, standalone) = argv::kubelet_argv();
+            self.kubelet_standalone = standalone;
+            self.spawn(Daemon::Kubelet, &argv, now);
         }
     }
 
@@ -199,21 +198,18 @@ impl<'a> Node<'a> {
         if which == Daemon::Runtime { &mut self.runtime } else { &mut self.kubelet }
     }
 
-    fn spawn(&mut self, which: Daemon, argv: Option<daemon::Argv>, now: u64) {
+    fn spawn(&mut self, which: Daemon, argv: &daemon::Argv, now: u64) {
         let output = self.outputs.get(which as usize).and_then(Option::as_ref).map(|o| &o.daemon_end);
         let sup = if which == Daemon::Runtime { &mut self.runtime } else { &mut self.kubelet };
-        let Some(argv) = argv else {
-            crate::error!("{}: command line too long; not started", which.name());
-            return sup.start_failed(now);
-        };
-        match daemon::spawn(which, &argv, output) {
+        match daemon::spawn(which, argv, output) {
             Ok(pid) => {
                 sup.started(pid.as_raw_nonzero().get(), now);
                 let milestone = if which == Daemon::Runtime { "runtime-exec" } else { "kubelet-exec" };
                 crate::info!("milestone {} pid {}", milestone, pid.as_raw_nonzero().get());
             }
             Err(e) => {
-                crate::error!("fork for {}: {}", which.name(), e);
+                // E2BIG: its command line did not fit.
+                crate::error!("{} not started: {}", which.name(), e);
                 sup.start_failed(now);
             }
         }
