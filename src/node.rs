@@ -296,12 +296,11 @@ impl<'a> Node<'a> {
     }
 
     fn restart(&mut self, which: Daemon) {
-        match self.supervisor(which).request_restart().and_then(rustix::process::Pid::from_raw) {
-            Some(pid) => {
-                crate::info!("restarting the {}", which.name());
-                let _ = rustix::process::kill_process(pid, Signal::TERM);
-            }
-            None => crate::info!("{} is not running; restart request ignored", which.name()),
+        let pid = self.supervisor(which).request_restart().and_then(rustix::process::Pid::from_raw);
+        let outcome = if pid.is_some() { "" } else { ": not running; request ignored" };
+        crate::info!("restarting the {}{}", which.name(), outcome);
+        if let Some(pid) = pid {
+            let _ = rustix::process::kill_process(pid, Signal::TERM);
         }
     }
 
