@@ -160,7 +160,8 @@ impl<'a> Node<'a> {
                 crate::warn!("shutdown deadline passed: continuing without the kubelet");
                 self.hard(goal);
             }
-            let timeout = self.next_wake().map(|at| reap::timespec(at.saturating_sub(now)));
+            let wake = self.next_wake();
+            let timeout = (wake != u64::MAX).then(|| reap::timespec(wake.saturating_sub(now)));
             let n = epoll::wait(&self.epoll, &mut events[..], timeout.as_ref()).unwrap_or_default();
             for event in events.iter().take(n) {
                 let token = event.data.u64();
@@ -176,10 +177,12 @@ impl<'a> Node<'a> {
         }
     }
 
-    fn next_wake(&self) -> Option<u64> {
-        let kubelet = if self.runtime_ready { self.kubelet.start_at_ms() } else { None };
-        let datapart = self.datapart.as_ref().map(datapart::Wait::next_try_ms);
-        [self.runtime.start_at_ms(), kubelet, self.state.deadline_ms(), datapart].into_iter().flatten().min()
+    /// When the loop must wake up at the latest (`u64::MAX`: only for an event).
+    fn next_wake(&self) -> u64 {
+        let at = |t: Option<u64>| t.unwrap_or(u64::MAX);
+        let kubelet = if self.runtime_ready { at(self.kubelet.start_at_ms()) } else { u64::MAX };
+        let datapart = at(self.datapart.as_ref().map(datapart::Wait::next_try_ms));
+        at(self.runtime.start_at_ms()).min(kubelet).min(at(self.state.deadline_ms())).min(datapart)
     }
 
     fn start_due(&mut self) {
