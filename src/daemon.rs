@@ -150,6 +150,13 @@ impl Argv {
         }
     }
 
+    /// Appends a flag and its value.
+    #[inline(never)]
+    pub fn flag(&mut self, name: &[u8], value: &[u8]) {
+        self.push(name);
+        self.push(value);
+    }
+
     /// Appends several arguments.
     pub fn extend(&mut self, args: &[&[u8]]) {
         for arg in args {
