@@ -2,7 +2,7 @@
 //! root clients, the one-byte shutdown event to all of them.
 
 use kios::protocol::{self, Command, RateLimit};
-use rustix::fd::{AsFd, AsRawFd, OwnedFd};
+use rustix::fd::{AsRawFd, OwnedFd};
 use rustix::io::Errno as E;
 use rustix::net::{self, AddressFamily, SendFlags, SocketAddrUnix, SocketFlags, SocketType};
 
@@ -70,7 +70,7 @@ impl SystemSocket {
                 continue;
             }
             if shutting_down {
-                let _ = net::send(&client, &[protocol::EVENT_SHUTDOWN], SendFlags::NOSIGNAL | SendFlags::DONTWAIT);
+                notify(&client);
             }
             watch(&client);
             let _ = self.clients.push(client);
@@ -111,8 +111,12 @@ impl SystemSocket {
     /// Sends the shutdown event to every client; one that cannot take it
     /// (gone, or its buffer full) is dropped rather than waited for.
     pub fn broadcast_shutdown(&mut self) {
-        self.clients.retain(|c| {
-            net::send(c.as_fd(), &[protocol::EVENT_SHUTDOWN], SendFlags::NOSIGNAL | SendFlags::DONTWAIT).is_ok()
-        });
+        self.clients.retain(notify);
     }
+}
+
+/// Sends the shutdown event to `client` without waiting; whether it went.
+#[inline(never)]
+fn notify(client: &OwnedFd) -> bool {
+    net::send(client, &[protocol::EVENT_SHUTDOWN], SendFlags::NOSIGNAL | SendFlags::DONTWAIT).is_ok()
 }
