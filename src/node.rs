@@ -281,19 +281,27 @@ impl<'a> Node<'a> {
         });
     }
 
+    /// Client `fd` sent bytes: each is a command, in order.
     fn on_client(&mut self, fd: i32) {
+        let mut buf = [0u8; 64];
         let Some(socket) = self.socket.as_mut() else { return };
-        for command in socket.read(fd, sys::monotonic_ms()) {
-            match command {
-                Command::SoftShutdown => self.request(Goal::PowerOff),
-                Command::SoftReboot => self.request(Goal::Reboot),
-                Command::ContinueShutdown => {
+        let n = socket.read(fd, &mut buf);
+        for &byte in buf.get(..n).unwrap_or_default() {
+            match kios::protocol::decode(byte) {
+                Some(Command::SoftShutdown) => self.request(Goal::PowerOff),
+                Some(Command::SoftReboot) => self.request(Goal::Reboot),
+                Some(Command::ContinueShutdown) => {
                     if let Action::Hard(goal) = self.state.proceed() {
                         self.hard(goal);
                     }
                 }
-                Command::RestartKubelet => self.restart(Daemon::Kubelet),
-                Command::RestartRuntime => self.restart(Daemon::Runtime),
+                Some(Command::RestartKubelet) => self.restart(Daemon::Kubelet),
+                Some(Command::RestartRuntime) => self.restart(Daemon::Runtime),
+                None => {
+                    if let Some(socket) = self.socket.as_mut() {
+                        socket.unknown(byte, sys::monotonic_ms());
+                    }
+                }
             }
         }
     }

@@ -1,7 +1,7 @@
 //! The system socket `/run/system.sock` (SPEC §5): one-byte commands from
 //! root clients, the one-byte shutdown event to all of them.
 
-use kios::protocol::{self, Command, RateLimit};
+use kios::protocol::{self, RateLimit};
 use rustix::fd::{AsRawFd, OwnedFd};
 use rustix::io::Errno as E;
 use rustix::net::{self, AddressFamily, SendFlags, SocketAddrUnix, SocketFlags, SocketType};
@@ -77,35 +77,27 @@ impl SystemSocket {
         }
     }
 
-    /// Reads what client `fd` sent and returns its commands in order (an
-    /// empty list when it closed or sent nothing known). A closed client is
-    /// dropped.
-    pub fn read(&mut self, fd: i32, now_ms: u64) -> heapless::Vec<Command, 64> {
-        let mut commands = heapless::Vec::new();
-        let Some(index) = self.clients.iter().position(|c| c.as_raw_fd() == fd) else { return commands };
-        let Some(client) = self.clients.get(index) else { return commands };
-        let mut buf = [0u8; 64];
-        let n = match rustix::io::read(client, &mut buf) {
+    /// Reads what client `fd` sent into `buf`; returns how many bytes (0
+    /// when it closed or sent nothing). A closed client is dropped.
+    pub fn read(&mut self, fd: i32, buf: &mut [u8]) -> usize {
+        let Some(index) = self.clients.iter().position(|c| c.as_raw_fd() == fd) else { return 0 };
+        let Some(client) = self.clients.get(index) else { return 0 };
+        match rustix::io::read(client, buf) {
             Ok(0) | Err(E::CONNRESET) => {
                 self.clients.swap_remove(index);
-                return commands;
+                0
             }
             Ok(n) => n,
-            Err(_) => return commands,
-        };
-        for &byte in buf.get(..n).unwrap_or_default() {
-            match protocol::decode(byte) {
-                Some(cmd) => {
-                    let _ = commands.push(cmd);
-                }
-                None => {
-                    if let Some(held) = self.unknown.allow(now_ms, 1000) {
-                        crate::warn!("system socket: unknown byte {} ignored ({} more held back)", crate::log::Piece::Hex(byte), held);
-                    }
-                }
-            }
+            Err(_) => 0,
         }
-        commands
+    }
+
+    /// A client sent `byte`, which is no command: warned about at most
+    /// once a second.
+    pub fn unknown(&mut self, byte: u8, now_ms: u64) {
+        if let Some(held) = self.unknown.allow(now_ms, 1000) {
+            crate::warn!("system socket: unknown byte {} ignored ({} more held back)", crate::log::Piece::Hex(byte), held);
+        }
     }
 
     /// Sends the shutdown event to every client; one that cannot take it
