@@ -49,31 +49,31 @@ impl SystemSocket {
                 Ok(c) => c,
                 Err(E::AGAIN) => return,
                 Err(E::INTR) | Err(E::CONNABORTED) => continue,
-                Err(e) => {
-                    // ENOMEM, ENFILE…: the loop will be back at once; say so once a second.
-                    if let Some(held) = self.refused.allow(now_ms, 1000) {
-                        crate::error!("system socket accept: {} ({} more held back)", e, held);
+                // ENOMEM, ENFILE…: the loop will be back at once; said once a second.
+                Err(e) => return self.refuse("accept failed: errno", e.raw_os_error().into(), now_ms),
+            };
+            let (why, n) = match crate::sys::peer_uid(&client) {
+                Ok(0) if !self.clients.is_full() => {
+                    if shutting_down {
+                        notify(&client);
                     }
-                    return;
+                    watch(&client);
+                    let _ = self.clients.push(client);
+                    continue;
                 }
+                Ok(0) => ("clients already connected:", CAPACITY as i64),
+                Ok(uid) => ("not root: uid", i64::from(uid)),
+                Err(e) => ("no credentials: errno", i64::from(e.raw_os_error())),
             };
-            let refusal = match crate::sys::peer_uid(&client) {
-                Ok(0) if self.clients.is_full() => Some(("clients already connected:", CAPACITY as i64)),
-                Ok(0) => None,
-                Ok(uid) => Some(("not root: uid", i64::from(uid))),
-                Err(e) => Some(("no credentials: errno", i64::from(e.raw_os_error()))),
-            };
-            if let Some((why, n)) = refusal {
-                if let Some(held) = self.refused.allow(now_ms, 1000) {
-                    crate::warn!("system socket: refused a client: {} {} ({} more refusals held back)", why, n, held);
-                }
-                continue;
-            }
-            if shutting_down {
-                notify(&client);
-            }
-            watch(&client);
-            let _ = self.clients.push(client);
+            self.refuse(why, n, now_ms);
+        }
+    }
+
+    /// A client was refused (or could not be accepted): logged at most once
+    /// a second (a flood of connections must not flood the console).
+    fn refuse(&mut self, why: &str, n: i64, now_ms: u64) {
+        if let Some(held) = self.refused.allow(now_ms, 1000) {
+            crate::warn!("system socket: refused a client: {} {} ({} more refusals held back)", why, n, held);
         }
     }
 
