@@ -207,8 +207,7 @@ impl<'a> Node<'a> {
         match daemon::spawn(which, argv, output) {
             Ok(pid) => {
                 sup.started(pid.as_raw_nonzero().get(), now);
-                let milestone = if which == Daemon::Runtime { "runtime-exec" } else { "kubelet-exec" };
-                crate::info!("milestone {} pid {}", milestone, pid.as_raw_nonzero().get());
+                crate::info!("milestone {}-exec pid {}", which.name(), pid.as_raw_nonzero().get());
             }
             Err(e) => {
                 // E2BIG: its command line did not fit.
