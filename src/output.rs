@@ -116,14 +116,13 @@ impl Output {
         if let Err(e) = splice(&self.drain_end, None, &*fd, Some(size), n, SpliceFlags::empty()) {
             let [path, _] = self.paths;
             file_lost(path, e);
-            self.file = None;
+            self.close_file();
         }
     }
 
     /// The full file becomes `NAME.1`; a new one starts.
     fn rotate(&mut self) {
         let [path, old] = self.paths;
-        self.file = None;
         if let Err(e) = rustix::fs::rename(path, old) {
             crate::error!("rotate {}: {}", path, e);
         }
