@@ -103,7 +103,14 @@ impl SystemSocket {
     /// Sends the shutdown event to every client; one that cannot take it
     /// (gone, or its buffer full) is dropped rather than waited for.
     pub fn broadcast_shutdown(&mut self) {
-        self.clients.retain(notify);
+        let mut i = 0;
+        while let Some(client) = self.clients.get(i) {
+            if notify(client) {
+                i = i.saturating_add(1);
+            } else {
+                self.clients.swap_remove(i);
+            }
+        }
     }
 }
 
