@@ -138,6 +138,7 @@ pub struct Argv {
 
 impl Argv {
     /// An argv holding just `argv[0]` = the daemon's path.
+    #[inline(always)] // `daemon` is a constant at each call: its path folds in
     pub fn new(daemon: Daemon) -> Self {
         let mut argv = Argv { buf: heapless::Vec::new(), full: false };
         argv.push(daemon.path().to_bytes());
@@ -187,17 +188,15 @@ fn is_nul(b: &u8) -> bool {
     *b == 0
 }
 
-/// Forks and executes `argv` with stdout and stderr on `output` (or the
-/// console without one). Returns the child's pid; `E2BIG` for an argv
-/// that did not fit.
-pub fn spawn(daemon: Daemon, argv: &Argv, output: Option<&OwnedFd>) -> Result<Pid, E> {
-    if argv.full {
-        return Err(E::TOOBIG);
-    }
+/// Forks and executes `argv` (its `argv[0]` is the executable) with
+/// stdout and stderr on `output` (or the console without one). Returns
+/// the child's pid; `E2BIG` for an argv that did not fit.
+pub fn spawn(argv: &Argv, output: Option<&OwnedFd>) -> Result<Pid, E> {
     let args = argv.cstrs();
+    let (Some(&path), false) = (args.first(), argv.full) else { return Err(E::TOOBIG) };
     match sys::fork()? {
         Some(pid) => Ok(pid),
-        None => exec_child(daemon.path(), &args, output),
+        None => exec_child(path, &args, output),
     }
 }
 

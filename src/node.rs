@@ -204,7 +204,7 @@ impl<'a> Node<'a> {
     fn spawn(&mut self, which: Daemon, argv: &daemon::Argv, now: u64) {
         let output = self.outputs.get(which as usize).and_then(Option::as_ref).map(|o| &o.daemon_end);
         let sup = if which == Daemon::Runtime { &mut self.runtime } else { &mut self.kubelet };
-        match daemon::spawn(which, argv, output) {
+        match daemon::spawn(argv, output) {
             Ok(pid) => {
                 sup.started(pid.as_raw_nonzero().get(), now);
                 crate::info!("milestone {}-exec pid {}", which.name(), pid.as_raw_nonzero().get());
