@@ -377,7 +377,7 @@ impl<'a> Node<'a> {
 /// The daemon's output pipe and log FIFO, watched under `token`; without
 /// them the daemon writes to the console.
 fn open_output(epoll: &OwnedFd, daemon: Daemon, token: u64) -> Option<Output> {
-    let output = Output::open(daemon).inspect_err(|&e| crate::error!("log FIFO {}: {}", daemon.log_fifo(), e)).ok()?;
+    let output = Output::open(daemon)?;
     let _ = epoll::add(epoll, &output.drain_end, epoll::EventData::new_u64(token), epoll::EventFlags::IN);
     Some(output)
 }

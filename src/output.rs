@@ -41,9 +41,14 @@ pub struct Output {
 }
 
 impl Output {
-    /// Creates the daemon's log FIFO if missing and its output pipe.
-    pub fn open(daemon: Daemon) -> Result<Output, Errno> {
+    /// Creates the daemon's log FIFO if missing and its output pipe; a
+    /// failure is logged (the daemon then writes to the console).
+    pub fn open(daemon: Daemon) -> Option<Output> {
         let path = daemon.log_fifo();
+        Self::create(daemon, path).inspect_err(|&e| crate::error!("log FIFO {}: {}", path, e)).ok()
+    }
+
+    fn create(daemon: Daemon, path: &CStr) -> Result<Output, Errno> {
         match mknodat(CWD, path, FileType::Fifo, Mode::from_raw_mode(0o600), 0) {
             Ok(()) | Err(Errno::EXIST) => {}
             Err(e) => return Err(e),
