@@ -148,7 +148,7 @@ impl<'a> Node<'a> {
     }
 
     /// Supervises forever; leaves only through the hard shutdown.
-    pub fn run(mut self) -> ! {
+    pub fn run(&mut self) -> ! {
         let mut events = [epoll::Event { flags: epoll::EventFlags::empty(), data: epoll::EventData::new_u64(0) }; 16];
         loop {
             self.start_due();
