@@ -89,14 +89,11 @@ impl<'a> Node<'a> {
             milestone("datapart-skipped");
             return self.settle(false);
         }
-        let mut wait = datapart::Wait::new(wanted);
-        if wait.attempt(sys::monotonic_ms()) {
-            return self.settle(true);
-        }
-        if let Some(fd) = &self.inotify {
+        self.datapart = Some(datapart::Wait::new(wanted));
+        self.await_datapart(false); // the first attempt; settles if it mounts
+        if let (Some(_), Some(fd)) = (&self.datapart, &self.inotify) {
             let _ = inotify::add_watch(fd, c"/dev", inotify::WatchFlags::CREATE);
         }
-        self.datapart = Some(wait);
     }
 
     /// `/etc` is final: the hostname, the seccomp profiles, the graceful
