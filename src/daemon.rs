@@ -184,6 +184,8 @@ impl Argv {
     }
 }
 
+/// The separator of the arguments in an `Argv` or `args!` string (one
+/// function, so both splits share their code).
 fn is_nul(b: &u8) -> bool {
     *b == 0
 }
