@@ -2,7 +2,7 @@
 //! rebuilt from `/etc` at every start (SPEC §3).
 
 use core::ffi::CStr;
-use crate::daemon::{Argv, ArgvFull, Daemon};
+use crate::daemon::{Argv, Daemon};
 use crate::etc::{exists, read};
 use crate::log::bytes;
 
@@ -12,9 +12,9 @@ const BOOTSTRAP: &CStr = c"/etc/kubernetes/bootstrap-kubelet.conf";
 const CREDENTIAL_PROVIDERS: &CStr = c"/etc/kubernetes/credential-providers.yaml";
 
 /// The kubelet's argv, and whether it starts standalone (no kubelet.conf).
-pub fn kubelet_argv() -> Result<(Argv, bool), ArgvFull> {
+pub fn kubelet_argv() -> (Argv, bool) {
     let mut argv = Argv::new(Daemon::Kubelet);
-    argv.extend(&[b"--config", b"/etc/kubernetes/config.yaml"])?;
+    argv.flag(b"--config", b"/etc/kubernetes/config.yaml");
 
     let mut file = [0u8; 4096];
     if let Some(len) = read(c"/etc/kubernetes/node-labels", &mut file) {
@@ -23,7 +23,7 @@ pub fn kubelet_argv() -> Result<(Argv, bool), ArgvFull> {
             crate::warn!("/etc/kubernetes/node-labels line {}: {}; line dropped", w.line, w.reason);
         });
         match parsed {
-            Ok(()) if !labels.is_empty() => argv.extend(&[b"--node-labels", labels.as_bytes()])?,
+            Ok(()) if !labels.is_empty() => argv.flag(b"--node-labels", labels.as_bytes()),
             Ok(()) => {}
             Err(_) => crate::warn!("/etc/kubernetes/node-labels: labels longer than {} bytes; none passed", labels.capacity()),
         }
@@ -32,32 +32,28 @@ pub fn kubelet_argv() -> Result<(Argv, bool), ArgvFull> {
     if let Some(len) = read(c"/etc/kubernetes/node-ip", &mut file) {
         let contents = file.get(..len).unwrap_or_default();
         match kios::nodeip::node_ip(contents) {
-            Ok(ip) => argv.extend(&[b"--node-ip", ip])?,
+            Ok(ip) => argv.flag(b"--node-ip", ip),
             Err(_) => crate::warn!("/etc/kubernetes/node-ip: not an IP address: {}; refused", bytes(contents.split(|&b| b == b'\n').next().unwrap_or_default())),
         }
     }
 
     let standalone = !exists(KUBECONFIG);
     if !standalone {
-        argv.extend(&[b"--kubeconfig", KUBECONFIG.to_bytes()])?;
+        argv.flag(b"--kubeconfig", KUBECONFIG.to_bytes());
     }
     if exists(BOOTSTRAP) {
-        argv.extend(&[b"--bootstrap-kubeconfig", BOOTSTRAP.to_bytes()])?;
+        argv.flag(b"--bootstrap-kubeconfig", BOOTSTRAP.to_bytes());
     }
     if exists(CREDENTIAL_PROVIDERS) {
-        argv.extend(&[
-            b"--image-credential-provider-config",
-            CREDENTIAL_PROVIDERS.to_bytes(),
-            b"--image-credential-provider-bin-dir",
-            b"/usr/libexec/kubernetes/kubelet-plugins/credential-provider/exec",
-        ])?;
+        argv.flag(b"--image-credential-provider-config", CREDENTIAL_PROVIDERS.to_bytes());
+        argv.flag(b"--image-credential-provider-bin-dir", b"/usr/libexec/kubernetes/kubelet-plugins/credential-provider/exec");
     }
-    Ok((argv, standalone))
+    (argv, standalone)
 }
 
 /// The container runtime's fixed argv (SPEC §3).
-pub fn runtime_argv() -> Result<Argv, ArgvFull> {
+pub fn runtime_argv() -> Argv {
     let mut argv = Argv::new(Daemon::Runtime);
-    argv.extend(crate::daemon::runtime().args)?;
-    Ok(argv)
+    argv.extend(crate::daemon::runtime().args);
+    argv
 }

@@ -12,8 +12,9 @@ use rustix::process::Pid;
 pub struct RuntimeProfile {
     /// The executable.
     pub path: &'static CStr,
-    /// Its fixed arguments (SPEC §3), after argv[0].
-    pub args: &'static [&'static [u8]],
+    /// Its fixed arguments (SPEC §3), after argv[0], each ending in a NUL
+    /// (`args!`: one string rather than a table of pointers).
+    pub args: &'static [u8],
     /// Its log FIFO.
     pub log_fifo: &'static CStr,
     /// Its log on the data partition, and the previous one (rotated).
@@ -25,21 +26,26 @@ pub struct RuntimeProfile {
     pub socket: &'static CStr,
 }
 
+/// The arguments given, as one string of NUL-terminated arguments.
+macro_rules! args {
+    ($($arg:literal),* $(,)?) => { concat!($($arg, "\0"),*).as_bytes() };
+}
+
 const CRIO_SOCKET: &CStr = c"/var/run/crio/crio.sock";
 const CONTAINERD_SOCKET: &CStr = c"/run/containerd/containerd.sock";
 
 /// cri-o, the default.
 const CRIO: RuntimeProfile = RuntimeProfile {
     path: c"/bin/crio",
-    args: &[
-        b"--runtimes", b"crun:/bin/crun:/var/run/crun:oci",
-        b"--cgroup-manager", b"cgroupfs",
-        b"--default-runtime", b"crun",
-        b"--listen", CRIO_SOCKET.to_bytes(),
-        b"--conmon", b"/bin/conmon",
-        b"--conmon-cgroup", b"pod",
-        b"--pinns-path", b"/bin/pinns",
-    ],
+    args: args!(
+        "--runtimes", "crun:/bin/crun:/var/run/crun:oci",
+        "--cgroup-manager", "cgroupfs",
+        "--default-runtime", "crun",
+        "--listen", "/var/run/crio/crio.sock", // CRIO_SOCKET
+        "--conmon", "/bin/conmon",
+        "--conmon-cgroup", "pod",
+        "--pinns-path", "/bin/pinns",
+    ),
     log_fifo: c"/var/run/crio.log",
     log_files: [c"/var/log/kios/crio.log", c"/var/log/kios/crio.log.1"],
     socket_dir: c"/var/run/crio",
@@ -51,11 +57,11 @@ const CRIO: RuntimeProfile = RuntimeProfile {
 /// partition.
 const CONTAINERD: RuntimeProfile = RuntimeProfile {
     path: c"/bin/containerd",
-    args: &[
-        b"--address", CONTAINERD_SOCKET.to_bytes(),
-        b"--root", b"/var/lib/containers/storage/containerd",
-        b"--state", b"/run/containerd",
-    ],
+    args: args!(
+        "--address", "/run/containerd/containerd.sock", // CONTAINERD_SOCKET
+        "--root", "/var/lib/containers/storage/containerd",
+        "--state", "/run/containerd",
+    ),
     log_fifo: c"/var/run/containerd.log",
     log_files: [c"/var/log/kios/containerd.log", c"/var/log/kios/containerd.log.1"],
     socket_dir: c"/run/containerd",
@@ -126,37 +132,50 @@ impl Daemon {
 /// An argument vector built in one fixed buffer of NUL-terminated strings.
 pub struct Argv {
     buf: heapless::Vec<u8, 4096>,
+    /// An argument did not fit (or held a NUL byte): not to be started.
+    full: bool,
 }
-
-/// The argument vector is full, or an argument holds a NUL byte.
-pub struct ArgvFull;
 
 impl Argv {
     /// An argv holding just `argv[0]` = the daemon's path.
+    #[inline(always)] // `daemon` is a constant at each call: its path folds in
     pub fn new(daemon: Daemon) -> Self {
-        let mut argv = Argv { buf: heapless::Vec::new() };
-        let _ = argv.push(daemon.path().to_bytes());
+        let mut argv = Argv { buf: heapless::Vec::new(), full: false };
+        argv.push(daemon.path().to_bytes());
         argv
     }
 
-    /// Appends one argument.
+    /// Appends one argument (if it does not fit, the argv is marked full).
     #[allow(clippy::manual_contains)] // `contains` on bytes is core's memchr: 0.6 KB more
-    pub fn push(&mut self, arg: &[u8]) -> Result<(), ArgvFull> {
-        if arg.iter().any(|&b| b == 0) || self.buf.iter().filter(|&&b| b == 0).count() >= sys::MAX_ARGS {
-            return Err(ArgvFull);
+    pub fn push(&mut self, arg: &[u8]) {
+        if arg.iter().any(|&b| b == 0)
+            || self.buf.iter().filter(|&&b| b == 0).count() >= sys::MAX_ARGS
+            || self.buf.extend_from_slice(arg).is_err()
+            || self.buf.push(0).is_err()
+        {
+            self.full = true;
         }
-        self.buf.extend_from_slice(arg).map_err(|_| ArgvFull)?;
-        self.buf.push(0).map_err(|_| ArgvFull)
     }
 
-    /// Appends several arguments.
-    pub fn extend(&mut self, args: &[&[u8]]) -> Result<(), ArgvFull> {
-        args.iter().try_for_each(|a| self.push(a))
+    /// Appends a flag and its value.
+    #[inline(never)]
+    pub fn flag(&mut self, name: &[u8], value: &[u8]) {
+        self.push(name);
+        self.push(value);
+    }
+
+    /// Appends the NUL-terminated arguments of `args` (see `args!`).
+    pub fn extend(&mut self, args: &[u8]) {
+        for arg in args.split_inclusive(is_nul) {
+            if let Some((_, arg)) = arg.split_last() {
+                self.push(arg);
+            }
+        }
     }
 
     fn cstrs(&self) -> heapless::Vec<&CStr, { sys::MAX_ARGS }> {
         let mut out = heapless::Vec::new();
-        for arg in self.buf.split_inclusive(|&b| b == 0).filter_map(sys::c_str) {
+        for arg in self.buf.split_inclusive(is_nul).filter_map(sys::c_str) {
             if out.push(arg).is_err() {
                 break;
             }
@@ -165,13 +184,21 @@ impl Argv {
     }
 }
 
-/// Forks and executes `argv` with stdout and stderr on `output` (or the
-/// console without one). Returns the child's pid.
-pub fn spawn(daemon: Daemon, argv: &Argv, output: Option<&OwnedFd>) -> Result<Pid, E> {
+/// The separator of the arguments in an `Argv` or `args!` string (one
+/// function, so both splits share their code).
+fn is_nul(b: &u8) -> bool {
+    *b == 0
+}
+
+/// Forks and executes `argv` (its `argv[0]` is the executable) with
+/// stdout and stderr on `output` (or the console without one). Returns
+/// the child's pid; `E2BIG` for an argv that did not fit.
+pub fn spawn(argv: &Argv, output: Option<&OwnedFd>) -> Result<Pid, E> {
     let args = argv.cstrs();
+    let (Some(&path), false) = (args.first(), argv.full) else { return Err(E::TOOBIG) };
     match sys::fork()? {
         Some(pid) => Ok(pid),
-        None => exec_child(daemon.path(), &args, output),
+        None => exec_child(path, &args, output),
     }
 }
 

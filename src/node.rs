@@ -17,6 +17,7 @@ use kios::supervisor::Supervisor;
 use rustix::event::epoll;
 use rustix::fd::{AsRawFd, OwnedFd};
 use rustix::fs::inotify;
+use linux_raw_sys::general::{SIGCHLD, SIGINT, SIGPWR, SIGTERM};
 use rustix::process::Signal;
 
 const SIGNALS: u64 = 0;
@@ -88,14 +89,11 @@ impl<'a> Node<'a> {
             milestone("datapart-skipped");
             return self.settle(false);
         }
-        let mut wait = datapart::Wait::new(wanted);
-        if wait.attempt(sys::monotonic_ms()) {
-            return self.settle(true);
-        }
-        if let Some(fd) = &self.inotify {
+        self.datapart = Some(datapart::Wait::new(wanted));
+        self.await_datapart(false); // the first attempt; settles if it mounts
+        if let (Some(_), Some(fd)) = (&self.datapart, &self.inotify) {
             let _ = inotify::add_watch(fd, c"/dev", inotify::WatchFlags::CREATE);
         }
-        self.datapart = Some(wait);
     }
 
     /// `/etc` is final: the hostname, the seccomp profiles, the graceful
@@ -147,7 +145,7 @@ impl<'a> Node<'a> {
     }
 
     /// Supervises forever; leaves only through the hard shutdown.
-    pub fn run(mut self) -> ! {
+    pub fn run(&mut self) -> ! {
         let mut events = [epoll::Event { flags: epoll::EventFlags::empty(), data: epoll::EventData::new_u64(0) }; 16];
         loop {
             self.start_due();
@@ -159,7 +157,8 @@ impl<'a> Node<'a> {
                 crate::warn!("shutdown deadline passed: continuing without the kubelet");
                 self.hard(goal);
             }
-            let timeout = self.next_wake().map(|at| reap::timespec(at.saturating_sub(now)));
+            let wake = self.next_wake();
+            let timeout = (wake != u64::MAX).then(|| reap::timespec(wake.saturating_sub(now)));
             let n = epoll::wait(&self.epoll, &mut events[..], timeout.as_ref()).unwrap_or_default();
             for event in events.iter().take(n) {
                 let token = event.data.u64();
@@ -175,40 +174,41 @@ impl<'a> Node<'a> {
         }
     }
 
-    fn next_wake(&self) -> Option<u64> {
-        let kubelet = if self.runtime_ready { self.kubelet.start_at_ms() } else { None };
-        let datapart = self.datapart.as_ref().map(datapart::Wait::next_try_ms);
-        [self.runtime.start_at_ms(), kubelet, self.state.deadline_ms(), datapart].into_iter().flatten().min()
+    /// When the loop must wake up at the latest (`u64::MAX`: only for an event).
+    fn next_wake(&self) -> u64 {
+        let at = |t: Option<u64>| t.unwrap_or(u64::MAX);
+        let kubelet = if self.runtime_ready { at(self.kubelet.start_at_ms()) } else { u64::MAX };
+        let datapart = at(self.datapart.as_ref().map(datapart::Wait::next_try_ms));
+        at(self.runtime.start_at_ms()).min(kubelet).min(at(self.state.deadline_ms())).min(datapart)
     }
 
     fn start_due(&mut self) {
         let now = sys::monotonic_ms();
         if self.runtime.due(now) {
-            let argv = argv::runtime_argv();
-            self.spawn(Daemon::Runtime, argv.ok(), now);
+            self.spawn(Daemon::Runtime, &argv::runtime_argv(), now);
         }
         if self.runtime_ready && self.kubelet.due(now) {
-            let argv = argv::kubelet_argv();
-            self.kubelet_standalone = argv.as_ref().is_ok_and(|(_, standalone)| *standalone);
-            self.spawn(Daemon::Kubelet, argv.ok().map(|(a, _)| a), now);
+            let (argv, standalone) = argv::kubelet_argv();
+            self.kubelet_standalone = standalone;
+            self.spawn(Daemon::Kubelet, &argv, now);
         }
     }
 
-    fn spawn(&mut self, which: Daemon, argv: Option<daemon::Argv>, now: u64) {
+    fn supervisor(&mut self, which: Daemon) -> &mut Supervisor {
+        if which == Daemon::Runtime { &mut self.runtime } else { &mut self.kubelet }
+    }
+
+    fn spawn(&mut self, which: Daemon, argv: &daemon::Argv, now: u64) {
         let output = self.outputs.get(which as usize).and_then(Option::as_ref).map(|o| &o.daemon_end);
         let sup = if which == Daemon::Runtime { &mut self.runtime } else { &mut self.kubelet };
-        let Some(argv) = argv else {
-            crate::error!("{}: command line too long; not started", which.name());
-            return sup.start_failed(now);
-        };
-        match daemon::spawn(which, &argv, output) {
+        match daemon::spawn(argv, output) {
             Ok(pid) => {
                 sup.started(pid.as_raw_nonzero().get(), now);
-                let milestone = if which == Daemon::Runtime { "runtime-exec" } else { "kubelet-exec" };
-                crate::info!("milestone {} pid {}", milestone, pid.as_raw_nonzero().get());
+                crate::info!("milestone {}-exec pid {}", which.name(), pid.as_raw_nonzero().get());
             }
             Err(e) => {
-                crate::error!("fork for {}: {}", which.name(), e);
+                // E2BIG: its command line did not fit.
+                crate::error!("{} not started: {}", which.name(), e);
                 sup.start_failed(now);
             }
         }
@@ -234,37 +234,37 @@ impl<'a> Node<'a> {
     }
 
     fn on_signals(&mut self) {
-        let mut buf = [0u8; 128 * 8];
-        let Ok(n) = rustix::io::read(&self.signals, &mut buf) else { return };
-        for record in buf.get(..n).unwrap_or_default().chunks_exact(128) {
-            let signo = record.get(..4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_ne_bytes);
-            match Signal::from_named_raw(signo as i32) {
-                Some(Signal::CHILD) => self.on_children(),
-                Some(Signal::TERM) | Some(Signal::POWER) => self.request(Goal::PowerOff),
-                Some(Signal::INT) => self.request(Goal::Reboot),
-                _ => crate::info!("signal {} ignored", signo),
+        // One `signalfd_siginfo` record at a time; its first field is the signal number.
+        let mut record = [0u8; 128];
+        while rustix::io::read(&self.signals, &mut record) == Ok(record.len()) {
+            let [a, b, c, d, ..] = record;
+            match u32::from_ne_bytes([a, b, c, d]) {
+                SIGCHLD => self.on_children(),
+                SIGTERM | SIGPWR => self.request(Goal::PowerOff),
+                SIGINT => self.request(Goal::Reboot),
+                signo => crate::info!("signal {} ignored", signo),
             }
         }
     }
 
     fn on_children(&mut self) {
         let now = sys::monotonic_ms();
-        let (runtime, kubelet, runtime_ready) = (&mut self.runtime, &mut self.kubelet, &mut self.runtime_ready);
-        reap::reap(|pid, status| {
+        while let Ok(Some((pid, status))) = reap::reap() {
             let pid = pid.as_raw_nonzero().get();
-            for (name, sup) in [("runtime", &mut *runtime), ("kubelet", &mut *kubelet)] {
-                // Restarted even during the graceful wait (the kubelet must
-                // finish it); the hard shutdown leaves this loop for good.
-                if sup.exited(pid, now, true) {
-                    if name == "runtime" {
-                        *runtime_ready = false;
-                    }
-                    let wait = sup.start_at_ms().map_or(0, |t| t.saturating_sub(now));
-                    let (how, code) = reap::describe(status);
-                    crate::info!("{} exited {}{}; restart in {} ms", name, how, code, wait);
-                }
-            }
-        });
+            // Restarted even during the graceful wait (the kubelet must
+            // finish it); the hard shutdown leaves this loop for good.
+            let which = if self.runtime.exited(pid, now, true) {
+                self.runtime_ready = false;
+                Daemon::Runtime
+            } else if self.kubelet.exited(pid, now, true) {
+                Daemon::Kubelet
+            } else {
+                continue; // an orphan
+            };
+            let wait = self.supervisor(which).start_at_ms().map_or(0, |t| t.saturating_sub(now));
+            let (how, code) = reap::describe(status);
+            crate::info!("{} exited {}{}; restart in {} ms", which.name(), how, code, wait);
+        }
     }
 
     fn on_connect(&mut self) {
@@ -277,31 +277,37 @@ impl<'a> Node<'a> {
         });
     }
 
+    /// Client `fd` sent bytes: each is a command, in order.
     fn on_client(&mut self, fd: i32) {
+        let mut buf = [0u8; 64];
         let Some(socket) = self.socket.as_mut() else { return };
-        for command in socket.read(fd, sys::monotonic_ms()) {
-            match command {
-                Command::SoftShutdown => self.request(Goal::PowerOff),
-                Command::SoftReboot => self.request(Goal::Reboot),
-                Command::ContinueShutdown => {
+        let n = socket.read(fd, &mut buf);
+        for &byte in buf.get(..n).unwrap_or_default() {
+            match kios::protocol::decode(byte) {
+                Some(Command::SoftShutdown) => self.request(Goal::PowerOff),
+                Some(Command::SoftReboot) => self.request(Goal::Reboot),
+                Some(Command::ContinueShutdown) => {
                     if let Action::Hard(goal) = self.state.proceed() {
                         self.hard(goal);
                     }
                 }
-                Command::RestartKubelet => self.restart(Daemon::Kubelet),
-                Command::RestartRuntime => self.restart(Daemon::Runtime),
+                Some(Command::RestartKubelet) => self.restart(Daemon::Kubelet),
+                Some(Command::RestartRuntime) => self.restart(Daemon::Runtime),
+                None => {
+                    if let Some(socket) = self.socket.as_mut() {
+                        socket.unknown(byte, sys::monotonic_ms());
+                    }
+                }
             }
         }
     }
 
     fn restart(&mut self, which: Daemon) {
-        let sup = if which == Daemon::Runtime { &mut self.runtime } else { &mut self.kubelet };
-        match sup.request_restart().and_then(rustix::process::Pid::from_raw) {
-            Some(pid) => {
-                crate::info!("restarting the {}", which.name());
-                let _ = rustix::process::kill_process(pid, Signal::TERM);
-            }
-            None => crate::info!("{} is not running; restart request ignored", which.name()),
+        let pid = self.supervisor(which).request_restart().and_then(rustix::process::Pid::from_raw);
+        let outcome = if pid.is_some() { "" } else { ": not running; request ignored" };
+        crate::info!("restarting the {}{}", which.name(), outcome);
+        if let Some(pid) = pid {
+            let _ = rustix::process::kill_process(pid, Signal::TERM);
         }
     }
 
@@ -368,7 +374,7 @@ impl<'a> Node<'a> {
 /// The daemon's output pipe and log FIFO, watched under `token`; without
 /// them the daemon writes to the console.
 fn open_output(epoll: &OwnedFd, daemon: Daemon, token: u64) -> Option<Output> {
-    let output = Output::open(daemon).inspect_err(|&e| crate::error!("log FIFO {}: {}", daemon.log_fifo(), e)).ok()?;
+    let output = Output::open(daemon)?;
     let _ = epoll::add(epoll, &output.drain_end, epoll::EventData::new_u64(token), epoll::EventFlags::IN);
     Some(output)
 }

@@ -12,6 +12,7 @@
 //! cache: nothing is copied through PID 1's memory.
 
 use crate::daemon::Daemon;
+use core::ffi::CStr;
 use rustix::fd::OwnedFd;
 use rustix::fs::{mknodat, open, FileType, Mode, OFlags, CWD};
 use rustix::io::Errno;
@@ -33,15 +34,21 @@ pub struct Output {
     pub daemon_end: OwnedFd,
     /// The log FIFO, open read-write so it never blocks nor closes.
     fifo: OwnedFd,
-    daemon: Daemon,
+    /// Its log file on the data partition, and the previous one (rotated).
+    paths: [&'static CStr; 2],
     /// The log file on the data partition and its size.
     file: Option<(OwnedFd, u64)>,
 }
 
 impl Output {
-    /// Creates the daemon's log FIFO if missing and its output pipe.
-    pub fn open(daemon: Daemon) -> Result<Output, Errno> {
+    /// Creates the daemon's log FIFO if missing and its output pipe; a
+    /// failure is logged (the daemon then writes to the console).
+    pub fn open(daemon: Daemon) -> Option<Output> {
         let path = daemon.log_fifo();
+        Self::create(daemon, path).inspect_err(|&e| crate::error!("log FIFO {}: {}", path, e)).ok()
+    }
+
+    fn create(daemon: Daemon, path: &CStr) -> Result<Output, Errno> {
         match mknodat(CWD, path, FileType::Fifo, Mode::from_raw_mode(0o600), 0) {
             Ok(()) | Err(Errno::EXIST) => {}
             Err(e) => return Err(e),
@@ -50,7 +57,7 @@ impl Output {
         let _ = fcntl_setpipe_size(&fifo, KEPT);
         let (drain_end, daemon_end) = pipe_with(PipeFlags::CLOEXEC)?;
         rustix::io::ioctl_fionbio(&drain_end, true)?;
-        Ok(Output { drain_end, daemon_end, fifo, daemon, file: None })
+        Ok(Output { drain_end, daemon_end, fifo, paths: daemon.log_files(), file: None })
     }
 
     /// From now on, also keeps the output in its file under
@@ -61,16 +68,10 @@ impl Output {
     }
 
     fn open_file(&self, flags: OFlags) -> Option<(OwnedFd, u64)> {
-        let [path, _] = self.daemon.log_files();
+        let [path, _] = self.paths;
         let flags = flags | OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC;
         let opened = open(path, flags, Mode::from_raw_mode(0o640)).and_then(|fd| Ok((rustix::fs::fstat(&fd)?.st_size, fd)));
-        match opened {
-            Ok((size, fd)) => Some((fd, u64::try_from(size).unwrap_or(0))),
-            Err(e) => {
-                crate::error!("log file {}: {}", path, e);
-                None
-            }
-        }
+        opened.map(|(size, fd)| (fd, u64::try_from(size).unwrap_or(0))).inspect_err(|&e| file_lost(path, e)).ok()
     }
 
     /// Closes the log file (before the data partition is unmounted).
@@ -117,22 +118,25 @@ impl Output {
     fn write_file(&mut self, n: usize) {
         let Some((fd, size)) = &mut self.file else { return };
         // At the file's end (splice refuses O_APPEND files); the offset moves on.
-        match splice(&self.drain_end, None, &*fd, Some(size), n, SpliceFlags::empty()) {
-            Ok(_) => {}
-            Err(e) => {
-                crate::error!("log file {}: {}; no longer written", self.daemon.log_files()[0], e);
-                self.file = None;
-            }
+        if let Err(e) = splice(&self.drain_end, None, &*fd, Some(size), n, SpliceFlags::empty()) {
+            let [path, _] = self.paths;
+            file_lost(path, e);
+            self.close_file();
         }
     }
 
     /// The full file becomes `NAME.1`; a new one starts.
     fn rotate(&mut self) {
-        let [path, old] = self.daemon.log_files();
-        self.file = None;
+        let [path, old] = self.paths;
         if let Err(e) = rustix::fs::rename(path, old) {
             crate::error!("rotate {}: {}", path, e);
         }
         self.file = self.open_file(OFlags::TRUNC);
     }
+}
+
+/// The log file `path` could not be opened or written.
+#[inline(never)]
+fn file_lost(path: &CStr, e: Errno) {
+    crate::error!("log file {}: {}; no longer written", path, e);
 }

@@ -4,17 +4,17 @@
 use crate::sys;
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::fd::OwnedFd;
+use rustix::io::Errno;
 use rustix::process::{wait, Pid, WaitOptions, WaitStatus};
 
-/// Collects every child that has exited, calling `exited` for each.
-/// Returns false when no child is left at all.
-pub fn reap(mut exited: impl FnMut(Pid, WaitStatus)) -> bool {
+/// Collects one child that has exited: `Ok(None)` when none has (yet),
+/// an error (`ECHILD`) when no child is left at all.
+#[inline(never)]
+pub fn reap() -> Result<Option<(Pid, WaitStatus)>, Errno> {
     loop {
         match wait(WaitOptions::NOHANG) {
-            Ok(Some((pid, status))) => exited(pid, status),
-            Ok(None) => return true,
-            Err(rustix::io::Errno::INTR) => {}
-            Err(_) => return false, // ECHILD: nobody left
+            Err(Errno::INTR) => {}
+            reaped => return reaped,
         }
     }
 }
@@ -43,10 +43,11 @@ pub fn sleep_until(signals: &OwnedFd, deadline_ms: u64) {
 /// or `deadline_ms` passes; returns whether it happened in time.
 pub fn wait_for(signals: &OwnedFd, pid: Option<Pid>, deadline_ms: u64) -> bool {
     loop {
-        let mut exited = false;
-        let any_left = reap(|p, _| exited |= Some(p) == pid);
-        if exited || (pid.is_none() && !any_left) {
-            return true;
+        match reap() {
+            Ok(Some((p, _))) if Some(p) == pid => return true,
+            Ok(Some(_)) => continue,
+            Err(_) if pid.is_none() => return true, // nobody left
+            _ => {}
         }
         if sys::monotonic_ms() >= deadline_ms {
             return false;

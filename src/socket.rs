@@ -1,8 +1,8 @@
 //! The system socket `/run/system.sock` (SPEC §5): one-byte commands from
 //! root clients, the one-byte shutdown event to all of them.
 
-use kios::protocol::{self, Command, RateLimit};
-use rustix::fd::{AsFd, AsRawFd, OwnedFd};
+use kios::protocol::{self, RateLimit};
+use rustix::fd::{AsRawFd, OwnedFd};
 use rustix::io::Errno as E;
 use rustix::net::{self, AddressFamily, SendFlags, SocketAddrUnix, SocketFlags, SocketType};
 
@@ -49,70 +49,73 @@ impl SystemSocket {
                 Ok(c) => c,
                 Err(E::AGAIN) => return,
                 Err(E::INTR) | Err(E::CONNABORTED) => continue,
-                Err(e) => {
-                    // ENOMEM, ENFILE…: the loop will be back at once; say so once a second.
-                    if let Some(held) = self.refused.allow(now_ms, 1000) {
-                        crate::error!("system socket accept: {} ({} more held back)", e, held);
+                // ENOMEM, ENFILE…: the loop will be back at once; said once a second.
+                Err(e) => return self.refuse("accept failed: errno", e.raw_os_error().into(), now_ms),
+            };
+            let (why, n) = match crate::sys::peer_uid(&client) {
+                Ok(0) if !self.clients.is_full() => {
+                    if shutting_down {
+                        notify(&client);
                     }
-                    return;
+                    watch(&client);
+                    let _ = self.clients.push(client);
+                    continue;
                 }
+                Ok(0) => ("clients already connected:", CAPACITY as i64),
+                Ok(uid) => ("not root: uid", i64::from(uid)),
+                Err(e) => ("no credentials: errno", i64::from(e.raw_os_error())),
             };
-            let refusal = match crate::sys::peer_uid(&client) {
-                Ok(0) if self.clients.is_full() => Some(("clients already connected:", CAPACITY as i64)),
-                Ok(0) => None,
-                Ok(uid) => Some(("not root: uid", i64::from(uid))),
-                Err(e) => Some(("no credentials: errno", i64::from(e.raw_os_error()))),
-            };
-            if let Some((why, n)) = refusal {
-                if let Some(held) = self.refused.allow(now_ms, 1000) {
-                    crate::warn!("system socket: refused a client: {} {} ({} more refusals held back)", why, n, held);
-                }
-                continue;
-            }
-            if shutting_down {
-                let _ = net::send(&client, &[protocol::EVENT_SHUTDOWN], SendFlags::NOSIGNAL | SendFlags::DONTWAIT);
-            }
-            watch(&client);
-            let _ = self.clients.push(client);
+            self.refuse(why, n, now_ms);
         }
     }
 
-    /// Reads what client `fd` sent and returns its commands in order (an
-    /// empty list when it closed or sent nothing known). A closed client is
-    /// dropped.
-    pub fn read(&mut self, fd: i32, now_ms: u64) -> heapless::Vec<Command, 64> {
-        let mut commands = heapless::Vec::new();
-        let Some(index) = self.clients.iter().position(|c| c.as_raw_fd() == fd) else { return commands };
-        let Some(client) = self.clients.get(index) else { return commands };
-        let mut buf = [0u8; 64];
-        let n = match rustix::io::read(client, &mut buf) {
+    /// A client was refused (or could not be accepted): logged at most once
+    /// a second (a flood of connections must not flood the console).
+    fn refuse(&mut self, why: &str, n: i64, now_ms: u64) {
+        if let Some(held) = self.refused.allow(now_ms, 1000) {
+            crate::warn!("system socket: refused a client: {} {} ({} more refusals held back)", why, n, held);
+        }
+    }
+
+    /// Reads what client `fd` sent into `buf`; returns how many bytes (0
+    /// when it closed or sent nothing). A closed client is dropped.
+    pub fn read(&mut self, fd: i32, buf: &mut [u8]) -> usize {
+        let Some(index) = self.clients.iter().position(|c| c.as_raw_fd() == fd) else { return 0 };
+        let Some(client) = self.clients.get(index) else { return 0 };
+        match rustix::io::read(client, buf) {
             Ok(0) | Err(E::CONNRESET) => {
                 self.clients.swap_remove(index);
-                return commands;
+                0
             }
             Ok(n) => n,
-            Err(_) => return commands,
-        };
-        for &byte in buf.get(..n).unwrap_or_default() {
-            match protocol::decode(byte) {
-                Some(cmd) => {
-                    let _ = commands.push(cmd);
-                }
-                None => {
-                    if let Some(held) = self.unknown.allow(now_ms, 1000) {
-                        crate::warn!("system socket: unknown byte {} ignored ({} more held back)", crate::log::Piece::Hex(byte), held);
-                    }
-                }
-            }
+            Err(_) => 0,
         }
-        commands
+    }
+
+    /// A client sent `byte`, which is no command: warned about at most
+    /// once a second.
+    pub fn unknown(&mut self, byte: u8, now_ms: u64) {
+        if let Some(held) = self.unknown.allow(now_ms, 1000) {
+            crate::warn!("system socket: unknown byte {} ignored ({} more held back)", crate::log::Piece::Hex(byte), held);
+        }
     }
 
     /// Sends the shutdown event to every client; one that cannot take it
     /// (gone, or its buffer full) is dropped rather than waited for.
     pub fn broadcast_shutdown(&mut self) {
-        self.clients.retain(|c| {
-            net::send(c.as_fd(), &[protocol::EVENT_SHUTDOWN], SendFlags::NOSIGNAL | SendFlags::DONTWAIT).is_ok()
-        });
+        let mut i = 0;
+        while let Some(client) = self.clients.get(i) {
+            if notify(client) {
+                i = i.saturating_add(1);
+            } else {
+                self.clients.swap_remove(i);
+            }
+        }
     }
+}
+
+/// Sends the shutdown event to `client` without waiting; whether it went.
+#[inline(never)]
+fn notify(client: &OwnedFd) -> bool {
+    net::send(client, &[protocol::EVENT_SHUTDOWN], SendFlags::NOSIGNAL | SendFlags::DONTWAIT).is_ok()
 }

@@ -22,11 +22,8 @@ pub fn hard_shutdown(
 ) -> ! {
     milestone("shutdown-continued");
     let timeout_ms = u64::from(stop_timeout_s).saturating_mul(1000);
-    for (name, pid) in [("kubelet", kubelet), ("runtime", runtime)] {
-        if let Some(pid) = pid.and_then(Pid::from_raw) {
-            stop_one(name, pid, signals, timeout_ms);
-        }
-    }
+    stop_one("kubelet", kubelet, signals, timeout_ms);
+    stop_one("runtime", runtime, signals, timeout_ms);
     let _ = sys::kill_all(Signal::TERM);
     let deadline = sys::monotonic_ms().saturating_add(timeout_ms);
     if !reap::wait_for(signals, None, deadline) {
@@ -47,13 +44,15 @@ pub fn hard_shutdown(
         crate::error!("reboot: {}; halting here", e);
     }
     loop {
-        reap::sleep_until(signals, u64::MAX);
-        reap::reap(|_, _| {});
+        // Reaps forever: PID 1 itself never exits.
+        reap::wait_for(signals, Some(Pid::INIT), u64::MAX);
     }
 }
 
-/// SIGTERM to `pid`, wait for it up to `timeout_ms`, then SIGKILL.
-fn stop_one(name: &str, pid: Pid, signals: &OwnedFd, timeout_ms: u64) {
+/// SIGTERM to `pid` (if it runs), wait for it up to `timeout_ms`, then SIGKILL.
+#[inline(never)]
+fn stop_one(name: &str, pid: Option<i32>, signals: &OwnedFd, timeout_ms: u64) {
+    let Some(pid) = pid.and_then(Pid::from_raw) else { return };
     if kill_process(pid, Signal::TERM).is_err() {
         return;
     }
