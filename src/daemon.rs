@@ -216,6 +216,6 @@ fn exec_child(path: &CStr, args: &[&CStr], output: Option<&OwnedFd>) -> ! {
     }
     let _ = rustix::process::chdir(c"/");
     let err = sys::execve(path, args, &[c"PATH=/bin"]);
-    crate::error!("exec {}: {}", crate::log::bytes(path.to_bytes()), err);
+    crate::error_at!("exec {}: {}", path, err);
     sys::exit(if err == E::NOENT { 127 } else { 126 })
 }

@@ -112,7 +112,7 @@ impl<'a> Node<'a> {
             let _ = rustix::fs::mkdir(c"/etc/kubernetes", rustix::fs::Mode::from_raw_mode(0o755));
             let mask = inotify::WatchFlags::CLOSE_WRITE | inotify::WatchFlags::MOVED_TO;
             if let Err(e) = inotify::add_watch(fd, c"/etc/kubernetes", mask) {
-                crate::error!("inotify watch /etc/kubernetes: {}", e);
+                crate::error_at!("inotify watch {}: {}", c"/etc/kubernetes", e);
             }
         }
         self.runtime.schedule_now(sys::monotonic_ms());
@@ -140,7 +140,7 @@ impl<'a> Node<'a> {
                 let _ = epoll::add(&self.epoll, &socket.listener, epoll::EventData::new_u64(LISTENER), epoll::EventFlags::IN);
                 self.socket = Some(socket);
             }
-            Err(e) => crate::error!("system socket {}: {}", crate::socket::PATH, e),
+            Err(e) => crate::error_at!("system socket {}: {}", crate::socket::PATH, e),
         }
     }
 
@@ -389,7 +389,7 @@ fn watch_files() -> Option<OwnedFd> {
     let dir = daemon::runtime().socket_dir;
     let _ = rustix::fs::mkdir(dir, rustix::fs::Mode::from_raw_mode(0o711));
     if let Err(e) = inotify::add_watch(&fd, dir, inotify::WatchFlags::CREATE | inotify::WatchFlags::MOVED_TO) {
-        crate::error!("inotify watch {}: {}", dir, e);
+        crate::error_at!("inotify watch {}: {}", dir, e);
     }
     Some(fd)
 }

@@ -45,7 +45,7 @@ impl Output {
     /// failure is logged (the daemon then writes to the console).
     pub fn open(daemon: Daemon) -> Option<Output> {
         let path = daemon.log_fifo();
-        Self::create(daemon, path).inspect_err(|&e| crate::error!("log FIFO {}: {}", path, e)).ok()
+        Self::create(daemon, path).inspect_err(|&e| crate::error_at!("log FIFO {}: {}", path, e)).ok()
     }
 
     fn create(daemon: Daemon, path: &CStr) -> Result<Output, Errno> {
@@ -129,7 +129,7 @@ impl Output {
     fn rotate(&mut self) {
         let [path, old] = self.paths;
         if let Err(e) = rustix::fs::rename(path, old) {
-            crate::error!("rotate {}: {}", path, e);
+            crate::error_at!("rotate {}: {}", path, e);
         }
         self.file = self.open_file(OFlags::TRUNC);
     }
@@ -138,5 +138,5 @@ impl Output {
 /// The log file `path` could not be opened or written.
 #[inline(never)]
 fn file_lost(path: &CStr, e: Errno) {
-    crate::error!("log file {}: {}; no longer written", path, e);
+    crate::error_at!("log file {}: {}; no longer written", path, e);
 }
