@@ -131,6 +131,8 @@ impl Daemon {
 
 /// An argument vector built in one fixed buffer of NUL-terminated strings.
 pub struct Argv {
+    /// The executable (`argv[0]`), for the console.
+    path: &'static CStr,
     buf: heapless::Vec<u8, 4096>,
     /// An argument did not fit (or held a NUL byte): not to be started.
     full: bool,
@@ -140,8 +142,9 @@ impl Argv {
     /// An argv holding just `argv[0]` = the daemon's path.
     #[inline(always)] // `daemon` is a constant at each call: its path folds in
     pub fn new(daemon: Daemon) -> Self {
-        let mut argv = Argv { buf: heapless::Vec::new(), full: false };
-        argv.push(daemon.path().to_bytes());
+        let path = daemon.path();
+        let mut argv = Argv { path, buf: heapless::Vec::new(), full: false };
+        argv.push(path.to_bytes());
         argv
     }
 
@@ -172,16 +175,6 @@ impl Argv {
             }
         }
     }
-
-    fn cstrs(&self) -> heapless::Vec<&CStr, { sys::MAX_ARGS }> {
-        let mut out = heapless::Vec::new();
-        for arg in self.buf.split_inclusive(is_nul).filter_map(sys::c_str) {
-            if out.push(arg).is_err() {
-                break;
-            }
-        }
-        out
-    }
 }
 
 /// The separator of the arguments in an `Argv` or `args!` string (one
@@ -194,17 +187,18 @@ fn is_nul(b: &u8) -> bool {
 /// stdout and stderr on `output` (or the console without one). Returns
 /// the child's pid; `E2BIG` for an argv that did not fit.
 pub fn spawn(argv: &Argv, output: Option<&OwnedFd>) -> Result<Pid, E> {
-    let args = argv.cstrs();
-    let (Some(&path), false) = (args.first(), argv.full) else { return Err(E::TOOBIG) };
+    if argv.full {
+        return Err(E::TOOBIG);
+    }
     match sys::fork()? {
         Some(pid) => Ok(pid),
-        None => exec_child(path, &args, output),
+        None => exec_child(argv, output),
     }
 }
 
 /// In the forked child: set up stdio, the signal mask and a session, then
 /// exec; exits 127 (not found) or 126 (cannot execute) on failure.
-fn exec_child(path: &CStr, args: &[&CStr], output: Option<&OwnedFd>) -> ! {
+fn exec_child(argv: &Argv, output: Option<&OwnedFd>) -> ! {
     let _ = sys::set_signal_mask(sys::SigSet::EMPTY);
     let _ = rustix::process::setsid();
     if let Ok(null) = open(c"/dev/null", OFlags::RDWR, Mode::empty()) {
@@ -215,7 +209,7 @@ fn exec_child(path: &CStr, args: &[&CStr], output: Option<&OwnedFd>) -> ! {
         let _ = rustix::stdio::dup2_stderr(output);
     }
     let _ = rustix::process::chdir(c"/");
-    let err = sys::execve(path, args, &[c"PATH=/bin"]);
-    crate::error_at!("exec {}: {}", path, err);
+    let err = sys::execve(&argv.buf, c"PATH=/bin");
+    crate::error_at!("exec {}: {}", argv.path, err);
     sys::exit(if err == E::NOENT { 127 } else { 126 })
 }

@@ -164,27 +164,32 @@ pub fn fork() -> Result<Option<Pid>, Errno> {
     Ok(Pid::from_raw(pid as i32))
 }
 
-/// `execve(path, argv, envp)`; returns only on failure.
-pub fn execve(path: &CStr, argv: &[&CStr], envp: &[&CStr]) -> Errno {
-    let mut args: heapless::Vec<*const u8, { MAX_ARGS + 1 }> = heapless::Vec::new();
-    let mut envs: heapless::Vec<*const u8, 4> = heapless::Vec::new();
-    for a in argv {
-        if args.push(a.as_ptr().cast()).is_err() {
-            return Errno::TOOBIG;
+/// `execve` of `args`, NUL-terminated arguments one after the other (the
+/// first is the executable), with `env` as the whole environment; returns
+/// only on failure: `E2BIG` for more than `MAX_ARGS` arguments, `EINVAL`
+/// if `args` does not end with a NUL.
+pub fn execve(args: &[u8], env: &CStr) -> Errno {
+    if args.last() != Some(&0) {
+        return Errno::INVAL;
+    }
+    // The argument pointers; the last stays null.
+    let mut argv = [core::ptr::null::<u8>(); MAX_ARGS + 1];
+    let mut slots = argv.iter_mut().take(MAX_ARGS);
+    let mut at_start = true;
+    for byte in args {
+        if at_start {
+            let Some(slot) = slots.next() else { return Errno::TOOBIG };
+            *slot = byte;
         }
+        at_start = *byte == 0;
     }
-    for e in envp {
-        if envs.push(e.as_ptr().cast()).is_err() {
-            return Errno::TOOBIG;
-        }
-    }
-    if args.push(core::ptr::null()).is_err() || envs.push(core::ptr::null()).is_err() {
-        return Errno::TOOBIG;
-    }
-    // SAFETY: path and every string are NUL-terminated and outlive the call;
-    // both arrays end with a null pointer.
+    let envp = [env.as_ptr().cast::<u8>(), core::ptr::null()];
+    // SAFETY: `args` (the path: its first string) and every pointer in
+    // `argv` start a string of `args` that ends with a NUL (its last byte
+    // is one), and `env` is NUL-terminated; all outlive the call and both
+    // arrays end with a null pointer.
     let ret = unsafe {
-        syscall6(k::__NR_execve, [path.as_ptr() as usize, args.as_ptr() as usize, envs.as_ptr() as usize, 0, 0, 0])
+        syscall6(k::__NR_execve, [args.as_ptr() as usize, argv.as_ptr() as usize, envp.as_ptr() as usize, 0, 0, 0])
     };
     check(ret).err().unwrap_or(Errno::INVAL)
 }
