@@ -158,8 +158,8 @@ impl<'a> Node<'a> {
                 self.hard(goal);
             }
             let wake = self.next_wake();
-            let timeout = (wake != u64::MAX).then(|| reap::timespec(wake.saturating_sub(now)));
-            let n = epoll::wait(&self.epoll, &mut events[..], timeout.as_ref()).unwrap_or_default();
+            let timeout = if wake == u64::MAX { u64::MAX } else { wake.saturating_sub(now) };
+            let n = sys::epoll_wait(&self.epoll, &mut events, timeout);
             for event in events.iter().take(n) {
                 let token = event.data.u64();
                 match token {

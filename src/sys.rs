@@ -266,6 +266,22 @@ pub fn monotonic_ms() -> u64 {
     (ts[0] as u64).saturating_mul(1000).saturating_add(ts[1] as u64 / 1_000_000)
 }
 
+/// `epoll_pwait(epoll, events, timeout_ms)` without a signal mask: waits
+/// at most `timeout_ms` (`u64::MAX`: until an event) and returns how many
+/// of `events` the kernel filled (0 on an error, as on a timeout). Raw so
+/// the timeout stays in milliseconds, the kernel's own unit here.
+pub fn epoll_wait(epoll: &OwnedFd, events: &mut [rustix::event::epoll::Event], timeout_ms: u64) -> usize {
+    use rustix::fd::AsRawFd;
+    let timeout = if timeout_ms == u64::MAX { -1 } else { timeout_ms.min(i32::MAX as u64) as i32 };
+    // SAFETY: rustix's `Event` has the layout of the kernel's `struct
+    // epoll_event` (packed on x86_64); the kernel writes at most
+    // `events.len()` of them into the slice, which lives for the call.
+    let ret = unsafe {
+        syscall6(k::__NR_epoll_pwait, [epoll.as_raw_fd() as usize, events.as_mut_ptr() as usize, events.len(), timeout as usize, 0, 0])
+    };
+    check(ret).unwrap_or(0)
+}
+
 /// `getsockopt(SO_PEERCRED)`: the uid of the process at the other end of a
 /// unix socket. Raw because rustix's `socket_peercred` fails when the peer
 /// is in another PID namespace (the kernel reports its pid as 0).
