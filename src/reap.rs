@@ -2,7 +2,6 @@
 //! PID 1 — and waiting for them with a deadline, woken by SIGCHLD.
 
 use crate::sys;
-use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
 use rustix::process::{wait, Pid, WaitOptions, WaitStatus};
@@ -26,16 +25,9 @@ pub fn drain(signals: &OwnedFd) {
     while matches!(rustix::io::read(signals, &mut buf), Ok(n) if n > 0) {}
 }
 
-/// `ms` milliseconds as a `Timespec` (saturating: `u64::MAX` is "forever").
-pub fn timespec(ms: u64) -> Timespec {
-    let secs = i64::try_from(ms / 1000).unwrap_or(i64::MAX);
-    Timespec { tv_sec: secs, tv_nsec: i64::from((ms % 1000) as u32).saturating_mul(1_000_000) }
-}
-
 /// Sleeps until `signals` is readable or `deadline_ms` passes.
 pub fn sleep_until(signals: &OwnedFd, deadline_ms: u64) {
-    let timeout = timespec(deadline_ms.saturating_sub(sys::monotonic_ms()));
-    let _ = poll(&mut [PollFd::new(signals, PollFlags::IN)], Some(&timeout));
+    sys::poll_in(signals, deadline_ms.saturating_sub(sys::monotonic_ms()));
     drain(signals);
 }
 

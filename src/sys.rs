@@ -282,6 +282,20 @@ pub fn epoll_wait(epoll: &OwnedFd, events: &mut [rustix::event::epoll::Event], t
     check(ret).unwrap_or(0)
 }
 
+/// `ppoll` on `fd` alone for input, at most `timeout_ms`; whatever the
+/// outcome (ready, timeout, signal, error), the caller looks again.
+pub fn poll_in(fd: &OwnedFd, timeout_ms: u64) {
+    use rustix::fd::AsRawFd;
+    // struct pollfd: fd, then the 16-bit events (POLLIN) and revents (0),
+    // in one i32 on these little-endian arches; struct timespec: s, ns.
+    let mut pollfd = [fd.as_raw_fd(), k::POLLIN as i32];
+    let ts = [timeout_ms / 1000, timeout_ms % 1000 * 1_000_000];
+    // SAFETY: `pollfd` is one 8-byte `struct pollfd` the kernel may write
+    // `revents` into; `ts` is a valid `struct timespec` (both fields fit
+    // in an i64, the nanoseconds under a second); both live for the call.
+    let _ = unsafe { syscall6(k::__NR_ppoll, [pollfd.as_mut_ptr() as usize, 1, ts.as_ptr() as usize, 0, 0, 0]) };
+}
+
 /// `getsockopt(SO_PEERCRED)`: the uid of the process at the other end of a
 /// unix socket. Raw because rustix's `socket_peercred` fails when the peer
 /// is in another PID namespace (the kernel reports its pid as 0).
