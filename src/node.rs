@@ -249,8 +249,7 @@ impl<'a> Node<'a> {
 
     fn on_children(&mut self) {
         let now = sys::monotonic_ms();
-        while let Ok(Some((pid, status))) = reap::reap() {
-            let pid = pid.as_raw_nonzero().get();
+        while let Ok((pid @ 1.., status)) = sys::reap() {
             // Restarted even during the graceful wait (the kubelet must
             // finish it); the hard shutdown leaves this loop for good.
             let which = if self.runtime.exited(pid, now, true) {

@@ -3,20 +3,6 @@
 
 use crate::sys;
 use rustix::fd::OwnedFd;
-use rustix::io::Errno;
-use rustix::process::{wait, Pid, WaitOptions, WaitStatus};
-
-/// Collects one child that has exited: `Ok(None)` when none has (yet),
-/// an error (`ECHILD`) when no child is left at all.
-#[inline(never)]
-pub fn reap() -> Result<Option<(Pid, WaitStatus)>, Errno> {
-    loop {
-        match wait(WaitOptions::NOHANG) {
-            Err(Errno::INTR) => {}
-            reaped => return reaped,
-        }
-    }
-}
 
 /// Empties the signal descriptor (its records are not needed by callers
 /// that only wait for children).
@@ -31,15 +17,16 @@ pub fn sleep_until(signals: &OwnedFd, deadline_ms: u64) {
     drain(signals);
 }
 
-/// Reaps until `pid` has exited (or, for `None`, until no child is left)
-/// or `deadline_ms` passes; returns whether it happened in time.
-pub fn wait_for(signals: &OwnedFd, pid: Option<Pid>, deadline_ms: u64) -> bool {
+/// Reaps until `pid` has exited (or, for 0, until no child is left) or
+/// `deadline_ms` passes; returns whether it happened in time.
+pub fn wait_for(signals: &OwnedFd, pid: i32, deadline_ms: u64) -> bool {
     loop {
-        match reap() {
-            Ok(Some((p, _))) if Some(p) == pid => return true,
-            Ok(Some(_)) => continue,
-            Err(_) if pid.is_none() => return true, // nobody left
-            _ => {}
+        match sys::reap() {
+            Ok((0, _)) => {} // none has exited yet
+            Ok((p, _)) if p == pid => return true,
+            Ok(_) => continue,
+            Err(_) if pid == 0 => return true, // nobody left
+            Err(_) => {}
         }
         if sys::monotonic_ms() >= deadline_ms {
             return false;
@@ -48,11 +35,12 @@ pub fn wait_for(signals: &OwnedFd, pid: Option<Pid>, deadline_ms: u64) -> bool {
     }
 }
 
-/// `status` as (`"status "`, exit code) or (`"signal "`, signal number).
-pub fn describe(status: WaitStatus) -> (&'static str, i32) {
-    match (status.exit_status(), status.terminating_signal()) {
-        (Some(code), _) => ("status ", code),
-        (_, Some(sig)) => ("signal ", sig),
-        _ => ("status ", -1),
+/// The raw wait `status` of a child as (`"status "`, exit code) or
+/// (`"signal "`, signal number).
+pub fn describe(status: u32) -> (&'static str, i32) {
+    match status & 0x7f {
+        0 => ("status ", (status >> 8 & 0xff) as i32), // exited
+        0x7f => ("status ", -1),                        // stopped: not asked for, not reported
+        sig => ("signal ", sig as i32),
     }
 }

@@ -26,11 +26,11 @@ pub fn hard_shutdown(
     stop_one("runtime", runtime, signals, timeout_ms);
     let _ = sys::kill_all(Signal::TERM);
     let deadline = sys::monotonic_ms().saturating_add(timeout_ms);
-    if !reap::wait_for(signals, None, deadline) {
+    if !reap::wait_for(signals, 0, deadline) {
         crate::warn!("processes left after {} s: killing them", stop_timeout_s);
         let _ = sys::kill_all(Signal::KILL);
         let deadline = sys::monotonic_ms().saturating_add(5000);
-        reap::wait_for(signals, None, deadline);
+        reap::wait_for(signals, 0, deadline);
     }
     before_unmount();
     crate::mounts::unmount_all();
@@ -45,20 +45,21 @@ pub fn hard_shutdown(
     }
     loop {
         // Reaps forever: PID 1 itself never exits.
-        reap::wait_for(signals, Some(Pid::INIT), u64::MAX);
+        reap::wait_for(signals, 1, u64::MAX); // itself: never reaped
     }
 }
 
 /// SIGTERM to `pid` (if it runs), wait for it up to `timeout_ms`, then SIGKILL.
 #[inline(never)]
 fn stop_one(name: &str, pid: Option<i32>, signals: &OwnedFd, timeout_ms: u64) {
-    let Some(pid) = pid.and_then(Pid::from_raw) else { return };
-    if kill_process(pid, Signal::TERM).is_err() {
+    let Some(pid) = pid else { return };
+    let Some(target) = Pid::from_raw(pid) else { return };
+    if kill_process(target, Signal::TERM).is_err() {
         return;
     }
     let deadline = sys::monotonic_ms().saturating_add(timeout_ms);
-    if !reap::wait_for(signals, Some(pid), deadline) {
+    if !reap::wait_for(signals, pid, deadline) {
         crate::warn!("{} did not stop in time: killing it", name);
-        let _ = kill_process(pid, Signal::KILL);
+        let _ = kill_process(target, Signal::KILL);
     }
 }

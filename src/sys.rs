@@ -194,6 +194,23 @@ pub fn execve(args: &[u8], env: &CStr) -> Errno {
     check(ret).err().unwrap_or(Errno::INVAL)
 }
 
+/// `wait4(-1, WNOHANG)`, retried on `EINTR`: one child that has exited,
+/// as its pid and raw wait status; pid 0 when none has (yet), an error
+/// (`ECHILD`) when no child is left at all. Raw so the pair comes back in
+/// registers.
+#[inline(never)]
+pub fn reap() -> Result<(i32, u32), Errno> {
+    let mut status = 0u32;
+    loop {
+        // SAFETY: `status` is the 4-byte int the kernel writes; no rusage asked.
+        let ret = unsafe { syscall6(k::__NR_wait4, [-1isize as usize, &mut status as *mut u32 as usize, k::WNOHANG as usize, 0, 0, 0]) };
+        match check(ret) {
+            Err(Errno::INTR) => {}
+            reaped => return reaped.map(|pid| (pid as i32, status)),
+        }
+    }
+}
+
 /// `exit_group(code)`: ends the process (used by children and by the
 /// refusal to run as anything but PID 1).
 pub fn exit(code: i32) -> ! {
