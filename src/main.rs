@@ -59,10 +59,7 @@ fn main(startup: sys::Startup) -> ! {
     modules::load(options.modules);
 
     let Ok(signals) = signals else { halt("signalfd failed: cannot supervise") };
-    let mut node = match node::Node::new(signals, &options) {
-        Ok(node) => node,
-        Err(_) => halt("epoll failed: cannot supervise"),
-    };
+    let mut node = node::Node::new(signals, &options);
     // The data partition, then /etc/hostname and the runtime; a partition
     // not there yet is awaited by the loop, and nothing starts before it.
     node.bring_up(options.datapart);

@@ -52,16 +52,21 @@ pub struct Node<'a> {
 }
 
 impl<'a> Node<'a> {
-    /// Prepares the loop with the timeouts of `options`.
-    pub fn new(signals: OwnedFd, options: &Options) -> Result<Node<'a>, rustix::io::Errno> {
-        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
-        epoll::add(&epoll, &signals, epoll::EventData::new_u64(SIGNALS), epoll::EventFlags::IN)?;
+    /// Prepares the loop with the timeouts of `options`; halts without
+    /// epoll (nothing could be supervised).
+    #[inline(always)] // one caller; out of line, the Node it returns is moved
+    pub fn new(signals: OwnedFd, options: &Options) -> Node<'a> {
+        let Ok(epoll) = epoll::create(epoll::CreateFlags::CLOEXEC)
+            .and_then(|epoll| epoll::add(&epoll, &signals, epoll::EventData::new_u64(SIGNALS), epoll::EventFlags::IN).map(|()| epoll))
+        else {
+            crate::halt("epoll failed: cannot supervise")
+        };
         let inotify = watch_files();
         if let Some(fd) = &inotify {
             let _ = epoll::add(&epoll, fd, epoll::EventData::new_u64(INOTIFY), epoll::EventFlags::IN);
         }
         let outputs = [open_output(&epoll, Daemon::Runtime, RUNTIME_OUTPUT), open_output(&epoll, Daemon::Kubelet, KUBELET_OUTPUT)];
-        Ok(Node {
+        Node {
             epoll,
             signals,
             socket: None,
@@ -77,7 +82,7 @@ impl<'a> Node<'a> {
             shutdown_timeout_s: options.shutdown_timeout,
             graceful_timeout_ms: 0,
             stop_timeout_s: options.stop_timeout,
-        })
+        }
     }
 
     /// The data partition (SPEC §4), then the node's settings and the
