@@ -7,7 +7,7 @@
 //! take only integers or pointers to buffers that live for the whole call;
 //! the kernel never keeps them. Syscall numbers and constants come from
 //! `linux-raw-sys` for the architecture being built; the two `_start`s and
-//! `syscall6`s are the only per-architecture code in the crate.
+//! `syscallN`s are the only per-architecture code in the crate.
 #![allow(unsafe_code)]
 // Pointer and index arithmetic here walks kernel-built structures (the
 // initial stack, argv strings) within the bounds the kernel gives.
@@ -136,6 +136,61 @@ unsafe fn syscall6(nr: u32, a: [usize; 6]) -> isize {
     ret
 }
 
+// The same for calls of at most four arguments, and of at most three: the
+// other argument registers are left as they are (the kernel does not read
+// them).
+#[cfg(target_arch = "x86_64")]
+unsafe fn syscall4(nr: u32, a: [usize; 4]) -> isize {
+    let ret: isize;
+    core::arch::asm!(
+        "syscall",
+        inlateout("rax") nr as isize => ret,
+        in("rdi") a[0], in("rsi") a[1], in("rdx") a[2], in("r10") a[3],
+        lateout("rcx") _, lateout("r11") _,
+        options(nostack),
+    );
+    ret
+}
+
+#[cfg(target_arch = "aarch64")]
+unsafe fn syscall4(nr: u32, a: [usize; 4]) -> isize {
+    let ret: isize;
+    core::arch::asm!(
+        "svc 0",
+        in("x8") nr as usize,
+        inlateout("x0") a[0] as isize => ret,
+        in("x1") a[1], in("x2") a[2], in("x3") a[3],
+        options(nostack),
+    );
+    ret
+}
+
+#[cfg(target_arch = "x86_64")]
+unsafe fn syscall3(nr: u32, a: [usize; 3]) -> isize {
+    let ret: isize;
+    core::arch::asm!(
+        "syscall",
+        inlateout("rax") nr as isize => ret,
+        in("rdi") a[0], in("rsi") a[1], in("rdx") a[2],
+        lateout("rcx") _, lateout("r11") _,
+        options(nostack),
+    );
+    ret
+}
+
+#[cfg(target_arch = "aarch64")]
+unsafe fn syscall3(nr: u32, a: [usize; 3]) -> isize {
+    let ret: isize;
+    core::arch::asm!(
+        "svc 0",
+        in("x8") nr as usize,
+        inlateout("x0") a[0] as isize => ret,
+        in("x1") a[1], in("x2") a[2],
+        options(nostack),
+    );
+    ret
+}
+
 fn check(ret: isize) -> Result<usize, Errno> {
     if (-4095..0).contains(&ret) {
         Err(Errno::from_raw_os_error(-ret as i32))
@@ -160,7 +215,7 @@ pub fn c_str(bytes: &[u8]) -> Option<&CStr> {
 pub fn fork() -> Result<Option<Pid>, Errno> {
     // SAFETY: a plain fork of a single-threaded process: the child gets a
     // copy of the address space and returns here with 0.
-    let pid = check(unsafe { syscall6(k::__NR_clone, [k::SIGCHLD as usize, 0, 0, 0, 0, 0]) })?;
+    let pid = check(unsafe { syscall3(k::__NR_clone, [k::SIGCHLD as usize, 0, 0]) })?;
     Ok(Pid::from_raw(pid as i32))
 }
 
@@ -189,7 +244,7 @@ pub fn execve(args: &[u8], env: &CStr) -> Errno {
     // is one), and `env` is NUL-terminated; all outlive the call and both
     // arrays end with a null pointer.
     let ret = unsafe {
-        syscall6(k::__NR_execve, [args.as_ptr() as usize, argv.as_ptr() as usize, envp.as_ptr() as usize, 0, 0, 0])
+        syscall3(k::__NR_execve, [args.as_ptr() as usize, argv.as_ptr() as usize, envp.as_ptr() as usize])
     };
     check(ret).err().unwrap_or(Errno::INVAL)
 }
@@ -203,7 +258,7 @@ pub fn reap() -> Result<(i32, u32), Errno> {
     let mut status = 0u32;
     loop {
         // SAFETY: `status` is the 4-byte int the kernel writes; no rusage asked.
-        let ret = unsafe { syscall6(k::__NR_wait4, [-1isize as usize, &mut status as *mut u32 as usize, k::WNOHANG as usize, 0, 0, 0]) };
+        let ret = unsafe { syscall4(k::__NR_wait4, [-1isize as usize, &mut status as *mut u32 as usize, k::WNOHANG as usize, 0]) };
         match check(ret) {
             Err(Errno::INTR) => {}
             reaped => return reaped.map(|pid| (pid as i32, status)),
@@ -217,7 +272,7 @@ pub fn exit(code: i32) -> ! {
     // SAFETY: exit_group takes an integer and never returns, so the end of
     // the block is unreachable.
     unsafe {
-        syscall6(k::__NR_exit_group, [code as usize, 0, 0, 0, 0, 0]);
+        syscall3(k::__NR_exit_group, [code as usize, 0, 0]);
         core::hint::unreachable_unchecked()
     }
 }
@@ -237,7 +292,7 @@ impl SigSet {
 pub fn set_signal_mask(set: SigSet) -> Result<(), Errno> {
     // SAFETY: the set is 8 bytes, the kernel's sigset size; no old set asked.
     let ret = unsafe {
-        syscall6(k::__NR_rt_sigprocmask, [k::SIG_SETMASK as usize, &set.0 as *const u64 as usize, 0, 8, 0, 0])
+        syscall4(k::__NR_rt_sigprocmask, [k::SIG_SETMASK as usize, &set.0 as *const u64 as usize, 0, 8])
     };
     check(ret).map(drop)
 }
@@ -247,7 +302,7 @@ pub fn set_signal_mask(set: SigSet) -> Result<(), Errno> {
 pub fn signalfd(set: SigSet) -> Result<OwnedFd, Errno> {
     let flags = (k::O_CLOEXEC | k::O_NONBLOCK) as usize;
     // SAFETY: the set is 8 bytes; on success the kernel returns a new fd we own.
-    let fd = check(unsafe { syscall6(k::__NR_signalfd4, [-1isize as usize, &set.0 as *const u64 as usize, 8, flags, 0, 0]) })?;
+    let fd = check(unsafe { syscall4(k::__NR_signalfd4, [-1isize as usize, &set.0 as *const u64 as usize, 8, flags]) })?;
     // SAFETY: `fd` was just returned by the kernel and is owned by no one else.
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
@@ -255,7 +310,7 @@ pub fn signalfd(set: SigSet) -> Result<OwnedFd, Errno> {
 /// `kill(-1, sig)`: signals every process but PID 1 itself.
 pub fn kill_all(sig: Signal) -> Result<(), Errno> {
     // SAFETY: integers only.
-    check(unsafe { syscall6(k::__NR_kill, [-1isize as usize, sig.as_raw() as usize, 0, 0, 0, 0]) }).map(drop)
+    check(unsafe { syscall3(k::__NR_kill, [-1isize as usize, sig.as_raw() as usize, 0]) }).map(drop)
 }
 
 /// Runs `f` on `len` zeroed bytes of a fresh anonymous mapping, unmapped
@@ -270,7 +325,7 @@ pub fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [u8]) -> R) -> Option<R> 
     // that only this slice refers to until the munmap below.
     let result = f(unsafe { core::slice::from_raw_parts_mut(addr as *mut u8, len) });
     // SAFETY: the mapping made above; the slice is gone (`f` returned).
-    let _ = unsafe { syscall6(k::__NR_munmap, [addr, len, 0, 0, 0, 0]) };
+    let _ = unsafe { syscall3(k::__NR_munmap, [addr, len, 0]) };
     Some(result)
 }
 
@@ -279,7 +334,7 @@ pub fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [u8]) -> R) -> Option<R> 
 pub fn monotonic_ms() -> u64 {
     let mut ts = [0i64; 2];
     // SAFETY: `ts` is a `struct timespec` (two 64-bit fields on 64-bit arches).
-    let _ = unsafe { syscall6(k::__NR_clock_gettime, [k::CLOCK_MONOTONIC as usize, ts.as_mut_ptr() as usize, 0, 0, 0, 0]) };
+    let _ = unsafe { syscall3(k::__NR_clock_gettime, [k::CLOCK_MONOTONIC as usize, ts.as_mut_ptr() as usize, 0]) };
     // Cannot overflow: the clock counts from boot (u64 milliseconds last
     // 584 million years).
     ts[0] as u64 * 1000 + ts[1] as u64 / 1_000_000
@@ -312,7 +367,7 @@ pub fn poll_in(fd: &OwnedFd, timeout_ms: u64) {
     // SAFETY: `pollfd` is one 8-byte `struct pollfd` the kernel may write
     // `revents` into; `ts` is a valid `struct timespec` (both fields fit
     // in an i64, the nanoseconds under a second); both live for the call.
-    let _ = unsafe { syscall6(k::__NR_ppoll, [pollfd.as_mut_ptr() as usize, 1, ts.as_ptr() as usize, 0, 0, 0]) };
+    let _ = unsafe { syscall4(k::__NR_ppoll, [pollfd.as_mut_ptr() as usize, 1, ts.as_ptr() as usize, 0]) };
 }
 
 /// `getsockopt(SO_PEERCRED)`: the uid of the process at the other end of a
@@ -341,7 +396,7 @@ pub fn loopback_up(socket: &OwnedFd) -> Result<(), Errno> {
     ifreq[16..18].copy_from_slice(&flags.to_ne_bytes());
     let req = linux_raw_sys::ioctl::SIOCSIFFLAGS as usize;
     // SAFETY: `ifreq` is 40 bytes, the size of `struct ifreq`, and lives for the call.
-    check(unsafe { syscall6(k::__NR_ioctl, [socket.as_raw_fd() as usize, req, ifreq.as_mut_ptr() as usize, 0, 0, 0]) }).map(drop)
+    check(unsafe { syscall3(k::__NR_ioctl, [socket.as_raw_fd() as usize, req, ifreq.as_mut_ptr() as usize]) }).map(drop)
 }
 
 // The compiler lowers copies and comparisons to these; without libc we
