@@ -254,7 +254,7 @@ impl<'a> Node<'a> {
 
     fn on_children(&mut self) {
         let now = sys::monotonic_ms();
-        while let Ok((pid @ 1.., status)) = sys::reap() {
+        while let (pid @ 1.., status) = sys::reap() {
             // Restarted even during the graceful wait (the kubelet must
             // finish it); the hard shutdown leaves this loop for good.
             let which = if self.runtime.exited(pid, now, true) {

@@ -22,11 +22,11 @@ pub fn sleep_until(signals: &OwnedFd, deadline_ms: u64) {
 pub fn wait_for(signals: &OwnedFd, pid: i32, deadline_ms: u64) -> bool {
     loop {
         match sys::reap() {
-            Ok((0, _)) => {} // none has exited yet
-            Ok((p, _)) if p == pid => return true,
-            Ok(_) => continue,
-            Err(_) if pid == 0 => return true, // nobody left
-            Err(_) => {}
+            (0, _) => {} // none has exited yet
+            (p, _) if p == pid => return true,
+            (1.., _) => continue,
+            _ if pid == 0 => return true, // nobody left
+            _ => {}
         }
         if sys::monotonic_ms() >= deadline_ms {
             return false;

@@ -250,18 +250,19 @@ pub fn execve(args: &[u8], env: &CStr) -> Errno {
 }
 
 /// `wait4(-1, WNOHANG)`, retried on `EINTR`: one child that has exited,
-/// as its pid and raw wait status; pid 0 when none has (yet), an error
-/// (`ECHILD`) when no child is left at all. Raw so the pair comes back in
-/// registers.
+/// as its pid and raw wait status; pid 0 when none has (yet), -1 when no
+/// child is left at all (`ECHILD`, or any other error). Raw, and a plain
+/// pair, so it comes back in one register.
 #[inline(never)]
-pub fn reap() -> Result<(i32, u32), Errno> {
+pub fn reap() -> (i32, u32) {
     let mut status = 0u32;
     loop {
         // SAFETY: `status` is the 4-byte int the kernel writes; no rusage asked.
         let ret = unsafe { syscall4(k::__NR_wait4, [-1isize as usize, &mut status as *mut u32 as usize, k::WNOHANG as usize, 0]) };
         match check(ret) {
             Err(Errno::INTR) => {}
-            reaped => return reaped.map(|pid| (pid as i32, status)),
+            Err(_) => return (-1, 0),
+            Ok(pid) => return (pid as i32, status),
         }
     }
 }
