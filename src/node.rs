@@ -138,12 +138,14 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// Opens the system socket and listens on it from the loop.
+    /// Opens the system socket and listens on it from the loop (once: no
+    /// socket is open yet).
     pub fn open_socket(&mut self) {
         match SystemSocket::open() {
             Ok(socket) => {
                 let _ = epoll::add(&self.epoll, &socket.listener, epoll::EventData::new_u64(LISTENER), epoll::EventFlags::IN);
-                self.socket = Some(socket);
+                // What it replaces is `None`: nothing to drop (no close inlined).
+                core::mem::forget(self.socket.replace(socket));
             }
             Err(e) => crate::error_at!("system socket {}: {}", crate::socket::PATH, e),
         }
