@@ -321,8 +321,7 @@ impl<'a> Node<'a> {
         let clients = self.socket.as_ref().map_or(0, SystemSocket::clients);
         let action = self.state.request(goal, sys::monotonic_ms(), clients, self.graceful_timeout_ms);
         if action != Action::None {
-            let detail = if goal == Goal::PowerOff { "poweroff" } else { "reboot" };
-            crate::info!("milestone shutdown-requested {}", detail);
+            milestone(if goal == Goal::PowerOff { "shutdown-requested poweroff" } else { "shutdown-requested reboot" });
         }
         match action {
             Action::Broadcast => {
