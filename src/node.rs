@@ -57,13 +57,13 @@ impl<'a> Node<'a> {
     #[inline(always)] // one caller; out of line, the Node it returns is moved
     pub fn new(signals: OwnedFd, options: &Options) -> Node<'a> {
         let Ok(epoll) = epoll::create(epoll::CreateFlags::CLOEXEC)
-            .and_then(|epoll| epoll::add(&epoll, &signals, epoll::EventData::new_u64(SIGNALS), epoll::EventFlags::IN).map(|()| epoll))
+            .and_then(|epoll| sys::epoll_add(&epoll, &signals, SIGNALS).map(|()| epoll))
         else {
             crate::halt("epoll failed: cannot supervise")
         };
         let inotify = watch_files();
         if let Some(fd) = &inotify {
-            let _ = epoll::add(&epoll, fd, epoll::EventData::new_u64(INOTIFY), epoll::EventFlags::IN);
+            let _ = sys::epoll_add(&epoll, fd, INOTIFY);
         }
         let outputs = [open_output(&epoll, Daemon::Runtime, RUNTIME_OUTPUT), open_output(&epoll, Daemon::Kubelet, KUBELET_OUTPUT)];
         Node {
@@ -143,7 +143,7 @@ impl<'a> Node<'a> {
     pub fn open_socket(&mut self) {
         match SystemSocket::open() {
             Ok(socket) => {
-                let _ = epoll::add(&self.epoll, &socket.listener, epoll::EventData::new_u64(LISTENER), epoll::EventFlags::IN);
+                let _ = sys::epoll_add(&self.epoll, &socket.listener, LISTENER);
                 // What it replaces is `None`: nothing to drop (no close inlined).
                 core::mem::forget(self.socket.replace(socket));
             }
@@ -279,7 +279,7 @@ impl<'a> Node<'a> {
         let epoll = &self.epoll;
         socket.accept(shutting_down, sys::monotonic_ms(), |client| {
             let token = CLIENT.saturating_add(client.as_raw_fd() as u64);
-            let _ = epoll::add(epoll, client, epoll::EventData::new_u64(token), epoll::EventFlags::IN);
+            let _ = sys::epoll_add(epoll, client, token);
         });
     }
 
@@ -380,7 +380,7 @@ impl<'a> Node<'a> {
 /// them the daemon writes to the console.
 fn open_output(epoll: &OwnedFd, daemon: Daemon, token: u64) -> Option<Output> {
     let output = Output::open(daemon)?;
-    let _ = epoll::add(epoll, &output.drain_end, epoll::EventData::new_u64(token), epoll::EventFlags::IN);
+    let _ = sys::epoll_add(epoll, &output.drain_end, token);
     Some(output)
 }
 

@@ -341,6 +341,17 @@ pub fn monotonic_ms() -> u64 {
     ts[0] as u64 * 1000 + ts[1] as u64 / 1_000_000
 }
 
+/// `epoll_ctl(EPOLL_CTL_ADD)`: watches `fd` for input, reported with `token`.
+pub fn epoll_add(epoll: &OwnedFd, fd: &OwnedFd, token: u64) -> Result<(), Errno> {
+    use rustix::event::epoll::{Event, EventData, EventFlags};
+    use rustix::fd::AsRawFd;
+    let event = Event { flags: EventFlags::IN, data: EventData::new_u64(token) };
+    let (epoll, fd) = (epoll.as_raw_fd() as usize, fd.as_raw_fd() as usize);
+    // SAFETY: rustix's `Event` has the layout of the kernel's `struct
+    // epoll_event`; the kernel only reads it, during the call.
+    check(unsafe { syscall4(k::__NR_epoll_ctl, [epoll, k::EPOLL_CTL_ADD as usize, fd, &event as *const Event as usize]) }).map(drop)
+}
+
 /// `epoll_pwait(epoll, events, timeout_ms)` without a signal mask: waits
 /// at most `timeout_ms` (`u64::MAX`: until an event) and returns how many
 /// of `events` the kernel filled (0 on an error, as on a timeout). Raw so
