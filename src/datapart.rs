@@ -225,11 +225,11 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
     }
     let flags = MountFlags::NOSUID | MountFlags::NODEV;
     if let Err(e) = mount(c"overlay", c"/etc", c"overlay", flags, Some(ETC_OVERLAY)) {
-        crate::error!("datapart: overlay on /etc: {}; the initramfs /etc stays (is kios.modules=overlay set?)", e);
+        crate::error_at!("datapart: overlay on {}: {}; the initramfs /etc stays (is kios.modules=overlay set?)", c"/etc", e);
     }
     bind_all(BINDS);
     if let Err(e) = mount_remount(c"/lib/modules", MountFlags::BIND | MountFlags::RDONLY, c"") {
-        crate::error!("datapart: /lib/modules read-only: {}", e);
+        crate::error_at!("datapart: {} read-only: {}", c"/lib/modules", e);
     }
     true
 }

@@ -63,7 +63,7 @@ pub fn base() {
     mount_all(BASE);
     // Recursively: `/var/run` and `/var/lib/kubelet` too.
     if let Err(e) = mount_change(c"/", MountPropagationFlags::SHARED | MountPropagationFlags::REC) {
-        crate::error!("make / shared: {}", e);
+        crate::error_at!("make {} shared: {}", c"/", e);
     }
     make_dir(c"/var/run/crio", 0o700);
     make_dir(c"/var/lib/kubelet/pods", 0o750);
@@ -75,7 +75,7 @@ pub fn base() {
 pub fn make_dir(path: &CStr, mode: u32) {
     match mkdir(path, Mode::from_raw_mode(mode)) {
         Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-        Err(e) => crate::error!("mkdir {}: {}", path, e),
+        Err(e) => crate::error_at!("mkdir {}: {}", path, e),
     }
 }
 

@@ -7,7 +7,7 @@ pub fn loopback_up() {
     let up = socket_with(AddressFamily::INET, SocketType::DGRAM, SocketFlags::CLOEXEC, None)
         .and_then(|s| crate::sys::loopback_up(&s));
     if let Err(e) = up {
-        crate::error!("bring up lo: {}", e);
+        crate::error_at!("bring up {}: {}", c"lo", e);
     }
 }
 
