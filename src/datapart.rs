@@ -213,7 +213,7 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
     let _ = mkdir(MOUNT, Mode::from_raw_mode(0o755));
     if let Err(e) = mount(device, MOUNT, c"ext4", MountFlags::empty(), None) {
         if report {
-            crate::error!("datapart: mount {} (ext4) on {}: {}", device, MOUNT, e);
+            crate::error_at!("datapart: mount {} (ext4) on /run/kios/datapart: {}", device, e);
         }
         return false;
     }

@@ -111,7 +111,11 @@ pub fn unmount_all() {
             busy = busy.saturating_add(1);
             if stuck && kios::mountinfo::source(line).is_some_and(|s| s.starts_with(b"/dev/")) {
                 let ro = mount_remount(path, MountFlags::RDONLY, c"");
-                crate::warn!("unmount {}: {}{}", path, e, if ro.is_ok() { "; remounted read-only" } else { "; still writable" });
+                if ro.is_ok() {
+                    crate::warn_at!("unmount {}: {}; remounted read-only", path, e);
+                } else {
+                    crate::warn_at!("unmount {}: {}; still writable", path, e);
+                }
             }
         }
         if busy == 0 || stuck {
