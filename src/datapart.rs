@@ -187,9 +187,9 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
 
 fn is_wanted(entry: &gpt::Entry, wanted: &Datapart) -> bool {
     match *wanted {
-        Datapart::PartUuid(text) => gpt::guid_matches_text(&entry.unique_guid, text),
-        Datapart::PartLabel(label) => gpt::name_matches(&entry.name, label),
-        _ => entry.type_guid == gpt::KIOS_DATAPART_TYPE,
+        Datapart::PartUuid(text) => gpt::guid_matches_text(&entry.unique_guid(), text),
+        Datapart::PartLabel(label) => entry.name_is(label),
+        _ => entry.type_guid() == gpt::KIOS_DATAPART_TYPE,
     }
 }
 
