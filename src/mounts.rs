@@ -96,10 +96,10 @@ pub fn unmount_all() {
         let whole = table.iter().rposition(|&b| b == b'\n').map_or(0, |end| end.saturating_add(1));
         let (mut unmounted, mut busy) = (0u32, 0u32);
         for line in table.get(..whole).unwrap_or_default().split(|&b| b == b'\n').rev() {
-            let Some(escaped) = kios::mountinfo::mount_points(line).next() else { continue };
+            let Some(mount) = kios::mountinfo::parse_line(line) else { continue };
             // Unescaped, NUL-terminated (the buffer is zeroed).
             let mut path = [0u8; 256];
-            let unescaped = path.get_mut(..255).and_then(|room| kios::mountinfo::unescape(escaped, room).ok());
+            let unescaped = path.get_mut(..255).and_then(|room| kios::mountinfo::unescape(mount.point, room).ok());
             let Some(path) = unescaped.and_then(|n| crate::sys::c_str(path.get(..=n)?)) else { continue };
             if path == c"/" || path == c"/proc" || path == c"/dev" {
                 continue;
@@ -109,7 +109,7 @@ pub fn unmount_all() {
                 continue;
             };
             busy = busy.saturating_add(1);
-            if stuck && kios::mountinfo::source(line).is_some_and(|s| s.starts_with(b"/dev/")) {
+            if stuck && mount.source.is_some_and(|s| s.starts_with(b"/dev/")) {
                 let ro = mount_remount(path, MountFlags::RDONLY, c"");
                 if ro.is_ok() {
                     crate::warn_at!("unmount {}: {}; remounted read-only", path, e);
