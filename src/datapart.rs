@@ -5,7 +5,7 @@
 
 use crate::etc::join;
 use crate::log::bytes;
-use crate::mounts::{make_dir, split_c_str};
+use crate::mounts::{make_dir, next_c_str};
 use core::ffi::CStr;
 use kios::gpt;
 use kios::options::Datapart;
@@ -219,9 +219,8 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
     }
     let _ = mount_change(MOUNT, MountPropagationFlags::PRIVATE);
     let mut dirs = LAYOUT;
-    while let Some((dir, rest)) = split_c_str(dirs) {
+    while let Some(dir) = next_c_str(&mut dirs) {
         make_dir(dir, 0o755);
-        dirs = rest;
     }
     let flags = MountFlags::NOSUID | MountFlags::NODEV;
     if let Err(e) = mount(c"overlay", c"/etc", c"overlay", flags, Some(ETC_OVERLAY)) {
@@ -246,9 +245,7 @@ pub fn bind_seccomp() {
 /// is logged and the next pair goes on.
 #[inline(never)]
 fn bind_all(mut table: &[u8]) {
-    while let Some((from, rest)) = split_c_str(table) {
-        let Some((to, rest)) = split_c_str(rest) else { return };
-        table = rest;
+    while let (Some(from), Some(to)) = (next_c_str(&mut table), next_c_str(&mut table)) {
         // `mkdir -p`: each prefix ending before a `/` or the NUL, made
         // NUL-terminated in `dir` (zeroed, filled one byte behind).
         let mut dir = [0u8; 64];

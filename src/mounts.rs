@@ -21,11 +21,12 @@ ttmpfs\0/var/tmp\0mode=1777\0\
 ttmpfs\0/var/run\0mode=0755\0\
 ttmpfs\0/var/lib/kubelet\0mode=0755\0";
 
-/// The first NUL-terminated string of `table`, and what follows it.
-pub fn split_c_str(table: &[u8]) -> Option<(&CStr, &[u8])> {
+/// The first NUL-terminated string of `table`, which is moved past it.
+pub fn next_c_str<'a>(table: &mut &'a [u8]) -> Option<&'a CStr> {
     let end = table.iter().position(|&b| b == 0)?;
     let (first, rest) = table.split_at_checked(end.checked_add(1)?)?;
-    Some((crate::sys::c_str(first)?, rest))
+    *table = rest;
+    crate::sys::c_str(first)
 }
 
 /// `mount(fstype, target, fstype, flags, data)` of each entry of `table`
@@ -33,10 +34,12 @@ pub fn split_c_str(table: &[u8]) -> Option<(&CStr, &[u8])> {
 #[inline(never)]
 fn mount_all(mut table: &[u8]) {
     while let Some((&letter, rest)) = table.split_first() {
-        let Some((fstype, rest)) = split_c_str(rest) else { return };
-        let Some((target, rest)) = split_c_str(rest) else { return };
-        let Some((data, rest)) = split_c_str(rest) else { return };
         table = rest;
+        let (Some(fstype), Some(target), Some(data)) =
+            (next_c_str(&mut table), next_c_str(&mut table), next_c_str(&mut table))
+        else {
+            return;
+        };
         let flags = MountFlags::NOSUID
             | match letter {
                 b'd' => MountFlags::NOEXEC,
