@@ -336,25 +336,29 @@ pub fn guid_matches_text(guid: &[u8; 16], text: &[u8]) -> bool {
 /// None if `disk` is empty or `out` too small (`out` may then be partly
 /// written).
 pub fn partition_device(disk: &[u8], number: u32, out: &mut [u8]) -> Option<usize> {
-    let separator: &[u8] = if disk.last()?.is_ascii_digit() { b"p" } else { b"" };
-    let mut digits = [0u8; 10];
-    let mut start = digits.len();
+    let separator = disk.last()?.is_ascii_digit();
+    out.get_mut(..disk.len())?.copy_from_slice(disk);
+    let mut len = disk.len();
+    if separator {
+        *out.get_mut(len)? = b'p';
+        len = len.checked_add(1)?;
+    }
+    // As many digits as `number` has, written from the last.
+    let mut end = len;
     let mut rest = number;
     loop {
-        start = start.checked_sub(1)?;
-        *digits.get_mut(start)? = b'0' | (rest % 10) as u8; // '0'..'9' are 0x30..0x39
+        end = end.checked_add(1)?;
         rest /= 10;
         if rest == 0 {
             break;
         }
     }
-    let mut len = 0usize;
-    for part in [disk, separator, digits.get(start..)?] {
-        let end = len.checked_add(part.len())?;
-        out.get_mut(len..end)?.copy_from_slice(part);
-        len = end;
+    let mut rest = number;
+    for digit in out.get_mut(len..end)?.iter_mut().rev() {
+        *digit = b'0' | (rest % 10) as u8; // '0'..'9' are 0x30..0x39
+        rest /= 10;
     }
-    Some(len)
+    Some(end)
 }
 
 #[cfg(test)]
