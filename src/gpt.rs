@@ -253,6 +253,7 @@ pub fn entries<'a>(header: &Header, array: &'a [u8]) -> impl Iterator<Item = Ent
 /// if either is bad, the backup header at the last LBA and its array
 /// (`my_lba` of the result tells which was used). When both are bad, the
 /// primary's error is returned.
+#[inline(never)] // smaller out of line in the init's disk scan
 pub fn load(
     read: &mut dyn FnMut(u64, &mut [u8]) -> bool,
     sector: &mut [u8],
