@@ -336,6 +336,7 @@ pub fn guid_matches_text(guid: &[u8; 16], text: &[u8]) -> bool {
 /// a digit: `nvme0n1` + 12 → `nvme0n1p12`, `mmcblk0` + 3 → `mmcblk0p3`.
 /// None if `disk` is empty or `out` too small (`out` may then be partly
 /// written).
+#[inline(never)] // smaller out of line in the init
 pub fn partition_device(disk: &[u8], number: u32, out: &mut [u8]) -> Option<usize> {
     let separator = disk.last()?.is_ascii_digit();
     out.get_mut(..disk.len())?.copy_from_slice(disk);
