@@ -136,8 +136,8 @@ impl Entry<'_> {
     pub fn name_is(&self, label: &[u8]) -> bool {
         // The label's units, then a NUL unless the label fills all 36.
         let units = self.raw.get(56..128).unwrap_or_default().chunks_exact(2);
-        let ascii = !label.is_empty() && label.len() <= 36 && label.is_ascii();
-        ascii && label.iter().chain([&0]).zip(units).all(|(&byte, unit)| unit == [byte, 0])
+        let fits = !label.is_empty() && label.len() <= 36;
+        fits && label.iter().chain([&0]).zip(units).all(|(&byte, unit)| byte.is_ascii() && unit == [byte, 0])
     }
 }
 
