@@ -180,18 +180,17 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
         let sector = usize::try_from(sector_size).ok().and_then(|len| sector.get_mut(..len));
         let sector = sector.filter(|s| s.len() >= 512).ok_or(gpt::Error::HeaderSize)?;
         let header = gpt::load(&mut read, sector, disk_sectors, array)?;
+        // A PARTUUID is parsed once, not for each entry.
+        let uuid = if let Datapart::PartUuid(text) = *wanted { gpt::parse_guid(text) } else { None };
         let mut entries = gpt::entries(&header, array);
-        Ok(entries.find(|e| is_wanted(e, wanted)).map_or(0, |e| e.number))
+        let is_wanted = |e: &gpt::Entry| match *wanted {
+            Datapart::PartUuid(_) => Some(e.unique_guid()) == uuid,
+            Datapart::PartLabel(label) => e.name_is(label),
+            _ => e.type_guid() == gpt::KIOS_DATAPART_TYPE,
+        };
+        Ok(entries.find(is_wanted).map_or(0, |e| e.number))
     });
     found.unwrap_or(Err(gpt::Error::Read))
-}
-
-fn is_wanted(entry: &gpt::Entry, wanted: &Datapart) -> bool {
-    match *wanted {
-        Datapart::PartUuid(text) => gpt::guid_matches_text(&entry.unique_guid(), text),
-        Datapart::PartLabel(label) => entry.name_is(label),
-        _ => entry.type_guid() == gpt::KIOS_DATAPART_TYPE,
-    }
 }
 
 /// A decimal number from `/sys/block/<disk><file>`.
