@@ -101,13 +101,14 @@ pub fn unmount_all() {
         let (mut unmounted, mut busy) = (0u32, 0u32);
         for line in table.get(..whole).unwrap_or_default().split(|&b| b == b'\n').rev() {
             let Some(mount) = kios::mountinfo::parse_line(line) else { continue };
+            // (The kernel escapes only blanks and backslashes: these three are written as they are.)
+            if matches!(mount.point, b"/" | b"/proc" | b"/dev") {
+                continue;
+            }
             // Unescaped, NUL-terminated (the buffer is zeroed).
             let mut path = [0u8; 256];
             let unescaped = path.get_mut(..255).and_then(|room| kios::mountinfo::unescape(mount.point, room).ok());
             let Some(path) = unescaped.and_then(|n| crate::sys::c_str(path.get(..=n)?)) else { continue };
-            if path == c"/" || path == c"/proc" || path == c"/dev" {
-                continue;
-            }
             let Err(e) = unmount(path, UnmountFlags::empty()) else {
                 unmounted = unmounted.saturating_add(1);
                 continue;
