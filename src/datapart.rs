@@ -156,13 +156,13 @@ fn warn(report: bool, what: &[u8], problem: &[u8]) {
 /// The number of the wanted partition on `disk` (0: none), from its GPT.
 #[inline(never)] // inlined into `find`, it made `attempt` 224 bytes larger
 fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
-    let sector_size = sysfs_number(disk, b"/queue/logical_block_size").ok_or(gpt::Error::Read)?;
-    let size_512 = sysfs_number(disk, b"/size").ok_or(gpt::Error::Read)?;
+    let Some(sector_size) = sysfs_number(disk, b"/queue/logical_block_size") else { return Err(gpt::Error::Read) };
+    let Some(size_512) = sysfs_number(disk, b"/size") else { return Err(gpt::Error::Read) };
     if size_512 == 0 {
         return Ok(0); // an empty loop device, a drive without medium
     }
     let mut path = [0u8; 48];
-    let path = join(&mut path, &[b"/dev/", disk]).ok_or(gpt::Error::Read)?;
+    let Some(path) = join(&mut path, &[b"/dev/", disk]) else { return Err(gpt::Error::Read) };
     let fd = match open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) {
         Ok(fd) => fd,
         Err(rustix::io::Errno::NOENT) => return Ok(0), // its node is yet to come
