@@ -82,6 +82,15 @@ pub fn make_dir(path: &CStr, mode: u32) {
     }
 }
 
+/// The mounts [`unmount_all`] leaves, `/`, `/proc` and `/dev`, as the first
+/// 8 bytes of a zeroed buffer holding the path: the path then zeros (a
+/// longer path has no zero there), compared as one number.
+const KEPT: [u64; 3] = [
+    u64::from_le_bytes(*b"/\0\0\0\0\0\0\0"),
+    u64::from_le_bytes(*b"/proc\0\0\0"),
+    u64::from_le_bytes(*b"/dev\0\0\0\0"),
+];
+
 /// Unmounts everything, children first (mountinfo lists parents before
 /// children, so it is read backwards), pass after pass while passes make
 /// progress. When one makes none, a disk filesystem that will not unmount
@@ -101,13 +110,13 @@ pub fn unmount_all() {
         let (mut unmounted, mut busy) = (0u32, 0u32);
         for line in table.get(..whole).unwrap_or_default().split(|&b| b == b'\n').rev() {
             let Some(mount) = kios::mountinfo::parse_line(line) else { continue };
-            // (The kernel escapes only blanks and backslashes: these three are written as they are.)
-            if matches!(mount.point, b"/" | b"/proc" | b"/dev") {
-                continue;
-            }
             // Unescaped, NUL-terminated (the buffer is zeroed).
             let mut path = [0u8; 256];
             let unescaped = path.get_mut(..255).and_then(|room| kios::mountinfo::unescape(mount.point, room).ok());
+            let head = path.first_chunk().map_or(0, |&head| u64::from_le_bytes(head));
+            if KEPT.iter().any(|&kept| kept == head) {
+                continue;
+            }
             let Some(path) = unescaped.and_then(|n| crate::sys::c_str(path.get(..=n)?)) else { continue };
             let Err(e) = unmount(path, UnmountFlags::empty()) else {
                 unmounted = unmounted.saturating_add(1);
