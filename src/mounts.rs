@@ -114,7 +114,7 @@ pub fn unmount_all() {
             let mut path = [0u8; 256];
             let unescaped = path.get_mut(..255).and_then(|room| kios::mountinfo::unescape(mount.point, room).ok());
             let head = path.first_chunk().map_or(0, |&head| u64::from_le_bytes(head));
-            if KEPT.iter().any(|&kept| kept == head) {
+            if KEPT.contains(&head) {
                 continue;
             }
             let Some(path) = unescaped.and_then(|n| crate::sys::c_str(path.get(..=n)?)) else { continue };
