@@ -79,7 +79,6 @@ pub fn join<'b>(out: &'b mut [u8], parts: &[&[u8]]) -> Option<&'b CStr> {
 
 /// `shutdownGracePeriod` from the kubelet's config file, if set (read
 /// into a scratch mapping: 8 KiB once, not resident for good).
-#[inline(never)] // smaller out of line
 pub fn kubelet_grace_period() -> Option<u32> {
     crate::sys::with_scratch(8192, |buf| {
         let len = read(c"/etc/kubernetes/config.yaml", buf)?;

@@ -253,7 +253,6 @@ pub fn entries<'a>(header: &Header, array: &'a [u8]) -> impl Iterator<Item = Ent
 /// if either is bad, the backup header at the last LBA and its array
 /// (`my_lba` of the result tells which was used). When both are bad, the
 /// primary's error is returned.
-#[inline(never)] // smaller out of line in the init's disk scan
 pub fn load(
     read: &mut dyn FnMut(u64, &mut [u8]) -> bool,
     sector: &mut [u8],
@@ -336,7 +335,6 @@ pub fn guid_matches_text(guid: &[u8; 16], text: &[u8]) -> bool {
 /// a digit: `nvme0n1` + 12 → `nvme0n1p12`, `mmcblk0` + 3 → `mmcblk0p3`.
 /// None if `disk` is empty or `out` too small (`out` may then be partly
 /// written).
-#[inline(never)] // smaller out of line in the init
 pub fn partition_device(disk: &[u8], number: u32, out: &mut [u8]) -> Option<usize> {
     let separator = disk.last()?.is_ascii_digit();
     out.get_mut(..disk.len())?.copy_from_slice(disk);
