@@ -5,7 +5,7 @@
 
 use crate::etc::join;
 use crate::log::bytes;
-use crate::mounts::{make_dir, split_c_str};
+use crate::mounts::{make_dir, next_c_str};
 use core::ffi::CStr;
 use kios::gpt;
 use kios::options::Datapart;
@@ -154,14 +154,15 @@ fn warn(report: bool, what: &[u8], problem: &[u8]) {
 }
 
 /// The number of the wanted partition on `disk` (0: none), from its GPT.
+#[inline(never)] // inlined into `find`, it made `attempt` 224 bytes larger
 fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
-    let sector_size = sysfs_number(disk, b"/queue/logical_block_size").ok_or(gpt::Error::Read)?;
-    let size_512 = sysfs_number(disk, b"/size").ok_or(gpt::Error::Read)?;
+    let Some(sector_size) = sysfs_number(disk, b"/queue/logical_block_size") else { return Err(gpt::Error::Read) };
+    let Some(size_512) = sysfs_number(disk, b"/size") else { return Err(gpt::Error::Read) };
     if size_512 == 0 {
         return Ok(0); // an empty loop device, a drive without medium
     }
     let mut path = [0u8; 48];
-    let path = join(&mut path, &[b"/dev/", disk]).ok_or(gpt::Error::Read)?;
+    let Some(path) = join(&mut path, &[b"/dev/", disk]) else { return Err(gpt::Error::Read) };
     let fd = match open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) {
         Ok(fd) => fd,
         Err(rustix::io::Errno::NOENT) => return Ok(0), // its node is yet to come
@@ -179,18 +180,17 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
         let sector = usize::try_from(sector_size).ok().and_then(|len| sector.get_mut(..len));
         let sector = sector.filter(|s| s.len() >= 512).ok_or(gpt::Error::HeaderSize)?;
         let header = gpt::load(&mut read, sector, disk_sectors, array)?;
+        // A PARTUUID is parsed once, not for each entry.
+        let uuid = if let Datapart::PartUuid(text) = *wanted { gpt::parse_guid(text) } else { None };
         let mut entries = gpt::entries(&header, array);
-        Ok(entries.find(|e| is_wanted(e, wanted)).map_or(0, |e| e.number))
+        let is_wanted = |e: &gpt::Entry| match *wanted {
+            Datapart::PartUuid(_) => Some(e.unique_guid()) == uuid,
+            Datapart::PartLabel(label) => e.name_is(label),
+            _ => e.type_guid() == gpt::KIOS_DATAPART_TYPE,
+        };
+        Ok(entries.find(is_wanted).map_or(0, |e| e.number))
     });
     found.unwrap_or(Err(gpt::Error::Read))
-}
-
-fn is_wanted(entry: &gpt::Entry, wanted: &Datapart) -> bool {
-    match *wanted {
-        Datapart::PartUuid(text) => gpt::guid_matches_text(&entry.unique_guid, text),
-        Datapart::PartLabel(label) => gpt::name_matches(&entry.name, label),
-        _ => entry.type_guid == gpt::KIOS_DATAPART_TYPE,
-    }
 }
 
 /// A decimal number from `/sys/block/<disk><file>`.
@@ -213,23 +213,22 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
     let _ = mkdir(MOUNT, Mode::from_raw_mode(0o755));
     if let Err(e) = mount(device, MOUNT, c"ext4", MountFlags::empty(), None) {
         if report {
-            crate::error!("datapart: mount {} (ext4) on {}: {}", device, MOUNT, e);
+            crate::error_at!("datapart: mount {} (ext4) on /run/kios/datapart: {}", device, e);
         }
         return false;
     }
     let _ = mount_change(MOUNT, MountPropagationFlags::PRIVATE);
     let mut dirs = LAYOUT;
-    while let Some((dir, rest)) = split_c_str(dirs) {
+    while let Some(dir) = next_c_str(&mut dirs) {
         make_dir(dir, 0o755);
-        dirs = rest;
     }
     let flags = MountFlags::NOSUID | MountFlags::NODEV;
     if let Err(e) = mount(c"overlay", c"/etc", c"overlay", flags, Some(ETC_OVERLAY)) {
-        crate::error!("datapart: overlay on /etc: {}; the initramfs /etc stays (is kios.modules=overlay set?)", e);
+        crate::error_at!("datapart: overlay on {}: {}; the initramfs /etc stays (is kios.modules=overlay set?)", c"/etc", e);
     }
     bind_all(BINDS);
     if let Err(e) = mount_remount(c"/lib/modules", MountFlags::BIND | MountFlags::RDONLY, c"") {
-        crate::error!("datapart: /lib/modules read-only: {}", e);
+        crate::error_at!("datapart: {} read-only: {}", c"/lib/modules", e);
     }
     true
 }
@@ -246,9 +245,7 @@ pub fn bind_seccomp() {
 /// is logged and the next pair goes on.
 #[inline(never)]
 fn bind_all(mut table: &[u8]) {
-    while let Some((from, rest)) = split_c_str(table) {
-        let Some((to, rest)) = split_c_str(rest) else { return };
-        table = rest;
+    while let (Some(from), Some(to)) = (next_c_str(&mut table), next_c_str(&mut table)) {
         // `mkdir -p`: each prefix ending before a `/` or the NUL, made
         // NUL-terminated in `dir` (zeroed, filled one byte behind).
         let mut dir = [0u8; 64];

@@ -44,6 +44,7 @@ pub fn read(path: &CStr, buf: &mut [u8]) -> Option<usize> {
 }
 
 /// Whether `path` exists.
+#[inline(never)] // several callers: one copy
 pub fn exists(path: &CStr) -> bool {
     rustix::fs::access(path, rustix::fs::Access::EXISTS).is_ok()
 }
@@ -67,12 +68,13 @@ pub fn set_hostname() {
 /// directory and a name); None if it does not fit or holds a NUL.
 pub fn join<'b>(out: &'b mut [u8], parts: &[&[u8]]) -> Option<&'b CStr> {
     let mut len = 0usize;
-    for part in parts.iter().chain([&&b"\0"[..]]) {
+    for part in parts {
         let end = len.checked_add(part.len())?;
         out.get_mut(len..end)?.copy_from_slice(part);
         len = end;
     }
-    crate::sys::c_str(out.get(..len)?)
+    *out.get_mut(len)? = 0;
+    crate::sys::c_str(out.get(..=len)?)
 }
 
 /// `shutdownGracePeriod` from the kubelet's config file, if set (read

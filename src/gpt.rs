@@ -102,18 +102,43 @@ pub struct Header {
     pub array_len: usize,
 }
 
-/// One used entry of the array.
+/// One used entry of the array: its number and its bytes in the array,
+/// read field by field.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
-pub struct Entry {
+pub struct Entry<'a> {
     /// 1-based: the number in the device name (`sda2`, `nvme0n1p12`).
     pub number: u32,
-    pub type_guid: [u8; 16],
+    /// The entry's 128 bytes (at least; the rest is reserved).
+    raw: &'a [u8],
+}
+
+impl Entry<'_> {
+    pub fn type_guid(&self) -> [u8; 16] {
+        bytes(self.raw, 0)
+    }
+
     /// `PARTUUID=`.
-    pub unique_guid: [u8; 16],
-    pub first_lba: u64,
-    pub last_lba: u64,
-    /// UTF-16LE, NUL-padded (`PARTLABEL=`).
-    pub name: [u16; 36],
+    pub fn unique_guid(&self) -> [u8; 16] {
+        bytes(self.raw, 16)
+    }
+
+    pub fn first_lba(&self) -> u64 {
+        le64(self.raw, 32)
+    }
+
+    pub fn last_lba(&self) -> u64 {
+        le64(self.raw, 40)
+    }
+
+    /// Whether the partition name (UTF-16LE, NUL-padded: `PARTLABEL=`) is
+    /// exactly the ASCII `label` (case-sensitive, as udev's
+    /// `by-partlabel`). Empty or non-ASCII labels never match.
+    pub fn name_is(&self, label: &[u8]) -> bool {
+        // The label's units, then a NUL unless the label fills all 36.
+        let units = self.raw.get(56..128).unwrap_or_default().chunks_exact(2);
+        let fits = !label.is_empty() && label.len() <= 36;
+        fits && label.iter().chain([&0]).zip(units).all(|(&byte, unit)| byte.is_ascii() && unit == [byte, 0])
+    }
 }
 
 /// CRC32 (IEEE 802.3, reflected, as zlib's `crc32`) continued over
@@ -207,28 +232,14 @@ pub fn check_entries(header: &Header, array: &[u8]) -> Result<(), Error> {
 }
 
 /// The used entries (type GUID not zero) of a checked array, in order.
-pub fn entries<'a>(header: &Header, array: &'a [u8]) -> impl Iterator<Item = Entry> + 'a {
+pub fn entries<'a>(header: &Header, array: &'a [u8]) -> impl Iterator<Item = Entry<'a>> + 'a {
     let size = usize::try_from(header.entry_size).unwrap_or(usize::MAX).max(128);
     let array = array.get(..header.array_len).unwrap_or(array);
-    array.chunks(size).zip(1u32..).filter_map(|(raw, number)| {
-        let type_guid = bytes(raw, 0);
-        if raw.len() < 128 || type_guid == [0; 16] {
-            return None;
-        }
-        let mut name = [0u16; 36];
-        let units = raw.get(56..128).unwrap_or_default().chunks_exact(2);
-        for (unit, pair) in name.iter_mut().zip(units) {
-            *unit = u16::from_le_bytes(bytes(pair, 0));
-        }
-        Some(Entry {
-            number,
-            type_guid,
-            unique_guid: bytes(raw, 16),
-            first_lba: le64(raw, 32),
-            last_lba: le64(raw, 40),
-            name,
-        })
-    })
+    array
+        .chunks(size)
+        .zip(1u32..)
+        .map(|(raw, number)| Entry { number, raw })
+        .filter(|entry| entry.raw.len() >= 128 && entry.type_guid() != [0; 16])
 }
 
 /// Reads and checks a disk's partition table; `read(lba, buf)` fills `buf`
@@ -319,44 +330,35 @@ pub fn guid_matches_text(guid: &[u8; 16], text: &[u8]) -> bool {
     parse_guid(text).as_ref() == Some(guid)
 }
 
-/// Whether the UTF-16LE partition name is exactly the ASCII `label`
-/// (case-sensitive, as udev's `by-partlabel`). Empty or non-ASCII labels
-/// never match.
-pub fn name_matches(name: &[u16; 36], label: &[u8]) -> bool {
-    let mut units = name.iter();
-    for &byte in label {
-        if !byte.is_ascii() || units.next() != Some(&u16::from(byte)) {
-            return false;
-        }
-    }
-    !label.is_empty() && units.next().is_none_or(|&unit| unit == 0)
-}
-
 /// Writes the device name of partition `number` of `disk` into `out` and
 /// returns its length: `sda` + 2 → `sda2`; a `p` when the disk name ends in
 /// a digit: `nvme0n1` + 12 → `nvme0n1p12`, `mmcblk0` + 3 → `mmcblk0p3`.
 /// None if `disk` is empty or `out` too small (`out` may then be partly
 /// written).
 pub fn partition_device(disk: &[u8], number: u32, out: &mut [u8]) -> Option<usize> {
-    let separator: &[u8] = if disk.last()?.is_ascii_digit() { b"p" } else { b"" };
-    let mut digits = [0u8; 10];
-    let mut start = digits.len();
+    let separator = disk.last()?.is_ascii_digit();
+    out.get_mut(..disk.len())?.copy_from_slice(disk);
+    let mut len = disk.len();
+    if separator {
+        *out.get_mut(len)? = b'p';
+        len = len.checked_add(1)?;
+    }
+    // As many digits as `number` has, written from the last.
+    let mut end = len;
     let mut rest = number;
     loop {
-        start = start.checked_sub(1)?;
-        *digits.get_mut(start)? = b'0' | (rest % 10) as u8; // '0'..'9' are 0x30..0x39
+        end = end.checked_add(1)?;
         rest /= 10;
         if rest == 0 {
             break;
         }
     }
-    let mut len = 0usize;
-    for part in [disk, separator, digits.get(start..)?] {
-        let end = len.checked_add(part.len())?;
-        out.get_mut(len..end)?.copy_from_slice(part);
-        len = end;
+    let mut rest = number;
+    for digit in out.get_mut(len..end)?.iter_mut().rev() {
+        *digit = b'0' | (rest % 10) as u8; // '0'..'9' are 0x30..0x39
+        rest /= 10;
     }
-    Some(len)
+    Some(end)
 }
 
 #[cfg(test)]
@@ -404,7 +406,8 @@ mod tests {
         d
     }
 
-    fn load_disk(d: &[u8], ss: usize) -> Result<(Header, Vec<Entry>), Error> {
+    /// The header and the entry array `load` finds on `d`.
+    fn load_disk(d: &[u8], ss: usize) -> Result<(Header, Vec<u8>), Error> {
         let mut read = |lba: u64, buf: &mut [u8]| match d.get(lba as usize * ss..).and_then(|s| s.get(..buf.len())) {
             Some(src) => {
                 buf.copy_from_slice(src);
@@ -414,7 +417,7 @@ mod tests {
         };
         let (mut sector, mut array) = (vec![0u8; ss], vec![0u8; 16384]);
         let header = load(&mut read, &mut sector, (d.len() / ss) as u64, &mut array)?;
-        Ok((header, entries(&header, &array).collect()))
+        Ok((header, array))
     }
 
     #[test]
@@ -426,14 +429,15 @@ mod tests {
     #[test]
     fn finds_the_datapart_with_both_sector_sizes() {
         for (ss, sectors) in [(512, 2048), (4096, 256)] {
-            let (header, found) = load_disk(&disk(ss, sectors, 11), ss).unwrap();
+            let (header, array) = load_disk(&disk(ss, sectors, 11), ss).unwrap();
             assert_eq!(header.my_lba, 1);
             assert_eq!(header.array_len, 16384);
+            let found: Vec<Entry> = entries(&header, &array).collect();
             assert_eq!(found.len(), 1);
             let e = &found[0];
-            assert_eq!((e.number, e.type_guid, e.unique_guid), (12, KIOS_DATAPART_TYPE, UNIQUE));
-            assert_eq!((e.first_lba, e.last_lba), (100, sectors - 40));
-            assert!(name_matches(&e.name, b"kios-data"));
+            assert_eq!((e.number, e.type_guid(), e.unique_guid()), (12, KIOS_DATAPART_TYPE, UNIQUE));
+            assert_eq!((e.first_lba(), e.last_lba()), (100, sectors - 40));
+            assert!(e.name_is(b"kios-data"));
         }
     }
 
@@ -441,8 +445,8 @@ mod tests {
     fn corrupt_primary_header_or_array_uses_the_backup() {
         let mut d = disk(512, 2048, 1);
         d[512 + 30] ^= 1; // my_lba: header CRC
-        let (header, found) = load_disk(&d, 512).unwrap();
-        assert_eq!((header.my_lba, found[0].number), (2047, 2));
+        let (header, array) = load_disk(&d, 512).unwrap();
+        assert_eq!((header.my_lba, entries(&header, &array).next().unwrap().number), (2047, 2));
 
         let mut d = disk(512, 2048, 1);
         d[2 * 512 + 128 + 60] ^= 1; // a name byte of entry 2: array CRC
@@ -511,18 +515,32 @@ mod tests {
 
     #[test]
     fn names() {
-        let mut name = [0u16; 36];
-        for (unit, b) in name.iter_mut().zip(b"kios-data".iter()) {
-            *unit = u16::from(*b);
+        /// An entry named `name` (UTF-16LE units, NUL-padded).
+        fn named(name: &[u16]) -> [u8; 128] {
+            let mut raw = [0u8; 128];
+            for (at, unit) in name.iter().enumerate() {
+                raw[56 + 2 * at..][..2].copy_from_slice(&unit.to_le_bytes());
+            }
+            raw
         }
-        assert!(name_matches(&name, b"kios-data"));
+        let kios: Vec<u16> = b"kios-data".iter().map(|&b| u16::from(b)).collect();
+        let raw = named(&kios);
+        let entry = Entry { number: 1, raw: &raw };
+        assert!(entry.name_is(b"kios-data"));
         for other in [&b"kios-dat"[..], b"kios-data2", b"KIOS-DATA", b"", b"kios-d\xc3\xa4ta"] {
-            assert!(!name_matches(&name, other), "{other:?}");
+            assert!(!entry.name_is(other), "{other:?}");
         }
-        let full = [u16::from(b'x'); 36];
-        assert!(name_matches(&full, &[b'x'; 36]));
-        assert!(!name_matches(&full, &[b'x'; 37]));
-        assert!(!name_matches(&full, &[b'x'; 35]));
+        let raw = named(&[u16::from(b'x'); 36]);
+        let full = Entry { number: 1, raw: &raw };
+        assert!(full.name_is(&[b'x'; 36]));
+        assert!(!full.name_is(&[b'x'; 37]));
+        assert!(!full.name_is(&[b'x'; 35]));
+        // U+00E4 is not the byte 0xe4: labels are ASCII.
+        let raw = named(&[0xe4]);
+        assert!(!(Entry { number: 1, raw: &raw }).name_is(b"\xe4"));
+        // A name with garbage after its NUL still matches.
+        let raw = named(&[u16::from(b'a'), 0, u16::from(b'z')]);
+        assert!((Entry { number: 1, raw: &raw }).name_is(b"a"));
     }
 
     #[test]

@@ -18,7 +18,7 @@
 pub fn mount_points(mountinfo: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> + '_ {
     mountinfo
         .split(|&b| b == b'\n')
-        .filter_map(|line| fields(line).map(|f| f.point))
+        .filter_map(|line| parse_line(line).map(|m| m.point))
 }
 
 /// Undoes the kernel's octal escapes (`\040` space, `\011` tab, `\012` newline, `\134` backslash) into `out`;
@@ -46,34 +46,38 @@ pub fn unescape(escaped: &[u8], out: &mut [u8]) -> Result<usize, ()> {
 
 /// Filesystem type (the field after the ` - ` separator) of a line; used by tests to check the mount table.
 pub fn fs_type(line: &[u8]) -> Option<&[u8]> {
-    fields(line).map(|f| f.fs_type)
+    parse_line(line).map(|m| m.fs_type)
 }
 
 /// Mount source (the field after the filesystem type, e.g. `/dev/sda2`,
 /// still escaped) of a well-formed line; the unmount uses it to tell disk
 /// filesystems from kernel ones.
 pub fn source(line: &[u8]) -> Option<&[u8]> {
-    fields(line)?.source
+    parse_line(line)?.source
 }
 
-/// The fields of a line that we use.
-struct Fields<'a> {
-    point: &'a [u8],
-    fs_type: &'a [u8],
-    source: Option<&'a [u8]>,
+/// The fields of a line that we use, still escaped.
+pub struct Mount<'a> {
+    /// Field 5, absolute.
+    pub point: &'a [u8],
+    /// After the ` - ` separator, not empty.
+    pub fs_type: &'a [u8],
+    /// After the type (e.g. `/dev/sda2`), if the line goes on.
+    pub source: Option<&'a [u8]>,
 }
 
-/// A well-formed line: six fields (the fifth, the mount point, absolute),
-/// then optional fields, `-`, a non-empty type, the source (and superblock
-/// options).
-fn fields(line: &[u8]) -> Option<Fields<'_>> {
+/// A well-formed line (no `\n`): six fields (the fifth, the mount point,
+/// absolute), then optional fields, `-`, a non-empty type, the source (and
+/// superblock options). The unmount reads both the mount point and the
+/// source from it.
+pub fn parse_line(line: &[u8]) -> Option<Mount<'_>> {
     let mut fields = line.split(|&b| b == b' ');
     let point = fields.nth(4)?;
     fields.next()?; // mount options
     fields.position(|field| field == b"-")?;
     let fs_type = fields.next()?;
     let source = fields.next();
-    (point.starts_with(b"/") && !fs_type.is_empty()).then_some(Fields {
+    (point.starts_with(b"/") && !fs_type.is_empty()).then_some(Mount {
         point,
         fs_type,
         source,
@@ -185,6 +189,8 @@ mod tests {
         assert_eq!(sources, expected);
         let line = b"40 22 8:2 / /var/log rw shared:7 - ext4 /dev/sda2 rw";
         assert_eq!(source(line), Some(&b"/dev/sda2"[..]));
+        let mount = parse_line(line).unwrap();
+        assert_eq!((mount.point, mount.fs_type, mount.source), (&b"/var/log"[..], &b"ext4"[..], Some(&b"/dev/sda2"[..])));
         for no_source in [
             &b"1 2 3 4 /ok opts - ext4"[..],
             b"1 2 3 4 relative o - ext4 /dev/x rw",

@@ -21,11 +21,12 @@ ttmpfs\0/var/tmp\0mode=1777\0\
 ttmpfs\0/var/run\0mode=0755\0\
 ttmpfs\0/var/lib/kubelet\0mode=0755\0";
 
-/// The first NUL-terminated string of `table`, and what follows it.
-pub fn split_c_str(table: &[u8]) -> Option<(&CStr, &[u8])> {
+/// The first NUL-terminated string of `table`, which is moved past it.
+pub fn next_c_str<'a>(table: &mut &'a [u8]) -> Option<&'a CStr> {
     let end = table.iter().position(|&b| b == 0)?;
     let (first, rest) = table.split_at_checked(end.checked_add(1)?)?;
-    Some((crate::sys::c_str(first)?, rest))
+    *table = rest;
+    crate::sys::c_str(first)
 }
 
 /// `mount(fstype, target, fstype, flags, data)` of each entry of `table`
@@ -33,10 +34,12 @@ pub fn split_c_str(table: &[u8]) -> Option<(&CStr, &[u8])> {
 #[inline(never)]
 fn mount_all(mut table: &[u8]) {
     while let Some((&letter, rest)) = table.split_first() {
-        let Some((fstype, rest)) = split_c_str(rest) else { return };
-        let Some((target, rest)) = split_c_str(rest) else { return };
-        let Some((data, rest)) = split_c_str(rest) else { return };
         table = rest;
+        let (Some(fstype), Some(target), Some(data)) =
+            (next_c_str(&mut table), next_c_str(&mut table), next_c_str(&mut table))
+        else {
+            return;
+        };
         let flags = MountFlags::NOSUID
             | match letter {
                 b'd' => MountFlags::NOEXEC,
@@ -63,7 +66,7 @@ pub fn base() {
     mount_all(BASE);
     // Recursively: `/var/run` and `/var/lib/kubelet` too.
     if let Err(e) = mount_change(c"/", MountPropagationFlags::SHARED | MountPropagationFlags::REC) {
-        crate::error!("make / shared: {}", e);
+        crate::error_at!("make {} shared: {}", c"/", e);
     }
     make_dir(c"/var/run/crio", 0o700);
     make_dir(c"/var/lib/kubelet/pods", 0o750);
@@ -75,9 +78,18 @@ pub fn base() {
 pub fn make_dir(path: &CStr, mode: u32) {
     match mkdir(path, Mode::from_raw_mode(mode)) {
         Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-        Err(e) => crate::error!("mkdir {}: {}", path, e),
+        Err(e) => crate::error_at!("mkdir {}: {}", path, e),
     }
 }
+
+/// The mounts [`unmount_all`] leaves, `/`, `/proc` and `/dev`, as the first
+/// 8 bytes of a zeroed buffer holding the path: the path then zeros (a
+/// longer path has no zero there), compared as one number.
+const KEPT: [u64; 3] = [
+    u64::from_le_bytes(*b"/\0\0\0\0\0\0\0"),
+    u64::from_le_bytes(*b"/proc\0\0\0"),
+    u64::from_le_bytes(*b"/dev\0\0\0\0"),
+];
 
 /// Unmounts everything, children first (mountinfo lists parents before
 /// children, so it is read backwards), pass after pass while passes make
@@ -86,6 +98,7 @@ pub fn make_dir(path: &CStr, mode: u32) {
 /// stay busy are left. `/`, `/proc` and `/dev` (the console log) stay. A
 /// table larger than the buffer is taken a part at a time: the passes
 /// shrink it.
+#[inline(never)] // 80 bytes smaller than inlined into the shutdown
 pub fn unmount_all() {
     let mut buf = [0u8; 64 * 1024];
     let mut stuck = false;
@@ -96,22 +109,27 @@ pub fn unmount_all() {
         let whole = table.iter().rposition(|&b| b == b'\n').map_or(0, |end| end.saturating_add(1));
         let (mut unmounted, mut busy) = (0u32, 0u32);
         for line in table.get(..whole).unwrap_or_default().split(|&b| b == b'\n').rev() {
-            let Some(escaped) = kios::mountinfo::mount_points(line).next() else { continue };
+            let Some(mount) = kios::mountinfo::parse_line(line) else { continue };
             // Unescaped, NUL-terminated (the buffer is zeroed).
             let mut path = [0u8; 256];
-            let unescaped = path.get_mut(..255).and_then(|room| kios::mountinfo::unescape(escaped, room).ok());
-            let Some(path) = unescaped.and_then(|n| crate::sys::c_str(path.get(..=n)?)) else { continue };
-            if path == c"/" || path == c"/proc" || path == c"/dev" {
+            let unescaped = path.get_mut(..255).and_then(|room| kios::mountinfo::unescape(mount.point, room).ok());
+            let head = path.first_chunk().map_or(0, |&head| u64::from_le_bytes(head));
+            if KEPT.contains(&head) {
                 continue;
             }
+            let Some(path) = unescaped.and_then(|n| crate::sys::c_str(path.get(..=n)?)) else { continue };
             let Err(e) = unmount(path, UnmountFlags::empty()) else {
                 unmounted = unmounted.saturating_add(1);
                 continue;
             };
             busy = busy.saturating_add(1);
-            if stuck && kios::mountinfo::source(line).is_some_and(|s| s.starts_with(b"/dev/")) {
+            if stuck && mount.source.is_some_and(|s| s.starts_with(b"/dev/")) {
                 let ro = mount_remount(path, MountFlags::RDONLY, c"");
-                crate::warn!("unmount {}: {}{}", path, e, if ro.is_ok() { "; remounted read-only" } else { "; still writable" });
+                if ro.is_ok() {
+                    crate::warn_at!("unmount {}: {}; remounted read-only", path, e);
+                } else {
+                    crate::warn_at!("unmount {}: {}; still writable", path, e);
+                }
             }
         }
         if busy == 0 || stuck {

@@ -80,22 +80,40 @@ fn run(tool: &str, args: &[&str], input: &str) -> String {
     stdout
 }
 
-/// What `kios::gpt::load` finds in an image read with `sector_size`-byte sectors.
-fn read_table(image: &Path, sector_size: usize) -> Result<(gpt::Header, Vec<gpt::Entry>), gpt::Error> {
+/// What `kios::gpt::load` finds in an image read with `sector_size`-byte
+/// sectors: the header and the entry array (read them with `gpt::entries`).
+fn read_table(image: &Path, sector_size: usize) -> Result<(gpt::Header, Vec<u8>), gpt::Error> {
     let file = File::open(image).unwrap();
     let sectors = file.metadata().unwrap().len() / sector_size as u64;
     let mut read = |lba: u64, buf: &mut [u8]| file.read_exact_at(buf, lba * sector_size as u64).is_ok();
     let (mut sector, mut array) = (vec![0u8; sector_size], vec![0u8; 16384]);
     let header = gpt::load(&mut read, &mut sector, sectors, &mut array)?;
-    Ok((header, gpt::entries(&header, &array).collect()))
+    Ok((header, array))
+}
+
+/// What the checks below read of an entry.
+struct Part {
+    number: u32,
+    unique_guid: [u8; 16],
+    first_lba: u64,
+    last_lba: u64,
+    /// Whether its name is `kios-data`.
+    kios_data: bool,
 }
 
 /// The data partition (by type GUID) of a good table.
-fn datapart(image: &Path, sector_size: usize) -> gpt::Entry {
-    let (_, entries) = read_table(image, sector_size).unwrap();
-    let found: Vec<_> = entries.into_iter().filter(|e| e.type_guid == gpt::KIOS_DATAPART_TYPE).collect();
+fn datapart(image: &Path, sector_size: usize) -> Part {
+    let (header, array) = read_table(image, sector_size).unwrap();
+    let found: Vec<_> = gpt::entries(&header, &array).filter(|e| e.type_guid() == gpt::KIOS_DATAPART_TYPE).collect();
     assert_eq!(found.len(), 1, "{found:?}");
-    found[0]
+    let e = found[0];
+    Part {
+        number: e.number,
+        unique_guid: e.unique_guid(),
+        first_lba: e.first_lba(),
+        last_lba: e.last_lba(),
+        kios_data: e.name_is(b"kios-data"),
+    }
 }
 
 /// The value after `field:` in `sgdisk -i N` output.
@@ -116,7 +134,7 @@ fn sgdisk_layout(dev: &str, number: u32) {
 fn check_with_sgdisk(dev: &str, image: &Path, sector_size: usize, number: u32) {
     let entry = datapart(image, sector_size);
     assert_eq!(entry.number, number);
-    assert!(gpt::name_matches(&entry.name, b"kios-data"));
+    assert!(entry.kios_data);
     assert!(gpt::guid_matches_text(&entry.unique_guid, sgdisk_info(dev, number, "Partition unique GUID").as_bytes()));
     assert_eq!(entry.first_lba.to_string(), sgdisk_info(dev, number, "First sector"));
     assert_eq!(entry.last_lba.to_string(), sgdisk_info(dev, number, "Last sector"));
@@ -137,7 +155,7 @@ fn sfdisk_layout(dev: &str, number: u32, part_prefix: &str) {
 fn check_with_sfdisk(dev: &str, image: &Path, sector_size: usize, number: u32) {
     let entry = datapart(image, sector_size);
     assert_eq!((entry.number, entry.first_lba), (number, 4096));
-    assert!(gpt::name_matches(&entry.name, b"kios-data"));
+    assert!(entry.kios_data);
     let uuid = run("sfdisk", &["--part-uuid", dev, &number.to_string()], "");
     assert!(gpt::guid_matches_text(&entry.unique_guid, uuid.trim().as_bytes()), "{uuid}");
 }
@@ -222,9 +240,10 @@ fn no_datapart() {
     let scratch = Scratch::new("none");
     let image = scratch.image("disk.img", 64);
     run("sgdisk", &["-o", "-n", "1:0:+8M", "-t", "1:ef00", "-n", "2:0:0", "-t", "2:8300", path(&image)], "");
-    let (_, entries) = read_table(&image, 512).unwrap();
+    let (header, array) = read_table(&image, 512).unwrap();
+    let entries: Vec<_> = gpt::entries(&header, &array).collect();
     assert_eq!(entries.iter().map(|e| e.number).collect::<Vec<_>>(), [1, 2]);
-    assert!(entries.iter().all(|e| e.type_guid != gpt::KIOS_DATAPART_TYPE));
+    assert!(entries.iter().all(|e| e.type_guid() != gpt::KIOS_DATAPART_TYPE));
 }
 
 #[test]
@@ -264,7 +283,7 @@ fn create_image_512_and_4096() {
         run(path(&script), &args, "");
         let entry = datapart(&image, sector_size);
         assert_eq!(entry.number, number);
-        assert!(gpt::name_matches(&entry.name, b"kios-data"));
+        assert!(entry.kios_data);
 
         let part = scratch.0.join(format!("datapart{sector_size}.img"));
         let skip = format!("skip={}", entry.first_lba);

@@ -23,7 +23,7 @@ fuzz_target!(|input: &[u8]| {
             let _ = check_entries(&header, data);
             for entry in entries(&header, data) {
                 assert!(entry.number >= 1 && entry.number <= header.entry_count);
-                assert_ne!(entry.type_guid, [0; 16]);
+                assert_ne!(entry.type_guid(), [0; 16]);
             }
         }
     }
