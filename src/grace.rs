@@ -37,12 +37,11 @@ fn value(line: &[u8]) -> Option<&[u8]> {
         comment
     });
     let rest = rest.get(..end.unwrap_or(rest.len()))?.trim_ascii();
-    for quote in [b'"', b'\''] {
-        if let Some(inner) = rest.strip_prefix(&[quote]) {
-            return Some(inner.strip_suffix(&[quote]).unwrap_or(rest)); // unbalanced: malformed
-        }
+    match *rest {
+        // Unbalanced quotes: the value as it is, malformed.
+        [quote @ (b'"' | b'\''), ref inner @ ..] => Some(inner.strip_suffix(&[quote]).unwrap_or(rest)),
+        _ => Some(rest),
     }
-    Some(rest)
 }
 
 /// A Go duration in nanoseconds, saturated; None if malformed or negative.
