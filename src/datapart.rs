@@ -8,7 +8,7 @@ use crate::log::bytes;
 use crate::mounts::{make_dir, next_c_str};
 use core::ffi::CStr;
 use kios::gpt;
-use kios::options::Datapart;
+use kios::options::{Datapart, PARTLABEL, PARTUUID};
 use rustix::fs::{mkdir, open, Mode, OFlags};
 use rustix::mount::{mount, mount_bind, mount_change, mount_remount, MountFlags, MountPropagationFlags};
 
@@ -83,13 +83,11 @@ impl<'a> Wait<'a> {
         }
         if report {
             self.next_report_ms = now.saturating_add(REPORT_EVERY_MS);
-            let (what, value): (&str, &[u8]) = match self.wanted {
-                Datapart::Device(path) => ("", path),
-                Datapart::PartUuid(uuid) => ("PARTUUID=", uuid),
-                Datapart::PartLabel(label) => ("PARTLABEL=", label),
-                _ => ("a partition of type 97aac693-d920-465a-94fe-eb59fc86dfaa", b""),
+            let value = match self.wanted {
+                Datapart::Device(value) | Datapart::PartUuid(value) | Datapart::PartLabel(value) => value,
+                _ => b"a partition of type 97aac693-d920-465a-94fe-eb59fc86dfaa",
             };
-            crate::warn!("datapart: waiting for {}{}", what, bytes(value));
+            crate::warn!("datapart: waiting for {}", bytes(value));
         }
         let settling = now < self.settle_until_ms;
         self.next_try_ms = if settling { now.saturating_add(SETTLE_EVERY_MS) } else { self.next_report_ms };
@@ -181,11 +179,14 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
         let sector = sector.filter(|s| s.len() >= 512).ok_or(gpt::Error::HeaderSize)?;
         let header = gpt::load(&mut read, sector, disk_sectors, array)?;
         // A PARTUUID is parsed once, not for each entry.
-        let uuid = if let Datapart::PartUuid(text) = *wanted { gpt::parse_guid(text) } else { None };
+        let uuid = match *wanted {
+            Datapart::PartUuid(value) => gpt::parse_guid(value.get(PARTUUID..).unwrap_or_default()),
+            _ => None,
+        };
         let mut entries = gpt::entries(&header, array);
         let is_wanted = |e: &gpt::Entry| match *wanted {
             Datapart::PartUuid(_) => Some(e.unique_guid()) == uuid,
-            Datapart::PartLabel(label) => e.name_is(label),
+            Datapart::PartLabel(value) => e.name_is(value.get(PARTLABEL..).unwrap_or_default()),
             _ => e.type_guid() == gpt::KIOS_DATAPART_TYPE,
         };
         Ok(entries.find(is_wanted).map_or(0, |e| e.number))

@@ -37,12 +37,13 @@ fn value(line: &[u8]) -> Option<&[u8]> {
         comment
     });
     let rest = rest.get(..end.unwrap_or(rest.len()))?.trim_ascii();
-    for quote in [b'"', b'\''] {
-        if let Some(inner) = rest.strip_prefix(&[quote]) {
-            return Some(inner.strip_suffix(&[quote]).unwrap_or(rest)); // unbalanced: malformed
+    match *rest {
+        // Unbalanced quotes: the value as it is, malformed.
+        [quote @ (b'"' | b'\''), ref inner @ ..] => {
+            Some(inner.strip_suffix(&[quote]).unwrap_or(rest))
         }
+        _ => Some(rest),
     }
-    Some(rest)
 }
 
 /// A Go duration in nanoseconds, saturated; None if malformed or negative.
@@ -64,13 +65,17 @@ fn duration_ns(text: &[u8]) -> Option<u64> {
         }
         let unit_len = after.iter().position(|&b| b.is_ascii_digit() || b == b'.');
         let (unit, after) = after.split_at_checked(unit_len.unwrap_or(after.len()))?;
-        let scale: u64 = match unit {
-            b"ns" => 1,
-            b"us" | b"\xc2\xb5s" | b"\xce\xbcs" => 1_000, // us, µs (micro sign), μs (mu)
-            b"ms" => 1_000_000,
-            b"s" => SECOND,
-            b"m" => 60 * SECOND,
-            b"h" => 3600 * SECOND,
+        // The unit's bytes after a 1, as one number: `ms` is 0x01_6d_73.
+        let unit = unit.iter().try_fold(1u32, |key, &b| {
+            key.checked_mul(256).map(|key| key | u32::from(b))
+        });
+        let scale: u64 = match unit? {
+            0x01_6e_73 => 1,                                     // ns
+            0x01_75_73 | 0x01_c2_b5_73 | 0x01_ce_bc_73 => 1_000, // us, µs (micro sign), μs (mu)
+            0x01_6d_73 => 1_000_000,                             // ms
+            0x01_73 => SECOND,                                   // s
+            0x01_6d => 60 * SECOND,                              // m
+            0x01_68 => 3600 * SECOND,                            // h
             _ => return None,
         };
         let whole = whole.iter().fold(0u64, |n, &d| {

@@ -19,9 +19,11 @@ pub enum Datapart<'a> {
     None,
     /// `/dev/...`: this device node (the whole value, `/dev/` included).
     Device(&'a [u8]),
-    /// `PARTUUID=<GUID>`: the GPT unique partition GUID, as written (any case).
+    /// `PARTUUID=<GUID>`: the GPT unique partition GUID (any case); the
+    /// whole value, `PARTUUID=` included (the GUID is [`PARTUUID`] bytes in).
     PartUuid(&'a [u8]),
-    /// `PARTLABEL=<name>`: the GPT partition name.
+    /// `PARTLABEL=<name>`: the GPT partition name; the whole value,
+    /// `PARTLABEL=` included (the name is [`PARTLABEL`] bytes in).
     PartLabel(&'a [u8]),
 }
 
@@ -151,6 +153,11 @@ const NAMES: [(&[u8], Name); 6] = [
     (b"kios.runtime", Name::Runtime),
 ];
 
+/// Length of `PARTUUID=`, before the GUID in [`Datapart::PartUuid`].
+pub const PARTUUID: usize = b"PARTUUID=".len();
+/// Length of `PARTLABEL=`, before the name in [`Datapart::PartLabel`].
+pub const PARTLABEL: usize = b"PARTLABEL=".len();
+
 /// Parses a `datapart=` value.
 fn datapart(value: &[u8]) -> Result<Datapart<'_>, &'static str> {
     if value == b"auto" {
@@ -158,21 +165,15 @@ fn datapart(value: &[u8]) -> Result<Datapart<'_>, &'static str> {
     } else if value == b"none" {
         Ok(Datapart::None)
     } else if let Some(uuid) = value.strip_prefix(b"PARTUUID=") {
-        // 8-4-4-4-12 hex digits.
-        let guid = uuid.iter().enumerate().all(|(i, &b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        });
-        if uuid.len() == 36 && guid {
-            Ok(Datapart::PartUuid(uuid))
-        } else {
-            Err("PARTUUID is not a GUID")
+        match crate::gpt::parse_guid(uuid) {
+            Some(_) => Ok(Datapart::PartUuid(value)),
+            None => Err("PARTUUID is not a GUID"),
         }
     } else if let Some(label) = value.strip_prefix(b"PARTLABEL=") {
         if label.is_empty() {
             Err("empty PARTLABEL")
         } else {
-            Ok(Datapart::PartLabel(label))
+            Ok(Datapart::PartLabel(value))
         }
     } else if value.len() > 5 && value.starts_with(b"/dev/") {
         Ok(Datapart::Device(value))
@@ -391,7 +392,6 @@ mod tests {
 
     #[test]
     fn datapart_values() {
-        let guid = b"97AAC693-d920-465a-94fe-eb59fc86dfaa";
         assert_eq!(datapart(b"auto"), Ok(Datapart::Auto));
         assert_eq!(datapart(b"none"), Ok(Datapart::None));
         assert_eq!(
@@ -400,11 +400,11 @@ mod tests {
         );
         assert_eq!(
             datapart(b"PARTUUID=97AAC693-d920-465a-94fe-eb59fc86dfaa"),
-            Ok(Datapart::PartUuid(guid))
+            Ok(Datapart::PartUuid(b"PARTUUID=97AAC693-d920-465a-94fe-eb59fc86dfaa"))
         );
         assert_eq!(
             datapart(b"PARTLABEL=kios data"),
-            Ok(Datapart::PartLabel(b"kios data"))
+            Ok(Datapart::PartLabel(b"PARTLABEL=kios data"))
         );
         assert_eq!(datapart(b"PARTLABEL="), Err("empty PARTLABEL"));
         let bad_guids: [&[u8]; 8] = [
@@ -439,7 +439,7 @@ mod tests {
         let (o, w) = parse(b"datapart=PARTUUID=nope", &[]);
         assert_eq!((o.datapart, w[0].0), (Datapart::Auto, &b"datapart"[..]));
         let (o, _) = parse(b"datapart=/dev/sda2", &[b"datapart=PARTLABEL=data"]);
-        assert_eq!(o.datapart, Datapart::PartLabel(b"data"));
+        assert_eq!(o.datapart, Datapart::PartLabel(b"PARTLABEL=data"));
     }
 
     #[test]
@@ -475,7 +475,7 @@ mod tests {
         );
         assert_eq!(
             (o.datapart, o.modules),
-            (Datapart::PartLabel(b"kios data"), &b"overlay,ext4"[..])
+            (Datapart::PartLabel(b"PARTLABEL=kios data"), &b"overlay,ext4"[..])
         );
     }
 
