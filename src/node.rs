@@ -97,7 +97,7 @@ impl<'a> Node<'a> {
         self.datapart = Some(datapart::Wait::new(wanted));
         self.await_datapart(false); // the first attempt; settles if it mounts
         if let (Some(_), Some(fd)) = (&self.datapart, &self.inotify) {
-            let _ = inotify::add_watch(fd, c"/dev", inotify::WatchFlags::CREATE);
+            let _ = sys::add_watch(fd, c"/dev", linux_raw_sys::general::IN_CREATE);
         }
     }
 
@@ -115,8 +115,8 @@ impl<'a> Node<'a> {
         self.graceful_timeout_ms = u64::from(timeout_s).saturating_mul(1000);
         if let Some(fd) = &self.inotify {
             let _ = rustix::fs::mkdir(c"/etc/kubernetes", rustix::fs::Mode::from_raw_mode(0o755));
-            let mask = inotify::WatchFlags::CLOSE_WRITE | inotify::WatchFlags::MOVED_TO;
-            if let Err(e) = inotify::add_watch(fd, c"/etc/kubernetes", mask) {
+            let mask = linux_raw_sys::general::IN_CLOSE_WRITE | linux_raw_sys::general::IN_MOVED_TO;
+            if let Err(e) = sys::add_watch(fd, c"/etc/kubernetes", mask) {
                 crate::error_at!("inotify watch {}: {}", c"/etc/kubernetes", e);
             }
         }
@@ -393,7 +393,7 @@ fn watch_files() -> Option<OwnedFd> {
         .ok()?;
     let dir = daemon::runtime().socket_dir;
     let _ = rustix::fs::mkdir(dir, rustix::fs::Mode::from_raw_mode(0o711));
-    if let Err(e) = inotify::add_watch(&fd, dir, inotify::WatchFlags::CREATE | inotify::WatchFlags::MOVED_TO) {
+    if let Err(e) = sys::add_watch(&fd, dir, linux_raw_sys::general::IN_CREATE | linux_raw_sys::general::IN_MOVED_TO) {
         crate::error_at!("inotify watch {}: {}", dir, e);
     }
     Some(fd)

@@ -352,6 +352,14 @@ pub fn epoll_add(epoll: &OwnedFd, fd: &OwnedFd, token: u64) -> Result<(), Errno>
     check(unsafe { syscall4(k::__NR_epoll_ctl, [epoll, k::EPOLL_CTL_ADD as usize, fd, &event as *const Event as usize]) }).map(drop)
 }
 
+/// `inotify_add_watch(inotify, path, mask)`; the watch descriptor is not
+/// kept (the init never removes a watch).
+pub fn add_watch(inotify: &OwnedFd, path: &CStr, mask: u32) -> Result<(), Errno> {
+    use rustix::fd::AsRawFd;
+    // SAFETY: `path` is NUL-terminated and lives for the call; the kernel only reads it.
+    check(unsafe { syscall3(k::__NR_inotify_add_watch, [inotify.as_raw_fd() as usize, path.as_ptr() as usize, mask as usize]) }).map(drop)
+}
+
 /// `epoll_pwait(epoll, events, timeout_ms)` without a signal mask: waits
 /// at most `timeout_ms` (`u64::MAX`: until an event) and returns how many
 /// of `events` the kernel filled (0 on an error, as on a timeout). Raw so
