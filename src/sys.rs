@@ -352,6 +352,25 @@ pub fn epoll_add(epoll: &OwnedFd, fd: &OwnedFd, token: u64) -> Result<(), Errno>
     check(unsafe { syscall4(k::__NR_epoll_ctl, [epoll, k::EPOLL_CTL_ADD as usize, fd, &event as *const Event as usize]) }).map(drop)
 }
 
+/// `splice(from, NULL, to, offset, len, flags)`: moves up to `len` bytes
+/// from the pipe `from` to `to`, at `*offset` (advanced by the kernel)
+/// when given; how many were moved.
+pub fn splice(from: &OwnedFd, to: &OwnedFd, offset: Option<&mut u64>, len: usize, flags: u32) -> Result<usize, Errno> {
+    use rustix::fd::AsRawFd;
+    let offset = offset.map_or(0, |offset| offset as *mut u64 as usize);
+    // SAFETY: `offset` is null or points to a `loff_t` (64 bits) that lives
+    // for the call; the kernel reads and updates only it.
+    check(unsafe { syscall6(k::__NR_splice, [from.as_raw_fd() as usize, 0, to.as_raw_fd() as usize, offset, len, flags as usize]) })
+}
+
+/// `tee(from, to, len, flags)`: copies up to `len` bytes from the pipe
+/// `from` to the pipe `to` without consuming them; how many were copied.
+pub fn tee(from: &OwnedFd, to: &OwnedFd, len: usize, flags: u32) -> Result<usize, Errno> {
+    use rustix::fd::AsRawFd;
+    // SAFETY: integers only.
+    check(unsafe { syscall4(k::__NR_tee, [from.as_raw_fd() as usize, to.as_raw_fd() as usize, len, flags as usize]) })
+}
+
 /// `inotify_add_watch(inotify, path, mask)`; the watch descriptor is not
 /// kept (the init never removes a watch).
 pub fn add_watch(inotify: &OwnedFd, path: &CStr, mask: u32) -> Result<(), Errno> {
