@@ -65,16 +65,14 @@ fn is_ipv6(text: &[u8]) -> bool {
     while !rest.is_empty() {
         let end = rest.iter().position(|&b| b == b':').unwrap_or(rest.len());
         let (group, after) = rest.split_at_checked(end).unwrap_or_default();
-        if after.is_empty() && group.contains(&b'.') {
-            // An IPv4 tail ends the address and counts as two groups.
-            if !is_ipv4(group) {
+        if group.is_empty() || group.len() > 4 || !group.iter().all(u8::is_ascii_hexdigit) || groups > 8 {
+            // Not a group: only an IPv4 tail, which ends the address and
+            // counts as two groups.
+            if !(after.is_empty() && is_ipv4(group)) {
                 return false;
             }
             groups = groups.wrapping_add(2);
             break;
-        }
-        if group.is_empty() || group.len() > 4 || !group.iter().all(u8::is_ascii_hexdigit) || groups > 8 {
-            return false;
         }
         groups = groups.wrapping_add(1);
         rest = match after {
