@@ -371,6 +371,23 @@ pub fn tee(from: &OwnedFd, to: &OwnedFd, len: usize, flags: u32) -> Result<usize
     check(unsafe { syscall4(k::__NR_tee, [from.as_raw_fd() as usize, to.as_raw_fd() as usize, len, flags as usize]) })
 }
 
+/// `bind(socket, {AF_UNIX, path})`: `ENAMETOOLONG` for a path longer
+/// than a `sockaddr_un` holds. Raw: rustix's `SocketAddrUnix` is built
+/// and copied whole, for one constant path.
+pub fn bind_unix(socket: &OwnedFd, path: &CStr) -> Result<(), Errno> {
+    use rustix::fd::AsRawFd;
+    // struct sockaddr_un: the 16-bit family, then the path with its NUL.
+    let mut addr = [0u8; 110];
+    let path = path.to_bytes_with_nul();
+    let len = 2 + path.len();
+    let (family, sun_path) = addr.split_at_mut(2);
+    family.copy_from_slice(&(linux_raw_sys::net::AF_UNIX as u16).to_ne_bytes());
+    sun_path.get_mut(..path.len()).ok_or(Errno::NAMETOOLONG)?.copy_from_slice(path);
+    // SAFETY: `addr` holds a valid `sockaddr_un` of `len` bytes (within
+    // its 110) and lives for the call; the kernel only reads it.
+    check(unsafe { syscall3(k::__NR_bind, [socket.as_raw_fd() as usize, addr.as_ptr() as usize, len]) }).map(drop)
+}
+
 /// `inotify_add_watch(inotify, path, mask)`; the watch descriptor is not
 /// kept (the init never removes a watch).
 pub fn add_watch(inotify: &OwnedFd, path: &CStr, mask: u32) -> Result<(), Errno> {
