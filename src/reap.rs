@@ -18,8 +18,9 @@ pub fn sleep_until(signals: &OwnedFd, deadline_ms: u64) {
 }
 
 /// Reaps until `pid` has exited (or, for 0, until no child is left) or
-/// `deadline_ms` passes; returns whether it happened in time.
-pub fn wait_for(signals: &OwnedFd, pid: i32, deadline_ms: u64) -> bool {
+/// `timeout_ms` has passed; returns whether it happened in time.
+pub fn wait_for(signals: &OwnedFd, pid: i32, timeout_ms: u64) -> bool {
+    let deadline_ms = sys::monotonic_ms().saturating_add(timeout_ms);
     loop {
         match sys::reap() {
             (0, _) => {} // none has exited yet
