@@ -105,7 +105,8 @@ fn label(line: &[u8]) -> Result<Option<Label<'_>>, &'static str> {
 fn push(out: &mut StringView, bytes: &[u8]) -> Result<(), TooLong> {
     bytes
         .iter()
-        .try_for_each(|&b| out.push(char::from(b)).map_err(|_| TooLong))
+        // `& 0x7f` keeps them as they are and lets the compiler see one-byte chars.
+        .try_for_each(|&b| out.push(char::from(b & 0x7f)).map_err(|_| TooLong))
 }
 
 #[cfg(test)]

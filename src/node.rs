@@ -360,7 +360,7 @@ impl<'a> Node<'a> {
         while let Ok(event) = reader.next() {
             let name = event.file_name().map(|n| n.to_bytes()).unwrap_or_default();
             socket_created |= name == daemon::runtime().socket_name;
-            kubeconfig_written |= name == b"kubelet.conf";
+            kubeconfig_written |= name == &b"kubelet.conf"[..];
         }
         if self.datapart.is_some() {
             self.await_datapart(true);
