@@ -18,7 +18,7 @@ pub enum Error {
 /// The first line, surrounding whitespace removed, if it is an IPv4 or
 /// IPv6 address; the text as written (not re-formatted).
 pub fn node_ip(file: &[u8]) -> Result<&[u8], Error> {
-    let line = file.split(|&b| b == b'\n').next().unwrap_or_default().trim_ascii();
+    let line = first_line(file).trim_ascii();
     if line.is_empty() {
         return Err(Error::Empty);
     }
@@ -27,6 +27,12 @@ pub fn node_ip(file: &[u8]) -> Result<&[u8], Error> {
     } else {
         Err(Error::Invalid)
     }
+}
+
+/// The file's first line, without its `\n`: what [`node_ip`] reads (a
+/// caller's warning quotes the same line).
+pub fn first_line(file: &[u8]) -> &[u8] {
+    file.split(|&b| b == b'\n').next().unwrap_or_default()
 }
 
 /// `a.b.c.d`, each 0–255 in decimal without leading zeros: one pass,
