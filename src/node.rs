@@ -241,11 +241,8 @@ impl<'a> Node<'a> {
     }
 
     fn on_signals(&mut self) {
-        // One `signalfd_siginfo` record at a time; its first field is the signal number.
-        let mut record = [0u8; 128];
-        while rustix::io::read(&self.signals, &mut record) == Ok(record.len()) {
-            let [a, b, c, d, ..] = record;
-            match u32::from_ne_bytes([a, b, c, d]) {
+        while let Some(signo) = sys::read_signal(&self.signals) {
+            match signo {
                 SIGCHLD => self.on_children(),
                 SIGTERM | SIGPWR => self.request(Goal::PowerOff),
                 SIGINT => self.request(Goal::Reboot),

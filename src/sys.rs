@@ -308,6 +308,17 @@ pub fn signalfd(set: SigSet) -> Result<OwnedFd, Errno> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
+/// The signal number of the next `signalfd_siginfo` record of `signals`
+/// (a descriptor from [`signalfd`]); `None` when none is pending.
+pub fn read_signal(signals: &OwnedFd) -> Option<u32> {
+    use rustix::fd::AsRawFd;
+    // struct signalfd_siginfo: 128 bytes, the signal number first.
+    let mut record = [0u32; 32];
+    // SAFETY: the kernel writes at most the 128 bytes of `record`, which lives for the call.
+    let n = unsafe { syscall3(k::__NR_read, [signals.as_raw_fd() as usize, record.as_mut_ptr() as usize, 128]) };
+    (n == 128).then_some(record[0])
+}
+
 /// `kill(-1, sig)`: signals every process but PID 1 itself.
 pub fn kill_all(sig: Signal) -> Result<(), Errno> {
     // SAFETY: integers only.
