@@ -7,8 +7,7 @@ use rustix::fd::OwnedFd;
 /// Empties the signal descriptor (its records are not needed by callers
 /// that only wait for children).
 pub fn drain(signals: &OwnedFd) {
-    let mut buf = [0u8; 512];
-    while matches!(rustix::io::read(signals, &mut buf), Ok(n) if n > 0) {}
+    while sys::read_signal(signals).is_some() {}
 }
 
 /// Sleeps until `signals` is readable or `deadline_ms` passes.
