@@ -88,11 +88,10 @@ impl Output {
     /// it is full.
     pub fn drain(&mut self, null: &OwnedFd) {
         loop {
-            let pending = rustix::io::ioctl_fionread(&self.drain_end).unwrap_or(0);
-            if pending == 0 {
+            let mut len = sys::pending(&self.drain_end);
+            if len == 0 {
                 return;
             }
-            let mut len = usize::try_from(pending).unwrap_or(KEPT);
             if let Some((_, size)) = self.file {
                 if size >= FILE_CAP {
                     self.rotate();

@@ -399,6 +399,15 @@ pub fn bind_unix(socket: &OwnedFd, path: &CStr) -> Result<(), Errno> {
     check(unsafe { syscall3(k::__NR_bind, [socket.as_raw_fd() as usize, addr.as_ptr() as usize, len]) }).map(drop)
 }
 
+/// `ioctl(FIONREAD)`: how many bytes wait in the pipe `fd` (0 on an error).
+pub fn pending(fd: &OwnedFd) -> usize {
+    use rustix::fd::AsRawFd;
+    let mut n: i32 = 0;
+    // SAFETY: the kernel writes one `int` into `n`, which lives for the call.
+    let ret = unsafe { syscall3(k::__NR_ioctl, [fd.as_raw_fd() as usize, linux_raw_sys::ioctl::FIONREAD as usize, &mut n as *mut i32 as usize]) };
+    if check(ret).is_ok() { usize::try_from(n).unwrap_or(0) } else { 0 }
+}
+
 /// `inotify_add_watch(inotify, path, mask)`; the watch descriptor is not
 /// kept (the init never removes a watch).
 pub fn add_watch(inotify: &OwnedFd, path: &CStr, mask: u32) -> Result<(), Errno> {
