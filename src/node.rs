@@ -25,8 +25,8 @@ const LISTENER: u64 = 1;
 const INOTIFY: u64 = 2;
 /// Client tokens are this plus the client's fd.
 const CLIENT: u64 = 16;
-const RUNTIME_OUTPUT: u64 = 3;
-const KUBELET_OUTPUT: u64 = 4;
+/// A daemon's output is this plus `Daemon as u64` (3 and 4).
+const OUTPUT: u64 = 3;
 
 /// Everything the supervision loop owns.
 pub struct Node<'a> {
@@ -65,7 +65,7 @@ impl<'a> Node<'a> {
         if let Some(fd) = &inotify {
             let _ = sys::epoll_add(&epoll, fd, INOTIFY);
         }
-        let outputs = [open_output(&epoll, Daemon::Runtime, RUNTIME_OUTPUT), open_output(&epoll, Daemon::Kubelet, KUBELET_OUTPUT)];
+        let outputs = [open_output(&epoll, Daemon::Runtime), open_output(&epoll, Daemon::Kubelet)];
         Node {
             epoll,
             signals,
@@ -173,8 +173,7 @@ impl<'a> Node<'a> {
                     SIGNALS => self.on_signals(),
                     LISTENER => self.on_connect(),
                     INOTIFY => self.on_files(),
-                    RUNTIME_OUTPUT => self.on_output(Daemon::Runtime),
-                    KUBELET_OUTPUT => self.on_output(Daemon::Kubelet),
+                    OUTPUT.. if token < CLIENT => self.on_output(token.wrapping_sub(OUTPUT) as usize),
                     _ => self.on_client((token.saturating_sub(CLIENT)) as i32),
                 }
             }
@@ -221,9 +220,9 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// The daemon wrote: its output to the FIFO (and the log file).
-    fn on_output(&mut self, which: Daemon) {
-        let output = self.outputs.get_mut(which as usize).and_then(Option::as_mut);
+    /// Daemon `index` (`Daemon as usize`) wrote: its output to the FIFO (and the log file).
+    fn on_output(&mut self, index: usize) {
+        let output = self.outputs.get_mut(index).and_then(Option::as_mut);
         if let (Some(output), Some(null)) = (output, &self.null) {
             output.drain(null);
         }
@@ -373,11 +372,11 @@ impl<'a> Node<'a> {
     }
 }
 
-/// The daemon's output pipe and log FIFO, watched under `token`; without
+/// The daemon's output pipe and log FIFO, watched under `OUTPUT` plus the daemon; without
 /// them the daemon writes to the console.
-fn open_output(epoll: &OwnedFd, daemon: Daemon, token: u64) -> Option<Output> {
+fn open_output(epoll: &OwnedFd, daemon: Daemon) -> Option<Output> {
     let output = Output::open(daemon)?;
-    let _ = sys::epoll_add(epoll, &output.drain_end, token);
+    let _ = sys::epoll_add(epoll, &output.drain_end, OUTPUT.wrapping_add(daemon as u64));
     Some(output)
 }
 
