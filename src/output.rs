@@ -58,7 +58,7 @@ impl Output {
         let fifo = open(path, OFlags::RDWR | OFlags::NONBLOCK | OFlags::CLOEXEC, Mode::empty())?;
         let _ = fcntl_setpipe_size(&fifo, KEPT);
         let (drain_end, daemon_end) = pipe_with(PipeFlags::CLOEXEC)?;
-        rustix::io::ioctl_fionbio(&drain_end, true)?;
+        sys::set_nonblocking(&drain_end)?;
         Ok(Output { drain_end, daemon_end, fifo, paths: daemon.log_files(), file: None })
     }
 

@@ -408,6 +408,15 @@ pub fn pending(fd: &OwnedFd) -> usize {
     if check(ret).is_ok() { usize::try_from(n).unwrap_or(0) } else { 0 }
 }
 
+/// `ioctl(FIONBIO, 1)`: makes `fd` non-blocking (its own open file only,
+/// so not the other end of a pipe).
+pub fn set_nonblocking(fd: &OwnedFd) -> Result<(), Errno> {
+    use rustix::fd::AsRawFd;
+    let on: i32 = 1;
+    // SAFETY: the kernel reads one `int` from `on`, which lives for the call.
+    check(unsafe { syscall3(k::__NR_ioctl, [fd.as_raw_fd() as usize, linux_raw_sys::ioctl::FIONBIO as usize, &on as *const i32 as usize]) }).map(drop)
+}
+
 /// `inotify_add_watch(inotify, path, mask)`; the watch descriptor is not
 /// kept (the init never removes a watch).
 pub fn add_watch(inotify: &OwnedFd, path: &CStr, mask: u32) -> Result<(), Errno> {
