@@ -33,7 +33,7 @@ pub fn kubelet_argv() -> (Argv, bool) {
         let contents = file.get(..len).unwrap_or_default();
         match kios::nodeip::node_ip(contents) {
             Ok(ip) => argv.flag(b"--node-ip", ip),
-            Err(_) => crate::warn!("/etc/kubernetes/node-ip: not an IP address: {}; refused", bytes(contents.split(|&b| b == b'\n').next().unwrap_or_default())),
+            Err(_) => crate::warn!("/etc/kubernetes/node-ip: not an IP address: {}; refused", bytes(kios::nodeip::first_line(contents))),
         }
     }
 

@@ -83,16 +83,18 @@ fn label(line: &[u8]) -> Result<Option<Label<'_>>, &'static str> {
     if line.is_empty() {
         return Ok(None);
     }
-    let mut parts = line.splitn(2, |&b| b == b':');
-    let name = parts.next().unwrap_or(b"").trim_ascii();
-    let value = parts.next().ok_or("no `:` in label line")?.trim_ascii();
+    let colon = line.iter().position(|&b| b == b':').ok_or("no `:` in label line")?;
+    let (name, value) = line.split_at_checked(colon).unwrap_or_default();
+    let name = name.trim_ascii();
+    // The value follows the colon.
+    let value = value.get(1..).unwrap_or_default().trim_ascii();
     if name.is_empty() {
         return Err("empty label name");
     }
     if !name
         .iter()
         .chain(value)
-        .all(|&b| b.is_ascii_alphanumeric() || b"._/-".contains(&b))
+        .all(|&b| matches!(b, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'/' | b'-'))
     {
         return Err("character not allowed in a label");
     }
@@ -103,7 +105,8 @@ fn label(line: &[u8]) -> Result<Option<Label<'_>>, &'static str> {
 fn push(out: &mut StringView, bytes: &[u8]) -> Result<(), TooLong> {
     bytes
         .iter()
-        .try_for_each(|&b| out.push(char::from(b)).map_err(|_| TooLong))
+        // `& 0x7f` keeps them as they are and lets the compiler see one-byte chars.
+        .try_for_each(|&b| out.push(char::from(b & 0x7f)).map_err(|_| TooLong))
 }
 
 #[cfg(test)]

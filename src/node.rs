@@ -25,8 +25,8 @@ const LISTENER: u64 = 1;
 const INOTIFY: u64 = 2;
 /// Client tokens are this plus the client's fd.
 const CLIENT: u64 = 16;
-const RUNTIME_OUTPUT: u64 = 3;
-const KUBELET_OUTPUT: u64 = 4;
+/// A daemon's output is this plus `Daemon as u64` (3 and 4).
+const OUTPUT: u64 = 3;
 
 /// Everything the supervision loop owns.
 pub struct Node<'a> {
@@ -65,7 +65,7 @@ impl<'a> Node<'a> {
         if let Some(fd) = &inotify {
             let _ = sys::epoll_add(&epoll, fd, INOTIFY);
         }
-        let outputs = [open_output(&epoll, Daemon::Runtime, RUNTIME_OUTPUT), open_output(&epoll, Daemon::Kubelet, KUBELET_OUTPUT)];
+        let outputs = [open_output(&epoll, Daemon::Runtime), open_output(&epoll, Daemon::Kubelet)];
         Node {
             epoll,
             signals,
@@ -97,7 +97,7 @@ impl<'a> Node<'a> {
         self.datapart = Some(datapart::Wait::new(wanted));
         self.await_datapart(false); // the first attempt; settles if it mounts
         if let (Some(_), Some(fd)) = (&self.datapart, &self.inotify) {
-            let _ = inotify::add_watch(fd, c"/dev", inotify::WatchFlags::CREATE);
+            let _ = sys::add_watch(fd, c"/dev", linux_raw_sys::general::IN_CREATE);
         }
     }
 
@@ -115,8 +115,8 @@ impl<'a> Node<'a> {
         self.graceful_timeout_ms = u64::from(timeout_s).saturating_mul(1000);
         if let Some(fd) = &self.inotify {
             let _ = rustix::fs::mkdir(c"/etc/kubernetes", rustix::fs::Mode::from_raw_mode(0o755));
-            let mask = inotify::WatchFlags::CLOSE_WRITE | inotify::WatchFlags::MOVED_TO;
-            if let Err(e) = inotify::add_watch(fd, c"/etc/kubernetes", mask) {
+            let mask = linux_raw_sys::general::IN_CLOSE_WRITE | linux_raw_sys::general::IN_MOVED_TO;
+            if let Err(e) = sys::add_watch(fd, c"/etc/kubernetes", mask) {
                 crate::error_at!("inotify watch {}: {}", c"/etc/kubernetes", e);
             }
         }
@@ -173,8 +173,7 @@ impl<'a> Node<'a> {
                     SIGNALS => self.on_signals(),
                     LISTENER => self.on_connect(),
                     INOTIFY => self.on_files(),
-                    RUNTIME_OUTPUT => self.on_output(Daemon::Runtime),
-                    KUBELET_OUTPUT => self.on_output(Daemon::Kubelet),
+                    OUTPUT.. if token < CLIENT => self.on_output(token.wrapping_sub(OUTPUT) as usize),
                     _ => self.on_client((token.saturating_sub(CLIENT)) as i32),
                 }
             }
@@ -221,9 +220,9 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// The daemon wrote: its output to the FIFO (and the log file).
-    fn on_output(&mut self, which: Daemon) {
-        let output = self.outputs.get_mut(which as usize).and_then(Option::as_mut);
+    /// Daemon `index` (`Daemon as usize`) wrote: its output to the FIFO (and the log file).
+    fn on_output(&mut self, index: usize) {
+        let output = self.outputs.get_mut(index).and_then(Option::as_mut);
         if let (Some(output), Some(null)) = (output, &self.null) {
             output.drain(null);
         }
@@ -241,11 +240,8 @@ impl<'a> Node<'a> {
     }
 
     fn on_signals(&mut self) {
-        // One `signalfd_siginfo` record at a time; its first field is the signal number.
-        let mut record = [0u8; 128];
-        while rustix::io::read(&self.signals, &mut record) == Ok(record.len()) {
-            let [a, b, c, d, ..] = record;
-            match u32::from_ne_bytes([a, b, c, d]) {
+        while let Some(signo) = sys::read_signal(&self.signals) {
+            match signo {
                 SIGCHLD => self.on_children(),
                 SIGTERM | SIGPWR => self.request(Goal::PowerOff),
                 SIGINT => self.request(Goal::Reboot),
@@ -360,7 +356,7 @@ impl<'a> Node<'a> {
         while let Ok(event) = reader.next() {
             let name = event.file_name().map(|n| n.to_bytes()).unwrap_or_default();
             socket_created |= name == daemon::runtime().socket_name;
-            kubeconfig_written |= name == b"kubelet.conf";
+            kubeconfig_written |= name == &b"kubelet.conf"[..];
         }
         if self.datapart.is_some() {
             self.await_datapart(true);
@@ -376,11 +372,11 @@ impl<'a> Node<'a> {
     }
 }
 
-/// The daemon's output pipe and log FIFO, watched under `token`; without
+/// The daemon's output pipe and log FIFO, watched under `OUTPUT` plus the daemon; without
 /// them the daemon writes to the console.
-fn open_output(epoll: &OwnedFd, daemon: Daemon, token: u64) -> Option<Output> {
+fn open_output(epoll: &OwnedFd, daemon: Daemon) -> Option<Output> {
     let output = Output::open(daemon)?;
-    let _ = sys::epoll_add(epoll, &output.drain_end, token);
+    let _ = sys::epoll_add(epoll, &output.drain_end, OUTPUT.wrapping_add(daemon as u64));
     Some(output)
 }
 
@@ -393,7 +389,7 @@ fn watch_files() -> Option<OwnedFd> {
         .ok()?;
     let dir = daemon::runtime().socket_dir;
     let _ = rustix::fs::mkdir(dir, rustix::fs::Mode::from_raw_mode(0o711));
-    if let Err(e) = inotify::add_watch(&fd, dir, inotify::WatchFlags::CREATE | inotify::WatchFlags::MOVED_TO) {
+    if let Err(e) = sys::add_watch(&fd, dir, linux_raw_sys::general::IN_CREATE | linux_raw_sys::general::IN_MOVED_TO) {
         crate::error_at!("inotify watch {}: {}", dir, e);
     }
     Some(fd)

@@ -18,7 +18,7 @@ pub enum Error {
 /// The first line, surrounding whitespace removed, if it is an IPv4 or
 /// IPv6 address; the text as written (not re-formatted).
 pub fn node_ip(file: &[u8]) -> Result<&[u8], Error> {
-    let line = file.split(|&b| b == b'\n').next().unwrap_or_default().trim_ascii();
+    let line = first_line(file).trim_ascii();
     if line.is_empty() {
         return Err(Error::Empty);
     }
@@ -29,57 +29,70 @@ pub fn node_ip(file: &[u8]) -> Result<&[u8], Error> {
     }
 }
 
-/// `a.b.c.d`, each 0–255 in decimal without leading zeros.
+/// The file's first line, without its `\n`: what [`node_ip`] reads (a
+/// caller's warning quotes the same line).
+pub fn first_line(file: &[u8]) -> &[u8] {
+    file.split(|&b| b == b'\n').next().unwrap_or_default()
+}
+
+/// `a.b.c.d`, each 0–255 in decimal without leading zeros: one pass,
+/// the octet's value kept as its digits come.
 fn is_ipv4(text: &[u8]) -> bool {
-    let mut octets = 0u8;
-    for part in text.split(|&b| b == b'.') {
-        let digits = part.iter().all(u8::is_ascii_digit);
-        let leading_zero = part.len() > 1 && part.first() == Some(&b'0');
-        let value = part.iter().fold(0u32, |v, &d| v.saturating_mul(10).saturating_add(u32::from(d.wrapping_sub(b'0'))));
-        if part.is_empty() || part.len() > 3 || !digits || leading_zero || value > 255 {
-            return false;
-        }
-        octets = octets.saturating_add(1);
+    let mut dots = 0u8;
+    // The octet so far; `None` before its first digit.
+    let mut octet: Option<u16> = None;
+    for &b in text {
+        octet = match (b, octet) {
+            // A dot ends a non-empty octet; a fourth dot is one too many.
+            (b'.', Some(_)) if dots < 3 => {
+                dots = dots.wrapping_add(1);
+                None
+            }
+            (b'0'..=b'9', None) => Some(u16::from(b.wrapping_sub(b'0'))),
+            // After a leading zero no digit may follow; at most 255.
+            (b'0'..=b'9', Some(value @ 1..)) => match value.wrapping_mul(10).wrapping_add(u16::from(b.wrapping_sub(b'0'))) {
+                value @ ..=255 => Some(value),
+                _ => return false,
+            },
+            _ => return false,
+        };
     }
-    octets == 4
+    dots == 3 && octet.is_some()
 }
 
 /// Eight 16-bit hex groups, or fewer around one `::`; the last two may be
-/// an IPv4 address.
+/// an IPv4 address. Read group by group, from the left.
 fn is_ipv6(text: &[u8]) -> bool {
-    let (head, tail, compressed) = match find_double_colon(text) {
-        Some(at) => (text.get(..at).unwrap_or_default(), text.get(at.saturating_add(2)..).unwrap_or_default(), true),
-        None => (text, &b""[..], false),
+    let (mut rest, mut gap) = match text.strip_prefix(b"::") {
+        Some(rest) => (rest, true),
+        None => (text, false),
     };
-    // An IPv4 part may only end the address: never before a `::`.
-    let (Some(a), Some(b)) = (groups(head, !compressed), groups(tail, true)) else { return false };
-    let total = a.saturating_add(b);
-    if compressed { total < 8 } else { total == 8 }
-}
-
-fn find_double_colon(text: &[u8]) -> Option<usize> {
-    text.windows(2).position(|w| w == b"::")
-}
-
-/// Counts the 16-bit groups of a `:`-separated list (empty: 0); an IPv4
-/// address may end it when `v4_tail` (it counts as two). `None` if malformed.
-fn groups(list: &[u8], v4_tail: bool) -> Option<usize> {
-    if list.is_empty() {
-        return Some(0);
-    }
-    let count = list.split(|&b| b == b':').count();
-    let mut n = 0usize;
-    for (i, group) in list.split(|&b| b == b':').enumerate() {
-        let last = i.saturating_add(1) == count;
-        if last && v4_tail && group.contains(&b'.') {
-            return is_ipv4(group).then_some(n.saturating_add(2));
+    let mut groups = 0u8;
+    while !rest.is_empty() {
+        let end = rest.iter().position(|&b| b == b':').unwrap_or(rest.len());
+        let (group, after) = rest.split_at_checked(end).unwrap_or_default();
+        if group.is_empty() || group.len() > 4 || !group.iter().all(u8::is_ascii_hexdigit) || groups > 8 {
+            // Not a group: only an IPv4 tail, which ends the address and
+            // counts as two groups.
+            if !(after.is_empty() && is_ipv4(group)) {
+                return false;
+            }
+            groups = groups.wrapping_add(2);
+            break;
         }
-        if group.is_empty() || group.len() > 4 || !group.iter().all(u8::is_ascii_hexdigit) {
-            return None;
-        }
-        n = n.saturating_add(1);
+        groups = groups.wrapping_add(1);
+        rest = match after {
+            [b':', b':', rest @ ..] if !gap => {
+                gap = true;
+                rest
+            }
+            // A lone `:` at the end leaves an empty last group.
+            [b':', rest @ ..] if !rest.is_empty() => rest,
+            [] => break,
+            _ => return false,
+        };
     }
-    Some(n)
+    if gap { groups < 8 } else { groups == 8 }
 }
 
 #[cfg(test)]

@@ -16,7 +16,9 @@ use core::ffi::CStr;
 use rustix::fd::OwnedFd;
 use rustix::fs::{mknodat, open, FileType, Mode, OFlags, CWD};
 use rustix::io::Errno;
-use rustix::pipe::{fcntl_setpipe_size, pipe_with, splice, tee, PipeFlags, SpliceFlags};
+use crate::sys;
+use linux_raw_sys::general::SPLICE_F_NONBLOCK;
+use rustix::pipe::{fcntl_setpipe_size, pipe_with, PipeFlags};
 
 /// Output kept in a log FIFO nobody reads (its pipe buffer size).
 pub const KEPT: usize = 256 * 1024;
@@ -56,7 +58,7 @@ impl Output {
         let fifo = open(path, OFlags::RDWR | OFlags::NONBLOCK | OFlags::CLOEXEC, Mode::empty())?;
         let _ = fcntl_setpipe_size(&fifo, KEPT);
         let (drain_end, daemon_end) = pipe_with(PipeFlags::CLOEXEC)?;
-        rustix::io::ioctl_fionbio(&drain_end, true)?;
+        sys::set_nonblocking(&drain_end)?;
         Ok(Output { drain_end, daemon_end, fifo, paths: daemon.log_files(), file: None })
     }
 
@@ -70,8 +72,10 @@ impl Output {
     fn open_file(&self, flags: OFlags) -> Option<(OwnedFd, u64)> {
         let [path, _] = self.paths;
         let flags = flags | OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC;
-        let opened = open(path, flags, Mode::from_raw_mode(0o640)).and_then(|fd| Ok((rustix::fs::fstat(&fd)?.st_size, fd)));
-        opened.map(|(size, fd)| (fd, u64::try_from(size).unwrap_or(0))).inspect_err(|&e| file_lost(path, e)).ok()
+        // The size is where a seek to the end lands (writes give their
+        // offset, so where the descriptor's own offset stays is unused).
+        let opened = open(path, flags, Mode::from_raw_mode(0o640)).and_then(|fd| Ok((rustix::fs::seek(&fd, rustix::fs::SeekFrom::End(0))?, fd)));
+        opened.map(|(size, fd)| (fd, size)).inspect_err(|&e| file_lost(path, e)).ok()
     }
 
     /// Closes the log file (before the data partition is unmounted).
@@ -84,11 +88,10 @@ impl Output {
     /// it is full.
     pub fn drain(&mut self, null: &OwnedFd) {
         loop {
-            let pending = rustix::io::ioctl_fionread(&self.drain_end).unwrap_or(0);
-            if pending == 0 {
+            let mut len = sys::pending(&self.drain_end);
+            if len == 0 {
                 return;
             }
-            let mut len = usize::try_from(pending).unwrap_or(KEPT);
             if let Some((_, size)) = self.file {
                 if size >= FILE_CAP {
                     self.rotate();
@@ -97,15 +100,15 @@ impl Output {
             let sent = match &self.file {
                 Some((_, size)) => {
                     len = len.min(usize::try_from(FILE_CAP.saturating_sub(*size)).unwrap_or(len));
-                    tee(&self.drain_end, &self.fifo, len, SpliceFlags::NONBLOCK)
+                    sys::tee(&self.drain_end, &self.fifo, len, SPLICE_F_NONBLOCK)
                 }
-                None => splice(&self.drain_end, None, &self.fifo, None, len, SpliceFlags::NONBLOCK),
+                None => sys::splice(&self.drain_end, &self.fifo, None, len, SPLICE_F_NONBLOCK),
             };
             match sent {
                 Ok(n) if n > 0 => self.write_file(n),
                 Err(Errno::AGAIN) => {
                     // The FIFO is full: make room by dropping its oldest output.
-                    if !matches!(splice(&self.fifo, None, null, None, DROP, SpliceFlags::NONBLOCK), Ok(n) if n > 0) {
+                    if !matches!(sys::splice(&self.fifo, null, None, DROP, SPLICE_F_NONBLOCK), Ok(n) if n > 0) {
                         return;
                     }
                 }
@@ -118,7 +121,7 @@ impl Output {
     fn write_file(&mut self, n: usize) {
         let Some((fd, size)) = &mut self.file else { return };
         // At the file's end (splice refuses O_APPEND files); the offset moves on.
-        if let Err(e) = splice(&self.drain_end, None, &*fd, Some(size), n, SpliceFlags::empty()) {
+        if let Err(e) = sys::splice(&self.drain_end, fd, Some(size), n, 0) {
             let [path, _] = self.paths;
             file_lost(path, e);
             self.close_file();

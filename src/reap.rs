@@ -7,8 +7,7 @@ use rustix::fd::OwnedFd;
 /// Empties the signal descriptor (its records are not needed by callers
 /// that only wait for children).
 pub fn drain(signals: &OwnedFd) {
-    let mut buf = [0u8; 512];
-    while matches!(rustix::io::read(signals, &mut buf), Ok(n) if n > 0) {}
+    while sys::read_signal(signals).is_some() {}
 }
 
 /// Sleeps until `signals` is readable or `deadline_ms` passes.
@@ -18,8 +17,9 @@ pub fn sleep_until(signals: &OwnedFd, deadline_ms: u64) {
 }
 
 /// Reaps until `pid` has exited (or, for 0, until no child is left) or
-/// `deadline_ms` passes; returns whether it happened in time.
-pub fn wait_for(signals: &OwnedFd, pid: i32, deadline_ms: u64) -> bool {
+/// `timeout_ms` has passed; returns whether it happened in time.
+pub fn wait_for(signals: &OwnedFd, pid: i32, timeout_ms: u64) -> bool {
+    let deadline_ms = sys::monotonic_ms().saturating_add(timeout_ms);
     loop {
         match sys::reap() {
             (0, _) => {} // none has exited yet

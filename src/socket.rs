@@ -4,7 +4,7 @@
 use kios::protocol::{self, RateLimit};
 use rustix::fd::{AsRawFd, OwnedFd};
 use rustix::io::Errno as E;
-use rustix::net::{self, AddressFamily, SendFlags, SocketAddrUnix, SocketFlags, SocketType};
+use rustix::net::{self, AddressFamily, SendFlags, SocketFlags, SocketType};
 
 /// Path of the system socket.
 pub const PATH: &core::ffi::CStr = c"/run/system.sock";
@@ -25,9 +25,8 @@ impl SystemSocket {
     pub fn open() -> Result<Self, E> {
         let listener = net::socket_with(AddressFamily::UNIX, SocketType::STREAM, SocketFlags::CLOEXEC | SocketFlags::NONBLOCK, None)?;
         let _ = rustix::fs::unlink(PATH);
-        let addr = SocketAddrUnix::new(PATH)?;
         let old = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o177));
-        let bound = net::bind(&listener, &addr);
+        let bound = crate::sys::bind_unix(&listener, PATH);
         rustix::process::umask(old);
         bound?;
         net::listen(&listener, 16)?;

@@ -25,12 +25,10 @@ pub fn hard_shutdown(
     stop_one("kubelet", kubelet, signals, timeout_ms);
     stop_one("runtime", runtime, signals, timeout_ms);
     let _ = sys::kill_all(Signal::TERM);
-    let deadline = sys::monotonic_ms().saturating_add(timeout_ms);
-    if !reap::wait_for(signals, 0, deadline) {
+    if !reap::wait_for(signals, 0, timeout_ms) {
         crate::warn!("processes left after {} s: killing them", stop_timeout_s);
         let _ = sys::kill_all(Signal::KILL);
-        let deadline = sys::monotonic_ms().saturating_add(5000);
-        reap::wait_for(signals, 0, deadline);
+        reap::wait_for(signals, 0, 5000);
     }
     before_unmount();
     crate::mounts::unmount_all();
@@ -57,8 +55,7 @@ fn stop_one(name: &str, pid: Option<i32>, signals: &OwnedFd, timeout_ms: u64) {
     if kill_process(target, Signal::TERM).is_err() {
         return;
     }
-    let deadline = sys::monotonic_ms().saturating_add(timeout_ms);
-    if !reap::wait_for(signals, pid, deadline) {
+    if !reap::wait_for(signals, pid, timeout_ms) {
         crate::warn!("{} did not stop in time: killing it", name);
         let _ = kill_process(target, Signal::KILL);
     }

@@ -308,6 +308,17 @@ pub fn signalfd(set: SigSet) -> Result<OwnedFd, Errno> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
+/// The signal number of the next `signalfd_siginfo` record of `signals`
+/// (a descriptor from [`signalfd`]); `None` when none is pending.
+pub fn read_signal(signals: &OwnedFd) -> Option<u32> {
+    use rustix::fd::AsRawFd;
+    // struct signalfd_siginfo: 128 bytes, the signal number first.
+    let mut record = [0u32; 32];
+    // SAFETY: the kernel writes at most the 128 bytes of `record`, which lives for the call.
+    let n = unsafe { syscall3(k::__NR_read, [signals.as_raw_fd() as usize, record.as_mut_ptr() as usize, 128]) };
+    (n == 128).then_some(record[0])
+}
+
 /// `kill(-1, sig)`: signals every process but PID 1 itself.
 pub fn kill_all(sig: Signal) -> Result<(), Errno> {
     // SAFETY: integers only.
@@ -350,6 +361,68 @@ pub fn epoll_add(epoll: &OwnedFd, fd: &OwnedFd, token: u64) -> Result<(), Errno>
     // SAFETY: rustix's `Event` has the layout of the kernel's `struct
     // epoll_event`; the kernel only reads it, during the call.
     check(unsafe { syscall4(k::__NR_epoll_ctl, [epoll, k::EPOLL_CTL_ADD as usize, fd, &event as *const Event as usize]) }).map(drop)
+}
+
+/// `splice(from, NULL, to, offset, len, flags)`: moves up to `len` bytes
+/// from the pipe `from` to `to`, at `*offset` (advanced by the kernel)
+/// when given; how many were moved.
+pub fn splice(from: &OwnedFd, to: &OwnedFd, offset: Option<&mut u64>, len: usize, flags: u32) -> Result<usize, Errno> {
+    use rustix::fd::AsRawFd;
+    let offset = offset.map_or(0, |offset| offset as *mut u64 as usize);
+    // SAFETY: `offset` is null or points to a `loff_t` (64 bits) that lives
+    // for the call; the kernel reads and updates only it.
+    check(unsafe { syscall6(k::__NR_splice, [from.as_raw_fd() as usize, 0, to.as_raw_fd() as usize, offset, len, flags as usize]) })
+}
+
+/// `tee(from, to, len, flags)`: copies up to `len` bytes from the pipe
+/// `from` to the pipe `to` without consuming them; how many were copied.
+pub fn tee(from: &OwnedFd, to: &OwnedFd, len: usize, flags: u32) -> Result<usize, Errno> {
+    use rustix::fd::AsRawFd;
+    // SAFETY: integers only.
+    check(unsafe { syscall4(k::__NR_tee, [from.as_raw_fd() as usize, to.as_raw_fd() as usize, len, flags as usize]) })
+}
+
+/// `bind(socket, {AF_UNIX, path})`: `ENAMETOOLONG` for a path longer
+/// than a `sockaddr_un` holds. Raw: rustix's `SocketAddrUnix` is built
+/// and copied whole, for one constant path.
+pub fn bind_unix(socket: &OwnedFd, path: &CStr) -> Result<(), Errno> {
+    use rustix::fd::AsRawFd;
+    // struct sockaddr_un: the 16-bit family, then the path with its NUL.
+    let mut addr = [0u8; 110];
+    let path = path.to_bytes_with_nul();
+    let len = 2 + path.len();
+    let (family, sun_path) = addr.split_at_mut(2);
+    family.copy_from_slice(&(linux_raw_sys::net::AF_UNIX as u16).to_ne_bytes());
+    sun_path.get_mut(..path.len()).ok_or(Errno::NAMETOOLONG)?.copy_from_slice(path);
+    // SAFETY: `addr` holds a valid `sockaddr_un` of `len` bytes (within
+    // its 110) and lives for the call; the kernel only reads it.
+    check(unsafe { syscall3(k::__NR_bind, [socket.as_raw_fd() as usize, addr.as_ptr() as usize, len]) }).map(drop)
+}
+
+/// `ioctl(FIONREAD)`: how many bytes wait in the pipe `fd` (0 on an error).
+pub fn pending(fd: &OwnedFd) -> usize {
+    use rustix::fd::AsRawFd;
+    let mut n: i32 = 0;
+    // SAFETY: the kernel writes one `int` into `n`, which lives for the call.
+    let ret = unsafe { syscall3(k::__NR_ioctl, [fd.as_raw_fd() as usize, linux_raw_sys::ioctl::FIONREAD as usize, &mut n as *mut i32 as usize]) };
+    if check(ret).is_ok() { usize::try_from(n).unwrap_or(0) } else { 0 }
+}
+
+/// `ioctl(FIONBIO, 1)`: makes `fd` non-blocking (its own open file only,
+/// so not the other end of a pipe).
+pub fn set_nonblocking(fd: &OwnedFd) -> Result<(), Errno> {
+    use rustix::fd::AsRawFd;
+    let on: i32 = 1;
+    // SAFETY: the kernel reads one `int` from `on`, which lives for the call.
+    check(unsafe { syscall3(k::__NR_ioctl, [fd.as_raw_fd() as usize, linux_raw_sys::ioctl::FIONBIO as usize, &on as *const i32 as usize]) }).map(drop)
+}
+
+/// `inotify_add_watch(inotify, path, mask)`; the watch descriptor is not
+/// kept (the init never removes a watch).
+pub fn add_watch(inotify: &OwnedFd, path: &CStr, mask: u32) -> Result<(), Errno> {
+    use rustix::fd::AsRawFd;
+    // SAFETY: `path` is NUL-terminated and lives for the call; the kernel only reads it.
+    check(unsafe { syscall3(k::__NR_inotify_add_watch, [inotify.as_raw_fd() as usize, path.as_ptr() as usize, mask as usize]) }).map(drop)
 }
 
 /// `epoll_pwait(epoll, events, timeout_ms)` without a signal mask: waits
