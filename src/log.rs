@@ -32,10 +32,9 @@ fn open_kmsg() -> rustix::io::Result<rustix::fd::OwnedFd> {
 
 /// One part of a console line.
 pub enum Piece<'a> {
-    /// Text from the init itself.
-    Str(&'a str),
-    /// Bytes from files or the command line: anything but printable ASCII
-    /// is shown as `?`, so no control character reaches the console.
+    /// Text: anything but printable ASCII is shown as `?`, so no control
+    /// character from files or the command line reaches the console (the
+    /// init's own text, all printable, shows as it is).
     Bytes(&'a [u8]),
     /// A number.
     Num(i64),
@@ -47,7 +46,7 @@ pub enum Piece<'a> {
 
 impl<'a> From<&'a str> for Piece<'a> {
     fn from(s: &'a str) -> Self {
-        Piece::Str(s)
+        Piece::Bytes(s.as_bytes())
     }
 }
 impl<'a> From<&'a CStr> for Piece<'a> {
@@ -94,9 +93,6 @@ fn push_num(line: &mut heapless::Vec<u8, 240>, n: i64) {
 /// Appends one piece as text.
 fn push_piece(line: &mut heapless::Vec<u8, 240>, piece: &Piece) {
     match *piece {
-        Piece::Str(s) => {
-            let _ = line.extend_from_slice(s.as_bytes());
-        }
         Piece::Bytes(b) => {
             for &c in b {
                 let _ = line.push(if (0x20..0x7f).contains(&c) { c } else { b'?' });
