@@ -52,9 +52,10 @@ impl<'a> Line<'a> {
 /// around the path and the line's ends (a CRLF's `\r`) is ignored; a line
 /// with no path is `None`.
 pub fn parse_line(line: &[u8]) -> Option<Line<'_>> {
-    let mut parts = line.splitn(2, |&b| b == b':');
-    let path = parts.next()?.trim_ascii();
-    let deps = parts.next().unwrap_or_default();
+    let colon = line.iter().position(|&b| b == b':').unwrap_or(line.len());
+    let (path, deps) = line.split_at_checked(colon)?;
+    let path = path.trim_ascii();
+    let deps = deps.get(1..).unwrap_or_default(); // after the colon
     (!path.is_empty()).then_some(Line { path, deps })
 }
 

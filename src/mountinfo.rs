@@ -71,7 +71,7 @@ pub struct Mount<'a> {
 /// superblock options). The unmount reads both the mount point and the
 /// source from it.
 pub fn parse_line(line: &[u8]) -> Option<Mount<'_>> {
-    let mut fields = line.split(|&b| b == b' ');
+    let mut fields = Fields { rest: Some(line) };
     let point = fields.nth(4)?;
     fields.next()?; // mount options
     fields.position(|field| field == b"-")?;
@@ -84,10 +84,40 @@ pub fn parse_line(line: &[u8]) -> Option<Mount<'_>> {
     })
 }
 
+/// The space-separated fields of a line, as `split(' ')` gives them (an
+/// iterator of our own: smaller than core's `Split` in the init).
+struct Fields<'a> {
+    /// What is left to split; `None` once the last field is out.
+    rest: Option<&'a [u8]>,
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = self.rest?;
+        let Some(at) = rest.iter().position(|&b| b == b' ') else {
+            self.rest = None;
+            return Some(rest);
+        };
+        self.rest = rest.get(at.checked_add(1)?..);
+        rest.get(..at)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)] // a failing test may panic
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_split_as_core_does() {
+        for line in [&b""[..], b" ", b"a", b"a b", b"a  b ", b" a b  ", b"36 35 98:0 / /x rw - ext4 /dev/a rw"] {
+            let ours: Vec<&[u8]> = Fields { rest: Some(line) }.collect();
+            let core: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+            assert_eq!(ours, core, "{:?}", String::from_utf8_lossy(line));
+        }
+    }
 
     const TABLE: &[u8] = b"\
 22 1 0:21 / / rw,relatime shared:1 - rootfs rootfs rw,size=1024k
