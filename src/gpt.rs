@@ -325,11 +325,6 @@ pub fn parse_guid(text: &[u8]) -> Option<[u8; 16]> {
     Some(guid)
 }
 
-/// Whether `guid` (on-disk bytes) is the GUID written as `text`.
-pub fn guid_matches_text(guid: &[u8; 16], text: &[u8]) -> bool {
-    parse_guid(text).as_ref() == Some(guid)
-}
-
 /// Writes the device name of partition `number` of `disk` into `out` and
 /// returns its length: `sda` + 2 → `sda2`; a `p` when the disk name ends in
 /// a digit: `nvme0n1` + 12 → `nvme0n1p12`, `mmcblk0` + 3 → `mmcblk0p3`.
@@ -500,7 +495,7 @@ mod tests {
     #[test]
     fn guids() {
         assert_eq!(parse_guid(DATA_TEXT), Some(KIOS_DATAPART_TYPE));
-        assert!(guid_matches_text(&KIOS_DATAPART_TYPE, b"97AAC693-D920-465A-94FE-EB59FC86DFAA"));
+        assert_eq!(parse_guid(b"97AAC693-D920-465A-94FE-EB59FC86DFAA"), Some(KIOS_DATAPART_TYPE));
         for bad in [
             &b"97aac693-d920-465a-94fe-eb59fc86dfa"[..],
             b"97aac693-d920-465a-94fe-eb59fc86dfaaa",
@@ -508,9 +503,9 @@ mod tests {
             b"97aac693-d920-465a-94fe-eb59fc86dfag",
             b"",
         ] {
-            assert!(!guid_matches_text(&KIOS_DATAPART_TYPE, bad), "{bad:?}");
+            assert_eq!(parse_guid(bad), None, "{bad:?}");
         }
-        assert!(!guid_matches_text(&UNIQUE, DATA_TEXT));
+        assert_ne!(parse_guid(DATA_TEXT), Some(UNIQUE));
     }
 
     #[test]

@@ -49,13 +49,6 @@ pub fn fs_type(line: &[u8]) -> Option<&[u8]> {
     parse_line(line).map(|m| m.fs_type)
 }
 
-/// Mount source (the field after the filesystem type, e.g. `/dev/sda2`,
-/// still escaped) of a well-formed line; the unmount uses it to tell disk
-/// filesystems from kernel ones.
-pub fn source(line: &[u8]) -> Option<&[u8]> {
-    parse_line(line)?.source
-}
-
 /// The fields of a line that we use, still escaped.
 pub struct Mount<'a> {
     /// Field 5, absolute.
@@ -206,7 +199,7 @@ mod tests {
 
     #[test]
     fn sources() {
-        let sources: Vec<&[u8]> = TABLE.split(|&b| b == b'\n').filter_map(source).collect();
+        let sources: Vec<&[u8]> = TABLE.split(|&b| b == b'\n').filter_map(|line| parse_line(line)?.source).collect();
         let expected: [&[u8]; 7] = [
             b"rootfs",
             b"proc",
@@ -218,15 +211,14 @@ mod tests {
         ];
         assert_eq!(sources, expected);
         let line = b"40 22 8:2 / /var/log rw shared:7 - ext4 /dev/sda2 rw";
-        assert_eq!(source(line), Some(&b"/dev/sda2"[..]));
-        let mount = parse_line(line).unwrap();
+                let mount = parse_line(line).unwrap();
         assert_eq!((mount.point, mount.fs_type, mount.source), (&b"/var/log"[..], &b"ext4"[..], Some(&b"/dev/sda2"[..])));
         for no_source in [
             &b"1 2 3 4 /ok opts - ext4"[..],
             b"1 2 3 4 relative o - ext4 /dev/x rw",
             b"",
         ] {
-            assert_eq!(source(no_source), None, "{no_source:?}");
+            assert_eq!(parse_line(no_source).and_then(|m| m.source), None, "{no_source:?}");
         }
     }
 

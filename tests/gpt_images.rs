@@ -135,7 +135,7 @@ fn check_with_sgdisk(dev: &str, image: &Path, sector_size: usize, number: u32) {
     let entry = datapart(image, sector_size);
     assert_eq!(entry.number, number);
     assert!(entry.kios_data);
-    assert!(gpt::guid_matches_text(&entry.unique_guid, sgdisk_info(dev, number, "Partition unique GUID").as_bytes()));
+    assert_eq!(gpt::parse_guid(sgdisk_info(dev, number, "Partition unique GUID").as_bytes()), Some(entry.unique_guid));
     assert_eq!(entry.first_lba.to_string(), sgdisk_info(dev, number, "First sector"));
     assert_eq!(entry.last_lba.to_string(), sgdisk_info(dev, number, "Last sector"));
 }
@@ -157,7 +157,7 @@ fn check_with_sfdisk(dev: &str, image: &Path, sector_size: usize, number: u32) {
     assert_eq!((entry.number, entry.first_lba), (number, 4096));
     assert!(entry.kios_data);
     let uuid = run("sfdisk", &["--part-uuid", dev, &number.to_string()], "");
-    assert!(gpt::guid_matches_text(&entry.unique_guid, uuid.trim().as_bytes()), "{uuid}");
+    assert_eq!(gpt::parse_guid(uuid.trim().as_bytes()), Some(entry.unique_guid), "{uuid}");
 }
 
 /// Flips one byte of a file.

@@ -1,7 +1,7 @@
-//! mountinfo: mount points both ways, fs_type, source and unescape, on
+//! mountinfo: mount points both ways, fs_type, parse_line (with the source) and unescape, on
 //! arbitrary /proc/self/mountinfo text.
 #![no_main]
-use kios::mountinfo::{fs_type, mount_points, source, unescape};
+use kios::mountinfo::{fs_type, mount_points, parse_line, unescape};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(forward, backward, "the two directions disagree");
     for line in data.split(|&b| b == b'\n') {
         let _ = fs_type(line);
-        let _ = source(line);
+        let _ = parse_line(line);
     }
     for point in forward {
         for size in [0usize, 7, 4096] {
