@@ -15,7 +15,7 @@
 
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
-use rustix::fd::{FromRawFd, OwnedFd};
+use rustix::fd::{AsRawFd, FromRawFd, OwnedFd};
 use rustix::io::Errno;
 use rustix::process::{Pid, Signal};
 
@@ -311,7 +311,6 @@ pub fn signalfd(set: SigSet) -> Result<OwnedFd, Errno> {
 /// The signal number of the next `signalfd_siginfo` record of `signals`
 /// (a descriptor from [`signalfd`]); `None` when none is pending.
 pub fn read_signal(signals: &OwnedFd) -> Option<u32> {
-    use rustix::fd::AsRawFd;
     // struct signalfd_siginfo: 128 bytes, the signal number first.
     let mut record = [0u32; 32];
     // SAFETY: the kernel writes at most the 128 bytes of `record`, which lives for the call.
@@ -355,7 +354,6 @@ pub fn monotonic_ms() -> u64 {
 /// `epoll_ctl(EPOLL_CTL_ADD)`: watches `fd` for input, reported with `token`.
 pub fn epoll_add(epoll: &OwnedFd, fd: &OwnedFd, token: u64) -> Result<(), Errno> {
     use rustix::event::epoll::{Event, EventData, EventFlags};
-    use rustix::fd::AsRawFd;
     let event = Event { flags: EventFlags::IN, data: EventData::new_u64(token) };
     let (epoll, fd) = (epoll.as_raw_fd() as usize, fd.as_raw_fd() as usize);
     // SAFETY: rustix's `Event` has the layout of the kernel's `struct
@@ -367,7 +365,6 @@ pub fn epoll_add(epoll: &OwnedFd, fd: &OwnedFd, token: u64) -> Result<(), Errno>
 /// from the pipe `from` to `to`, at `*offset` (advanced by the kernel)
 /// when given; how many were moved.
 pub fn splice(from: &OwnedFd, to: &OwnedFd, offset: Option<&mut u64>, len: usize, flags: u32) -> Result<usize, Errno> {
-    use rustix::fd::AsRawFd;
     let offset = offset.map_or(0, |offset| offset as *mut u64 as usize);
     // SAFETY: `offset` is null or points to a `loff_t` (64 bits) that lives
     // for the call; the kernel reads and updates only it.
@@ -377,7 +374,6 @@ pub fn splice(from: &OwnedFd, to: &OwnedFd, offset: Option<&mut u64>, len: usize
 /// `tee(from, to, len, flags)`: copies up to `len` bytes from the pipe
 /// `from` to the pipe `to` without consuming them; how many were copied.
 pub fn tee(from: &OwnedFd, to: &OwnedFd, len: usize, flags: u32) -> Result<usize, Errno> {
-    use rustix::fd::AsRawFd;
     // SAFETY: integers only.
     check(unsafe { syscall4(k::__NR_tee, [from.as_raw_fd() as usize, to.as_raw_fd() as usize, len, flags as usize]) })
 }
@@ -386,7 +382,6 @@ pub fn tee(from: &OwnedFd, to: &OwnedFd, len: usize, flags: u32) -> Result<usize
 /// than a `sockaddr_un` holds. Raw: rustix's `SocketAddrUnix` is built
 /// and copied whole, for one constant path.
 pub fn bind_unix(socket: &OwnedFd, path: &CStr) -> Result<(), Errno> {
-    use rustix::fd::AsRawFd;
     // struct sockaddr_un: the 16-bit family, then the path with its NUL.
     let mut addr = [0u8; 110];
     let path = path.to_bytes_with_nul();
@@ -401,7 +396,6 @@ pub fn bind_unix(socket: &OwnedFd, path: &CStr) -> Result<(), Errno> {
 
 /// `ioctl(FIONREAD)`: how many bytes wait in the pipe `fd` (0 on an error).
 pub fn pending(fd: &OwnedFd) -> usize {
-    use rustix::fd::AsRawFd;
     let mut n: i32 = 0;
     // SAFETY: the kernel writes one `int` into `n`, which lives for the call.
     let ret = unsafe { syscall3(k::__NR_ioctl, [fd.as_raw_fd() as usize, linux_raw_sys::ioctl::FIONREAD as usize, &mut n as *mut i32 as usize]) };
@@ -411,7 +405,6 @@ pub fn pending(fd: &OwnedFd) -> usize {
 /// `ioctl(FIONBIO, 1)`: makes `fd` non-blocking (its own open file only,
 /// so not the other end of a pipe).
 pub fn set_nonblocking(fd: &OwnedFd) -> Result<(), Errno> {
-    use rustix::fd::AsRawFd;
     let on: i32 = 1;
     // SAFETY: the kernel reads one `int` from `on`, which lives for the call.
     check(unsafe { syscall3(k::__NR_ioctl, [fd.as_raw_fd() as usize, linux_raw_sys::ioctl::FIONBIO as usize, &on as *const i32 as usize]) }).map(drop)
@@ -420,7 +413,6 @@ pub fn set_nonblocking(fd: &OwnedFd) -> Result<(), Errno> {
 /// `inotify_add_watch(inotify, path, mask)`; the watch descriptor is not
 /// kept (the init never removes a watch).
 pub fn add_watch(inotify: &OwnedFd, path: &CStr, mask: u32) -> Result<(), Errno> {
-    use rustix::fd::AsRawFd;
     // SAFETY: `path` is NUL-terminated and lives for the call; the kernel only reads it.
     check(unsafe { syscall3(k::__NR_inotify_add_watch, [inotify.as_raw_fd() as usize, path.as_ptr() as usize, mask as usize]) }).map(drop)
 }
@@ -430,7 +422,6 @@ pub fn add_watch(inotify: &OwnedFd, path: &CStr, mask: u32) -> Result<(), Errno>
 /// of `events` the kernel filled (0 on an error, as on a timeout). Raw so
 /// the timeout stays in milliseconds, the kernel's own unit here.
 pub fn epoll_wait(epoll: &OwnedFd, events: &mut [rustix::event::epoll::Event], timeout_ms: u64) -> usize {
-    use rustix::fd::AsRawFd;
     let timeout = if timeout_ms == u64::MAX { -1 } else { timeout_ms.min(i32::MAX as u64) as i32 };
     // SAFETY: rustix's `Event` has the layout of the kernel's `struct
     // epoll_event` (packed on x86_64); the kernel writes at most
@@ -444,7 +435,6 @@ pub fn epoll_wait(epoll: &OwnedFd, events: &mut [rustix::event::epoll::Event], t
 /// `ppoll` on `fd` alone for input, at most `timeout_ms`; whatever the
 /// outcome (ready, timeout, signal, error), the caller looks again.
 pub fn poll_in(fd: &OwnedFd, timeout_ms: u64) {
-    use rustix::fd::AsRawFd;
     // struct pollfd: fd, then the 16-bit events (POLLIN) and revents (0),
     // in one i32 on these little-endian arches; struct timespec: s, ns.
     let mut pollfd = [fd.as_raw_fd(), k::POLLIN as i32];
@@ -459,7 +449,6 @@ pub fn poll_in(fd: &OwnedFd, timeout_ms: u64) {
 /// unix socket. Raw because rustix's `socket_peercred` fails when the peer
 /// is in another PID namespace (the kernel reports its pid as 0).
 pub fn peer_uid(socket: &OwnedFd) -> Result<u32, Errno> {
-    use rustix::fd::AsRawFd;
     let mut ucred = [0u32; 3]; // struct ucred: pid, uid, gid
     let mut len: u32 = 12;
     let (level, name) = (linux_raw_sys::net::SOL_SOCKET as usize, linux_raw_sys::net::SO_PEERCRED as usize);
@@ -473,7 +462,6 @@ pub fn peer_uid(socket: &OwnedFd) -> Result<u32, Errno> {
 /// `ioctl(SIOCSIFFLAGS, {"lo", IFF_UP | IFF_RUNNING})` on `socket`: brings the
 /// loopback interface up.
 pub fn loopback_up(socket: &OwnedFd) -> Result<(), Errno> {
-    use rustix::fd::AsRawFd;
     // struct ifreq: 16-byte name, then a union whose first member is the short flags.
     let mut ifreq = [0u8; 40];
     ifreq[..2].copy_from_slice(b"lo");
