@@ -93,12 +93,18 @@ fn clients_that_go_away_run_nothing_and_are_freed() {
     let node = boot_ready("zeroread", &[]);
     // Far more clients than the capacity, one after the other, each gone
     // without a byte (half by closing the write side, half by closing).
+    // Each is freed before the next comes (a loaded machine could otherwise
+    // queue more than the capacity of them before the init runs, and the
+    // refusal of an already gone client would be logged).
     for i in 0..24 {
         let client = node.connect();
+        node.wait_sockets(|n| n == 3, "the init did not accept a client");
         if i % 2 == 0 {
             client.close_write();
-            sleep(Duration::from_millis(20));
+            node.wait_sockets(|n| n == 2, "the init kept a client that closed its write side");
         }
+        drop(client);
+        node.wait_sockets(|n| n == 2, "the init kept a client that closed");
     }
     sleep(SETTLE);
     assert_starts(&node, "crio", 1);
@@ -178,7 +184,9 @@ fn client_capacity_is_fixed_and_refusal_is_logged() {
     // A held client still commands; a freed place takes a new client.
     clients.truncate(CAPACITY - 1);
     clients.pop();
-    sleep(Duration::from_millis(200));
+    // The init must have seen that one go (a loaded machine may take a
+    // while): its listener, the kubelet and our CAPACITY - 2 left.
+    node.wait_sockets(|n| n == CAPACITY, "the init did not close the client that left");
     let mut fresh = node.connect();
     if fresh.hear(Duration::from_millis(700)) != Heard::Silence {
         node.fail("no place for a client after one left");

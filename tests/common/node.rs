@@ -152,10 +152,17 @@ impl Node {
         self.wait_record("kubelet", "socket connected", 1);
         // Connected is not yet accepted: wait for the init to hold a socket
         // besides its listener, or a signal sent now may find no client.
+        self.wait_sockets(|n| n >= 2, "the init did not accept the kubelet's connection");
+    }
+
+    /// Waits until the number of sockets the init holds (its listener and
+    /// its clients) satisfies `enough`; fails with `otherwise` after the
+    /// usual wait.
+    pub fn wait_sockets(&self, enough: impl Fn(usize) -> bool, otherwise: &str) {
         let deadline = Instant::now() + WAIT;
-        while self.socket_fds() < 2 {
+        while !enough(self.socket_fds()) {
             if Instant::now() >= deadline {
-                self.fail("the init did not accept the kubelet's connection");
+                self.fail(&format!("{otherwise} (it holds {} sockets)", self.socket_fds()));
             }
             thread::sleep(Duration::from_millis(5));
         }
