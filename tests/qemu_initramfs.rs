@@ -3,7 +3,8 @@
 //! the QEMU tests' own scripts/make-test-initramfs one, boots Debian's stock
 //! cloud kernel (amd64, TCG, diskless) compressed each way the script
 //! offers: gzip, zstd and xz (`--check=crc32`, what the kernel's xz reader
-//! wants). One test per compression, booting in parallel.
+//! wants); and the arm64 archive (`--arch arm64`, zstd) boots Debian's
+//! cloud-arm64 kernel on the virt board. One test each, booting in parallel.
 //!
 //! Each test builds `--profile test` (the init, the cri-o and kubelet
 //! stand-ins, the manifest's /etc) with `--standin-conf`, the manifest's
@@ -13,10 +14,12 @@
 //! boot through every milestone in order to `power-off` and the kernel's
 //! `reboot: Power down`.
 //!
-//! Needs, before `cargo test`: the amd64 init and stand-ins (as
-//! tests/qemu.rs: `cargo build --release`, scripts/build-standins), QEMU,
-//! cpio, gzip, zstd, xz and root or fakeroot. Work directories:
-//! target/tmp/qemu-initramfs-{gzip,zstd,xz}/ (the archive, console.log).
+//! Needs, before `cargo test`: the init and stand-ins of both
+//! architectures (as tests/qemu.rs: `cargo build --release` with and
+//! without `--target aarch64-unknown-linux-gnu`, scripts/build-standins
+//! with and without `--arch aarch64`), QEMU, cpio, gzip, zstd, xz and root
+//! or fakeroot. Work directories: target/tmp/qemu-initramfs-{gzip,zstd,xz,
+//! arm64-zstd}/ (the archive, console.log).
 
 #[path = "qemu/boot.rs"]
 mod boot;
@@ -49,26 +52,27 @@ fn text(o: &std::process::Output) -> String {
     )
 }
 
-/// `scripts/make-initramfs DIR/initramfs.cpio.EXT --profile test
-/// --compress COMPRESS --standin-conf DIR/standin.conf` with the default
-/// init and stand-ins, then `scripts/audit` on it: the compression it
-/// finds must be `compress`, and the manifest's checks must pass (exit 0,
-/// or 4 for the init's size budget alone).
-fn build(dir: &Path, compress: &str, magic: &[u8]) -> PathBuf {
+/// `scripts/make-initramfs DIR/initramfs.cpio.EXT --arch ARCH --profile
+/// test --compress COMPRESS --standin-conf DIR/standin.conf` with the
+/// default init and stand-ins of `arch`, then `scripts/audit` on it: the
+/// compression and architecture it finds must be these, and the manifest's
+/// checks must pass (exit 0, or 4 for the init's size budget alone).
+fn build(dir: &Path, arch: Arch, compress: &str, magic: &[u8]) -> PathBuf {
     let conf = dir.join("standin.conf");
     fs::write(&conf, CONF).unwrap();
     let out = dir.join(format!("initramfs.cpio.{compress}"));
     let _ = fs::remove_file(&out);
     let o = Command::new(repo().join("scripts/make-initramfs"))
         .arg(&out)
-        .args(["--profile", "test", "--compress", compress, "--standin-conf"])
+        .args(["--arch", arch.name(), "--profile", "test", "--compress", compress, "--standin-conf"])
         .arg(&conf)
         .output()
         .expect("run scripts/make-initramfs");
     assert!(
         o.status.success(),
-        "scripts/make-initramfs --compress {compress} failed (the amd64 init and stand-ins \
-         are built first: `cargo build --release`, scripts/build-standins):\n{}",
+        "scripts/make-initramfs --arch {} --compress {compress} failed (the init and stand-ins \
+         are built first: `cargo build --release`, scripts/build-standins, each with the arch):\n{}",
+        arch.name(),
         text(&o)
     );
     let head = fs::read(&out).unwrap();
@@ -91,7 +95,8 @@ fn build(dir: &Path, compress: &str, magic: &[u8]) -> PathBuf {
         out.display()
     );
     let first = format!(
-        "compression {compress}, profile test (inferred), runtime crio (inferred), arch amd64 (inferred)"
+        "compression {compress}, profile test (inferred), runtime crio (inferred), arch {} (inferred)",
+        arch.name()
     );
     for want in [first.as_str(), "/etc/standin.conf"] {
         assert!(report.contains(want), "audit: no `{want}`:\n{report}");
@@ -99,14 +104,17 @@ fn build(dir: &Path, compress: &str, magic: &[u8]) -> PathBuf {
     out
 }
 
-/// Builds the archive compressed with `compress`, boots it, and checks the
-/// boot from the console.
-fn boot(compress: &str, magic: &[u8]) {
-    let name = format!("initramfs-{compress}");
+/// Builds the `arch` archive compressed with `compress`, boots it, and
+/// checks the boot from the console.
+fn boot(arch: Arch, compress: &str, magic: &[u8]) {
+    let name = match arch {
+        Arch::Amd64 => format!("initramfs-{compress}"),
+        Arch::Arm64 => format!("initramfs-arm64-{compress}"),
+    };
     let dir = work_dir(&name);
-    let archive = build(&dir, compress, magic);
+    let archive = build(&dir, arch, compress, magic);
     let size = fs::metadata(&archive).unwrap().len();
-    let c = Boot::new(Arch::Amd64, &name).initramfs(&archive).run();
+    let c = Boot::new(arch, &name).initramfs(&archive).run();
 
     eprintln!("[{name}] {size} bytes; timeline (ms since Run /init):\n{}", c.timeline());
     // The kernel says so when it cannot decompress or read the archive.
@@ -131,15 +139,20 @@ fn boot(compress: &str, magic: &[u8]) {
 
 #[test]
 fn gzip_boots_to_power_off() {
-    boot("gzip", &[0x1f, 0x8b]);
+    boot(Arch::Amd64, "gzip", &[0x1f, 0x8b]);
 }
 
 #[test]
 fn zstd_boots_to_power_off() {
-    boot("zstd", &[0x28, 0xb5, 0x2f, 0xfd]);
+    boot(Arch::Amd64, "zstd", &[0x28, 0xb5, 0x2f, 0xfd]);
+}
+
+#[test]
+fn arm64_zstd_boots_to_power_off() {
+    boot(Arch::Arm64, "zstd", &[0x28, 0xb5, 0x2f, 0xfd]);
 }
 
 #[test]
 fn xz_boots_to_power_off() {
-    boot("xz", &[0xfd, b'7', b'z', b'X', b'Z', 0x00]);
+    boot(Arch::Amd64, "xz", &[0xfd, b'7', b'z', b'X', b'Z', 0x00]);
 }
