@@ -74,6 +74,8 @@ fn kubelet_starts_only_once_the_runtime_listens() {
     if !node.record("crio").lines().any(|l| l.starts_with("ready ")) {
         node.fail("the kubelet started before the runtime socket existed");
     }
+    // The kubelet may run before its parent logs its exec (a loaded machine).
+    node.wait_log("milestone kubelet-exec");
     let at = |m: &str| node.log_position(&format!("milestone {m}"));
     match (at("runtime-ready"), at("kubelet-exec")) {
         (Some(r), Some(k)) if r < k => {}
