@@ -18,7 +18,7 @@ use rustix::event::epoll;
 use rustix::fd::{AsRawFd, OwnedFd};
 use rustix::fs::inotify;
 use linux_raw_sys::general::{SIGCHLD, SIGINT, SIGPWR, SIGTERM};
-use rustix::process::Signal;
+use rustix::process::{Pid, Signal};
 
 const SIGNALS: u64 = 0;
 const LISTENER: u64 = 1;
@@ -305,7 +305,7 @@ impl<'a> Node<'a> {
     }
 
     fn restart(&mut self, which: Daemon) {
-        let pid = self.supervisor(which).request_restart().and_then(rustix::process::Pid::from_raw);
+        let pid = self.supervisor(which).request_restart().and_then(Pid::from_raw);
         let outcome = if pid.is_some() { "" } else { ": not running; request ignored" };
         crate::info!("restarting the {}{}", which.name(), outcome);
         if let Some(pid) = pid {
@@ -344,7 +344,8 @@ impl<'a> Node<'a> {
                 output.close_file();
             }
         };
-        let (kubelet, runtime) = (self.kubelet.pid(), self.runtime.pid());
+        // `Option<Pid>`: one register each (0 is its `None`).
+        let (kubelet, runtime) = (self.kubelet.pid().and_then(Pid::from_raw), self.runtime.pid().and_then(Pid::from_raw));
         crate::stop::hard_shutdown(goal, &self.signals, kubelet, runtime, self.stop_timeout_s, &mut last_output)
     }
 
