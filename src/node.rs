@@ -29,22 +29,25 @@ const CLIENT: u64 = 16;
 const OUTPUT: u64 = 3;
 
 /// Everything the supervision loop owns.
+// In this order (`repr(C)`): the fields the loop reads most come first, at
+// offsets that x86_64 encodes in one byte instead of four (128 bytes less).
+#[repr(C)]
 pub struct Node<'a> {
+    state: State,
+    runtime_ready: bool,
+    kubelet_standalone: bool,
     epoll: OwnedFd,
     /// The signal descriptor (every signal is blocked and read here).
     pub signals: OwnedFd,
-    socket: Option<SystemSocket>,
     inotify: Option<OwnedFd>,
+    null: Option<OwnedFd>,
     runtime: Supervisor,
     kubelet: Supervisor,
-    /// Indexed by `Daemon as usize`.
-    outputs: [Option<Output>; 2],
-    null: Option<OwnedFd>,
-    runtime_ready: bool,
-    kubelet_standalone: bool,
-    state: State,
+    socket: Option<SystemSocket>,
     /// The data partition, while it is awaited.
     datapart: Option<datapart::Wait<'a>>,
+    /// Indexed by `Daemon as usize`.
+    outputs: [Option<Output>; 2],
     /// `kios.shutdown_timeout`; the deadline itself is known once `/etc` is.
     shutdown_timeout_s: Option<u32>,
     graceful_timeout_ms: u64,
