@@ -284,7 +284,9 @@ impl<'a> Node<'a> {
 
     /// Client `fd` sent bytes: each is a command, in order.
     fn on_client(&mut self, fd: i32) {
-        let mut buf = [0u8; 64];
+        // Commands are single bytes; more than 16 at once are read on the
+        // loop's next rounds (a smaller buffer to zero: 32 bytes less).
+        let mut buf = [0u8; 16];
         let Some(socket) = self.socket.as_mut() else { return };
         let n = socket.read(fd, &mut buf);
         for &byte in buf.get(..n).unwrap_or_default() {
