@@ -5,7 +5,7 @@
 use crate::argv::{self, KUBECONFIG};
 use crate::daemon::{self, Daemon};
 use crate::datapart;
-use crate::log::milestone;
+use crate::log::{milestone, Piece};
 use crate::reap;
 use crate::output::Output;
 use crate::socket::SystemSocket;
@@ -210,17 +210,18 @@ impl<'a> Node<'a> {
     fn spawn(&mut self, which: Daemon, argv: &daemon::Argv, now: u64) {
         let output = self.outputs.get(which as usize).and_then(Option::as_ref).map(|o| &o.daemon_end);
         let sup = if which == Daemon::Runtime { &mut self.runtime } else { &mut self.kubelet };
-        match daemon::spawn(argv, output) {
+        let (format, detail) = match daemon::spawn(argv, output) {
             Ok(pid) => {
                 sup.started(pid.as_raw_nonzero().get(), now);
-                crate::info!("milestone {}-exec pid {}", which.name(), pid.as_raw_nonzero().get());
+                ("6milestone {}-exec pid {}", Piece::from(pid.as_raw_nonzero().get()))
             }
             Err(e) => {
-                // E2BIG: its command line did not fit.
-                crate::error!("{} not started: {}", which.name(), e);
                 sup.start_failed(now);
+                ("3{} not started: {}", Piece::Errno(e)) // E2BIG: its command line did not fit
             }
-        }
+        };
+        // One call for either line (the level digit first, as info! and error! put it).
+        crate::log::emit(format, &[Piece::from(which.name()), detail]);
     }
 
     /// Daemon `index` (`Daemon as usize`) wrote: its output to the FIFO (and the log file).
