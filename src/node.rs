@@ -382,9 +382,11 @@ impl<'a> Node<'a> {
 /// The daemon's output pipe and log FIFO, watched under `OUTPUT` plus the daemon; without
 /// them the daemon writes to the console.
 fn open_output(epoll: &OwnedFd, daemon: Daemon) -> Option<Output> {
-    let output = Output::open(daemon)?;
-    let _ = sys::epoll_add(epoll, &output.drain_end, OUTPUT.wrapping_add(daemon as u64));
-    Some(output)
+    let output = Output::open(daemon);
+    if let Some(output) = &output {
+        let _ = sys::epoll_add(epoll, &output.drain_end, OUTPUT.wrapping_add(daemon as u64));
+    }
+    output // not taken out and wrapped again: no copy
 }
 
 /// One inotify descriptor, watching the runtime socket's directory (the
