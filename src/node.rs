@@ -337,8 +337,8 @@ impl<'a> Node<'a> {
     }
 
     fn hard(&mut self, goal: Goal) -> ! {
-        self.runtime.hold();
-        self.kubelet.hold();
+        // No `Supervisor::hold` needed: the hard shutdown never returns to
+        // the loop, so nothing is started or restarted again.
         let (outputs, null) = (&mut self.outputs, &self.null);
         // Once every process has stopped: their last output to the log
         // files, which are then closed so the data partition unmounts.
