@@ -105,7 +105,8 @@ impl Supervisor {
 
     /// Whether the daemon should be started at `now_ms`.
     pub fn due(&self, now_ms: u64) -> bool {
-        self.pid == 0 && self.start_at_ms().is_some_and(|t| now_ms >= t)
+        // `start_at_ms <= now_ms`, never for `NOT_WAITING` (one compare).
+        self.pid == 0 && self.start_at_ms < now_ms.saturating_add(1)
     }
 
     /// Stops scheduling starts (shutdown).
