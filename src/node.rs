@@ -361,9 +361,11 @@ impl<'a> Node<'a> {
         let mut reader = inotify::Reader::new(fd, &mut buf);
         let (mut socket_created, mut kubeconfig_written) = (false, false);
         while let Ok(event) = reader.next() {
-            let name = event.file_name().map(|n| n.to_bytes()).unwrap_or_default();
-            socket_created |= name == daemon::runtime().socket_name;
-            kubeconfig_written |= name == &b"kubelet.conf"[..];
+            if let Some(name) = event.file_name() {
+                let name = name.to_bytes();
+                socket_created |= name == daemon::runtime().socket_name;
+                kubeconfig_written |= name == &b"kubelet.conf"[..];
+            }
         }
         if self.datapart.is_some() {
             self.await_datapart(true);
