@@ -176,7 +176,8 @@ fn le64(raw: &[u8], at: usize) -> u64 {
 /// zero), its own LBA, entry size, usable range, array outside the usable
 /// range. The array CRC is [`check_entries`]'s job.
 pub fn parse_header(sector: &[u8], lba: u64) -> Result<Header, Error> {
-    if sector.get(..8) != Some(b"EFI PART") {
+    // As one number (zeros past the end never match): no slice comparison.
+    if le64(sector, 0) != u64::from_le_bytes(*b"EFI PART") {
         return Err(Error::Signature);
     }
     let size = usize::try_from(le32(sector, 12)).map_err(|_| Error::HeaderSize)?;
@@ -297,7 +298,7 @@ fn table(
 pub fn is_protective_mbr(sector0: &[u8]) -> bool {
     // The type byte of each of the four 16-byte partition entries from byte 446.
     const TYPES: [u16; 4] = [450, 466, 482, 498];
-    sector0.get(510..512) == Some(&[0x55, 0xaa]) && TYPES.iter().any(|&at| sector0.get(usize::from(at)) == Some(&0xee))
+    u16::from_le_bytes(bytes(sector0, 510)) == 0xaa55 && TYPES.iter().any(|&at| sector0.get(usize::from(at)) == Some(&0xee))
 }
 
 /// The on-disk bytes of a GUID written `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`
