@@ -107,7 +107,8 @@ pub fn unmount_all() {
         // Whole lines only: a cut-off last line is left for a later pass.
         let table = buf.get(..len).unwrap_or_default();
         let whole = table.iter().rposition(|&b| b == b'\n').map_or(0, |end| end.saturating_add(1));
-        let (mut unmounted, mut busy) = (0u32, 0u32);
+        // Whether this pass unmounted something, and whether one would not go.
+        let (mut unmounted, mut busy) = (false, false);
         for line in table.get(..whole).unwrap_or_default().split(|&b| b == b'\n').rev() {
             let Some(mount) = kios::mountinfo::parse_line(line) else { continue };
             // Unescaped, NUL-terminated (the buffer is zeroed).
@@ -119,10 +120,10 @@ pub fn unmount_all() {
             }
             let Some(path) = unescaped.and_then(|n| crate::sys::c_str(path.get(..=n)?)) else { continue };
             let Err(e) = unmount(path, UnmountFlags::empty()) else {
-                unmounted = unmounted.saturating_add(1);
+                unmounted = true;
                 continue;
             };
-            busy = busy.saturating_add(1);
+            busy = true;
             if stuck && mount.source.is_some_and(|s| s.starts_with(b"/dev/")) {
                 let ro = mount_remount(path, MountFlags::RDONLY, c"");
                 if ro.is_ok() {
@@ -132,9 +133,9 @@ pub fn unmount_all() {
                 }
             }
         }
-        if busy == 0 || stuck {
+        if !busy || stuck {
             return;
         }
-        stuck = unmounted == 0;
+        stuck = !unmounted;
     }
 }
