@@ -100,7 +100,8 @@ impl<'a> Wait<'a> {
     }
 }
 
-/// The device node of the wanted partition, if it exists now.
+/// The device node of the wanted partition, if it exists now, written
+/// into `out` (zeroed by the caller).
 fn find<'b>(wanted: &Datapart, out: &'b mut [u8; 64], report: bool) -> Option<&'b CStr> {
     if let Datapart::Device(path) = *wanted {
         let path = join(out, &[path])?;
@@ -109,8 +110,8 @@ fn find<'b>(wanted: &Datapart, out: &'b mut [u8; 64], report: bool) -> Option<&'
     let dir = open(c"/sys/block", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).ok()?;
     let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 1024];
     let mut disks = rustix::fs::RawDir::new(dir, &mut buf);
-    // `/dev/NAME`, NUL-terminated once NAME is written after the prefix.
-    out.fill(0);
+    // `/dev/NAME`, NUL-terminated once NAME is written after the prefix
+    // (`out` comes zeroed from `attempt`, so no fill here: 16 bytes).
     let (prefix, name) = out.split_at_mut(5);
     prefix.copy_from_slice(b"/dev/");
     let mut found = 0;
