@@ -4,22 +4,23 @@ use core::ffi::CStr;
 use rustix::fs::{mkdir, Mode};
 use rustix::mount::{mount, mount_change, mount_remount, unmount, MountFlags, MountPropagationFlags, UnmountFlags};
 
-/// The mounts of [`dev`] and [`base`], in order: a flags letter (`d`:
-/// nosuid, noexec; `k`: nosuid, nodev, noexec; `t`: nosuid, nodev), then
-/// the fstype, the target and the data, each NUL-terminated.
-const DEV: &[u8] = b"ddevtmpfs\0/dev\0mode=0755\0";
+/// The mounts of [`dev`] and [`base`], in order: a byte of mount flags
+/// (`MS_NOSUID` 2, `MS_NODEV` 4, `MS_NOEXEC` 8: `\x0a` nosuid, noexec;
+/// `\x0e` nosuid, nodev, noexec; `\x06` nosuid, nodev), then the fstype,
+/// the target and the data, each NUL-terminated.
+const DEV: &[u8] = b"\x0adevtmpfs\0/dev\0mode=0755\0";
 const BASE: &[u8] = b"\
-kproc\0/proc\0\0\
-ksysfs\0/sys\0\0\
-ddevpts\0/dev/pts\0gid=5,mode=0620,ptmxmode=0666\0\
-ksecurityfs\0/sys/kernel/security\0\0\
-kcgroup2\0/sys/fs/cgroup\0\0\
-ttmpfs\0/run\0mode=0755\0\
-ttmpfs\0/tmp\0mode=1777\0\
-ttmpfs\0/var/cache\0mode=0755\0\
-ttmpfs\0/var/tmp\0mode=1777\0\
-ttmpfs\0/var/run\0mode=0755\0\
-ttmpfs\0/var/lib/kubelet\0mode=0755\0";
+\x0eproc\0/proc\0\0\
+\x0esysfs\0/sys\0\0\
+\x0adevpts\0/dev/pts\0gid=5,mode=0620,ptmxmode=0666\0\
+\x0esecurityfs\0/sys/kernel/security\0\0\
+\x0ecgroup2\0/sys/fs/cgroup\0\0\
+\x06tmpfs\0/run\0mode=0755\0\
+\x06tmpfs\0/tmp\0mode=1777\0\
+\x06tmpfs\0/var/cache\0mode=0755\0\
+\x06tmpfs\0/var/tmp\0mode=1777\0\
+\x06tmpfs\0/var/run\0mode=0755\0\
+\x06tmpfs\0/var/lib/kubelet\0mode=0755\0";
 
 /// The first NUL-terminated string of `table`, which is moved past it.
 pub fn next_c_str<'a>(table: &mut &'a [u8]) -> Option<&'a CStr> {
@@ -33,19 +34,15 @@ pub fn next_c_str<'a>(table: &mut &'a [u8]) -> Option<&'a CStr> {
 /// (see [`BASE`]), creating `target` if needed; a failure is logged.
 #[inline(never)]
 fn mount_all(mut table: &[u8]) {
-    while let Some((&letter, rest)) = table.split_first() {
+    while let Some((&flags, rest)) = table.split_first() {
         table = rest;
         let (Some(fstype), Some(target), Some(data)) =
             (next_c_str(&mut table), next_c_str(&mut table), next_c_str(&mut table))
         else {
             return;
         };
-        let flags = MountFlags::NOSUID
-            | match letter {
-                b'd' => MountFlags::NOEXEC,
-                b't' => MountFlags::NODEV,
-                _ => MountFlags::NOEXEC | MountFlags::NODEV,
-            };
+        // The table's byte as it is (no match on a letter: 32 bytes).
+        let flags = MountFlags::from_bits_retain(u32::from(flags));
         let _ = mkdir(target, Mode::from_raw_mode(0o755));
         if let Err(e) = mount(fstype, target, fstype, flags, Some(data)) {
             crate::error!("mount {} on {}: {}", fstype, target, e);
