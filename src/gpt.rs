@@ -263,12 +263,20 @@ pub fn load(
     if !read(0, sector) || !is_protective_mbr(sector) {
         return Err(Error::NoGpt);
     }
-    let primary = table(read, sector, 1, disk_sectors, array);
     let last = disk_sectors.saturating_sub(1);
-    match primary {
-        Err(error) if last > 1 => table(read, sector, last, disk_sectors, array).map_err(|_| error),
-        _ => primary,
+    // One call of `table` in a loop over the two copies, not two calls.
+    let mut primary_error = Error::Read; // set by the first pass
+    for lba in [1, last] {
+        match table(read, sector, lba, disk_sectors, array) {
+            Ok(header) => return Ok(header),
+            Err(error) if lba == 1 => primary_error = error,
+            Err(_) => {}
+        }
+        if last <= 1 {
+            break; // no room for a backup
+        }
     }
+    Err(primary_error)
 }
 
 /// One copy: the header at `lba`, then its array.
