@@ -47,22 +47,27 @@ impl Modules<'_> {
         let state = if sys_module(name, &mut buf).is_some_and(crate::etc::exists) {
             "already loaded"
         } else {
-            match self.find(c"modules.dep", name, &mut buf) {
-                // The dependencies (the last listed first), then the module; a failure stops it.
-                Ok(Some(line)) => {
-                    let _ = line.load_order().all(|module| self.insert(name, module)) && self.insert(name, line.path);
-                    return;
-                }
-                Ok(None) => match self.find(c"modules.builtin", name, &mut buf) {
-                    Ok(Some(_)) => "built in",
-                    _ => {
+            // modules.dep, then modules.builtin: one call of `find` in a
+            // loop, which is then inlined here (smaller than two calls).
+            let mut builtin = false;
+            loop {
+                let file = if builtin { c"modules.builtin" } else { c"modules.dep" };
+                match (builtin, self.find(file, name, &mut buf)) {
+                    // The dependencies (the last listed first), then the module; a failure stops it.
+                    (false, Ok(Some(line))) => {
+                        let _ = line.load_order().all(|module| self.insert(name, module)) && self.insert(name, line.path);
+                        return;
+                    }
+                    (false, Ok(None)) => builtin = true,
+                    (false, Err(e)) => {
+                        crate::error!("module {}: {}/modules.dep: {}", bytes(name), self.dir, e);
+                        return;
+                    }
+                    (true, Ok(Some(_))) => break "built in",
+                    (true, _) => {
                         crate::error!("module {}: not in modules.dep or modules.builtin of {}", bytes(name), self.dir);
                         return;
                     }
-                },
-                Err(e) => {
-                    crate::error!("module {}: {}/modules.dep: {}", bytes(name), self.dir, e);
-                    return;
                 }
             }
         };
