@@ -55,7 +55,13 @@ impl Modules<'_> {
                 match (builtin, self.find(file, name, &mut buf)) {
                     // The dependencies (the last listed first), then the module; a failure stops it.
                     (false, Ok(Some(line))) => {
-                        let _ = line.load_order().all(|module| self.insert(name, module)) && self.insert(name, line.path);
+                        // One call of `insert` for the dependencies and the module.
+                        let (mut deps, mut module) = (line.load_order(), Some(line.path));
+                        while let Some(file) = deps.next().or_else(|| module.take()) {
+                            if !self.insert(name, file) {
+                                break;
+                            }
+                        }
                         return;
                     }
                     (false, Ok(None)) => builtin = true,
