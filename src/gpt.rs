@@ -141,21 +141,26 @@ impl Entry<'_> {
     }
 }
 
-/// CRC32 (IEEE 802.3, reflected, as zlib's `crc32`) continued over
-/// `bytes`: start with `!0`, invert at the end.
-fn crc_update(mut crc: u32, bytes: &[u8]) -> u32 {
-    for &byte in bytes {
-        crc ^= u32::from(byte);
+/// CRC32 (IEEE 802.3, reflected, as zlib's `crc32`) of `bytes`, as the
+/// GPT stores it, with the 4 bytes from `zeroed` (if any) taken as zeros:
+/// a header's CRC is computed with its own field zero.
+fn crc_with_zeroed(bytes: &[u8], zeroed: usize) -> u32 {
+    let mut crc = !0u32;
+    for (at, &byte) in bytes.iter().enumerate() {
+        // A zero byte XORs nothing in; outside the 4 bytes, the byte as it is.
+        if at.wrapping_sub(zeroed) >= 4 {
+            crc ^= u32::from(byte);
+        }
         for _ in 0..8 {
             crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
         }
     }
-    crc
+    !crc
 }
 
 /// CRC32 of `bytes` as the GPT stores it.
 pub fn crc32(bytes: &[u8]) -> u32 {
-    !crc_update(!0, bytes)
+    crc_with_zeroed(bytes, bytes.len()) // past the end: no byte zeroed
 }
 
 /// `N` bytes at `at`, zeros past the end (callers check lengths first).
@@ -182,10 +187,7 @@ pub fn parse_header(sector: &[u8], lba: u64) -> Result<Header, Error> {
     }
     let size = usize::try_from(le32(sector, 12)).map_err(|_| Error::HeaderSize)?;
     let raw = sector.get(..size).filter(|_| size >= 92).ok_or(Error::HeaderSize)?;
-    let crc = !crc_update(
-        crc_update(crc_update(!0, raw.get(..16).unwrap_or_default()), &[0; 4]),
-        raw.get(20..).unwrap_or_default(),
-    );
+    let crc = crc_with_zeroed(raw, 16);
     if crc != le32(raw, 16) {
         return Err(Error::HeaderCrc);
     }
