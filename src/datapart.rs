@@ -179,16 +179,16 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
         let sector = usize::try_from(sector_size).ok().and_then(|len| sector.get_mut(..len));
         let sector = sector.filter(|s| s.len() >= 512).ok_or(gpt::Error::HeaderSize)?;
         let header = gpt::load(&mut read, sector, disk_sectors, array)?;
-        // A PARTUUID is parsed once, not for each entry.
-        let uuid = match *wanted {
-            Datapart::PartUuid(value) => gpt::parse_guid(value.get(PARTUUID..).unwrap_or_default()),
-            _ => None,
+        // The GUID looked for (a PARTUUID is parsed once, not for each
+        // entry), and whether it is the unique one or the type: one compare.
+        let (unique, guid) = match *wanted {
+            Datapart::PartUuid(value) => (true, gpt::parse_guid(value.get(PARTUUID..).unwrap_or_default())),
+            _ => (false, Some(gpt::KIOS_DATAPART_TYPE)),
         };
         let mut entries = gpt::entries(&header, array);
         let is_wanted = |e: &gpt::Entry| match *wanted {
-            Datapart::PartUuid(_) => Some(e.unique_guid()) == uuid,
             Datapart::PartLabel(value) => e.name_is(value.get(PARTLABEL..).unwrap_or_default()),
-            _ => e.type_guid() == gpt::KIOS_DATAPART_TYPE,
+            _ => Some(if unique { e.unique_guid() } else { e.type_guid() }) == guid,
         };
         Ok(entries.find(is_wanted).map_or(0, |e| e.number))
     });
