@@ -197,7 +197,9 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
 
 /// A decimal number from `/sys/block/<disk><file>`.
 fn sysfs_number(disk: &[u8], file: &[u8]) -> Option<u64> {
-    let mut path = [0u8; 96];
+    // Room for the longest: 11 + 31 (a disk name, DISK_NAME_LEN less its
+    // NUL) + 25 + NUL = 68 bytes.
+    let mut path = [0u8; 80];
     let mut text = [0u8; 24];
     let len = crate::etc::read(join(&mut path, &[b"/sys/block/", disk, file])?, &mut text)?;
     let mut number = 0u64;
