@@ -251,8 +251,9 @@ pub fn bind_seccomp() {
 fn bind_all(mut table: &[u8]) {
     while let (Some(from), Some(to)) = (next_c_str(&mut table), next_c_str(&mut table)) {
         // `mkdir -p`: each prefix ending before a `/` or the NUL, made
-        // NUL-terminated in `dir` (zeroed, filled one byte behind).
-        let mut dir = [0u8; 64];
+        // NUL-terminated in `dir` (zeroed, filled one byte behind; the
+        // longest target, `/var/lib/containers/storage`, takes 28 bytes).
+        let mut dir = [0u8; 32];
         for (at, &b) in to.to_bytes_with_nul().iter().enumerate() {
             if at > 0 && (b == b'/' || b == 0) {
                 if let Some(dir) = dir.get(..=at).and_then(crate::sys::c_str) {
