@@ -208,14 +208,16 @@ pub fn parse_header(sector: &[u8], lba: u64) -> Result<Header, Error> {
     let len = u64::from(header.entry_count).checked_mul(u64::from(header.entry_size)).ok_or(Error::Layout)?;
     let sectors = len.div_ceil(sector.len() as u64); // sector.len() >= 92 here
     let array_end = header.entries_lba.checked_add(sectors).ok_or(Error::Layout)?;
-    let outside = array_end <= header.first_usable_lba || header.entries_lba > header.last_usable_lba;
-    let clear_of_header = array_end <= lba || header.entries_lba > lba;
-    if header.entry_size < 128
-        || !header.entry_size.is_power_of_two()
-        || header.first_usable_lba > header.last_usable_lba
-        || header.entries_lba < 2
-        || !outside
-        || !clear_of_header
+    // Each condition computed and all combined with `|`, not `||`: no
+    // branch per condition, nor code copied for each path through them.
+    let outside = (array_end <= header.first_usable_lba) | (header.entries_lba > header.last_usable_lba);
+    let clear_of_header = (array_end <= lba) | (header.entries_lba > lba);
+    if (header.entry_size < 128)
+        | !header.entry_size.is_power_of_two()
+        | (header.first_usable_lba > header.last_usable_lba)
+        | (header.entries_lba < 2)
+        | !outside
+        | !clear_of_header
     {
         return Err(Error::Layout);
     }
