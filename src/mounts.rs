@@ -7,9 +7,13 @@ use rustix::mount::{mount, mount_change, mount_remount, unmount, MountFlags, Mou
 /// The mounts of [`dev`] and [`base`], in order: a byte of mount flags
 /// (`MS_NOSUID` 2, `MS_NODEV` 4, `MS_NOEXEC` 8: `\x0a` nosuid, noexec;
 /// `\x0e` nosuid, nodev, noexec; `\x06` nosuid, nodev), then the fstype,
-/// the target and the data, each NUL-terminated.
+/// the target and the data, each NUL-terminated. An entry with no fstype
+/// only makes its target (`/var` and `/var/lib`, parents of later targets):
+/// the walk does their `mkdir`s, no code of their own.
 const DEV: &[u8] = b"\x0adevtmpfs\0/dev\0mode=0755\0";
 const BASE: &[u8] = b"\
+\0\0/var\0\0\
+\0\0/var/lib\0\0\
 \x0eproc\0/proc\0\0\
 \x0esysfs\0/sys\0\0\
 \x0adevpts\0/dev/pts\0gid=5,mode=0620,ptmxmode=0666\0\
@@ -44,6 +48,9 @@ fn mount_all(mut table: &[u8]) {
         // The table's byte as it is (no match on a letter: 32 bytes).
         let flags = MountFlags::from_bits_retain(u32::from(flags));
         let _ = mkdir(target, Mode::from_raw_mode(0o755));
+        if fstype.is_empty() {
+            continue; // a directory only
+        }
         if let Err(e) = mount(fstype, target, fstype, flags, Some(data)) {
             crate::error!("mount {} on {}: {}", fstype, target, e);
         }
@@ -58,8 +65,6 @@ pub fn dev() {
 /// Every other base mount, the shared propagation pods need, and the
 /// directories the runtime and the kubelet expect.
 pub fn base() {
-    let _ = mkdir(c"/var", Mode::from_raw_mode(0o755));
-    let _ = mkdir(c"/var/lib", Mode::from_raw_mode(0o755));
     mount_all(BASE);
     // Recursively: `/var/run` and `/var/lib/kubelet` too.
     if let Err(e) = mount_change(c"/", MountPropagationFlags::SHARED | MountPropagationFlags::REC) {
