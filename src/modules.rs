@@ -5,7 +5,7 @@
 //! else is one console error, and the boot goes on.
 
 use crate::etc::join;
-use crate::log::bytes;
+use crate::log::{bytes, Piece};
 use core::ffi::CStr;
 use kios::moddep::{self, Line};
 use rustix::fd::OwnedFd;
@@ -46,7 +46,7 @@ impl Modules<'_> {
     fn load(&self, name: &[u8]) {
         let mut buf = [0u8; 4096];
         let state = if sys_module(name, &mut buf).is_some_and(crate::etc::exists) {
-            "already loaded"
+            Ok("already loaded")
         } else {
             // modules.dep, then modules.builtin: one call of `find` in a
             // loop, which is then inlined here (smaller than two calls).
@@ -66,19 +66,18 @@ impl Modules<'_> {
                         return;
                     }
                     (false, Ok(None)) => builtin = true,
-                    (false, Err(e)) => {
-                        crate::error!("module {}: {}/modules.dep: {}", bytes(name), self.dir, e);
-                        return;
-                    }
-                    (true, Ok(Some(_))) => break "built in",
-                    (true, _) => {
-                        crate::error!("module {}: not in modules.dep or modules.builtin of {}", bytes(name), self.dir);
-                        return;
-                    }
+                    (false, Err(e)) => break Err(("3module {}: {}/modules.dep: {}", e)),
+                    (true, Ok(Some(_))) => break Ok("built in"),
+                    // The errno is not shown: the format has no third `{}`.
+                    (true, _) => break Err(("3module {}: not in modules.dep or modules.builtin of {}", Errno::NOENT)),
                 }
             }
         };
-        say(name, state);
+        match state {
+            Ok(state) => say(name, state),
+            // Either error line (`3`: the `error!` level) from one call.
+            Err((format, e)) => crate::log::emit(format, &[bytes(name), Piece::from(self.dir), Piece::Errno(e)]),
+        }
     }
 
     /// The line of module `name` in the directory's `file`, streamed through `buf`.
