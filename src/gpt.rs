@@ -308,9 +308,9 @@ fn table(
 /// Whether LBA 0 is an MBR (55 AA) with a partition of type 0xEE: a GPT
 /// disk's protective (or hybrid) MBR.
 pub fn is_protective_mbr(sector0: &[u8]) -> bool {
-    // The type byte of each of the four 16-byte partition entries from byte 446.
-    const TYPES: [u16; 4] = [450, 466, 482, 498];
-    u16::from_le_bytes(bytes(sector0, 510)) == 0xaa55 && TYPES.iter().any(|&at| sector0.get(usize::from(at)) == Some(&0xee))
+    // The type byte (at 4) of each of the four 16-byte partition entries from byte 446.
+    let entries = sector0.get(446..510).unwrap_or_default();
+    u16::from_le_bytes(bytes(sector0, 510)) == 0xaa55 && entries.chunks_exact(16).any(|entry| entry.get(4) == Some(&0xee))
 }
 
 /// The on-disk bytes of a GUID written `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`
