@@ -259,7 +259,7 @@ pub fn entries<'a>(header: &Header, array: &'a [u8]) -> impl Iterator<Item = Ent
 /// (`my_lba` of the result tells which was used). When both are bad, the
 /// primary's error is returned.
 pub fn load(
-    read: &mut dyn FnMut(u64, &mut [u8]) -> bool,
+    mut read: impl FnMut(u64, &mut [u8]) -> bool,
     sector: &mut [u8],
     disk_sectors: u64,
     array: &mut [u8],
@@ -271,7 +271,7 @@ pub fn load(
     // One call of `table` in a loop over the two copies, not two calls.
     let mut primary_error = Error::Read; // set by the first pass
     for lba in [1, last] {
-        match table(read, sector, lba, disk_sectors, array) {
+        match table(&mut read, sector, lba, disk_sectors, array) {
             Ok(header) => return Ok(header),
             Err(error) if lba == 1 => primary_error = error,
             Err(_) => {}
@@ -285,7 +285,7 @@ pub fn load(
 
 /// One copy: the header at `lba`, then its array.
 fn table(
-    read: &mut dyn FnMut(u64, &mut [u8]) -> bool,
+    read: &mut impl FnMut(u64, &mut [u8]) -> bool,
     sector: &mut [u8],
     lba: u64,
     disk_sectors: u64,
