@@ -16,17 +16,9 @@ use rustix::mount::{mount, mount_bind, mount_change, mount_remount, MountFlags, 
 /// what the node shares).
 const MOUNT: &CStr = c"/run/kios/datapart";
 
-/// Directories of the layout, created when missing (first boot),
-/// NUL-terminated.
-const LAYOUT: &[u8] = b"\
-/run/kios/datapart/meta\0\
-/run/kios/datapart/meta/etc\0\
-/run/kios/datapart/meta/etc.work\0\
-/run/kios/datapart/meta/log\0\
-/run/kios/datapart/data\0\
-/run/kios/datapart/data/oci\0\
-/run/kios/datapart/data/pods\0\
-/run/kios/datapart/modules\0";
+/// Directories of the layout under [`MOUNT`], created when missing (first
+/// boot), NUL-terminated (the prefix is joined on: 152 bytes less text).
+const LAYOUT: &[u8] = b"meta\0meta/etc\0meta/etc.work\0meta/log\0data\0data/oci\0data/pods\0modules\0";
 
 /// The upper layer of `/etc` and the overlay's work directory beside it.
 const ETC_OVERLAY: &CStr =
@@ -222,10 +214,7 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
         return false;
     }
     let _ = mount_change(MOUNT, MountPropagationFlags::PRIVATE);
-    let mut dirs = LAYOUT;
-    while let Some(dir) = next_c_str(&mut dirs) {
-        make_dir(dir, 0o755);
-    }
+    make_layout();
     let flags = MountFlags::NOSUID | MountFlags::NODEV;
     if let Err(e) = mount(c"overlay", c"/etc", c"overlay", flags, Some(ETC_OVERLAY)) {
         crate::error_at!("datapart: overlay on {}: {}; the initramfs /etc stays (is kios.modules=overlay set?)", c"/etc", e);
@@ -235,6 +224,18 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
         crate::error_at!("datapart: {} read-only: {}", c"/lib/modules", e);
     }
     true
+}
+
+/// Makes the directories of [`LAYOUT`] (each joined to [`MOUNT`]), in order.
+#[inline(never)] // 32 bytes less than inlined into `mount_layout`
+fn make_layout() {
+    let mut dirs = LAYOUT;
+    while let Some(dir) = next_c_str(&mut dirs) {
+        let mut path = [0u8; 48]; // the longest, `.../meta/etc.work`, takes 33
+        if let Some(path) = join(&mut path, &[b"/run/kios/datapart/", dir.to_bytes()]) {
+            make_dir(path, 0o755);
+        }
+    }
 }
 
 /// `/etc/seccomp` (created if missing) bound on `/var/lib/kubelet/seccomp`,
