@@ -86,12 +86,13 @@ pub fn make_dir(path: &CStr, mode: u32) {
 
 /// The mounts [`unmount_all`] leaves, `/`, `/proc` and `/dev`, as the first
 /// 8 bytes of a zeroed buffer holding the path: the path then zeros (a
-/// longer path has no zero there), compared as one number.
-const KEPT: [u64; 3] = [
-    u64::from_le_bytes(*b"/\0\0\0\0\0\0\0"),
-    u64::from_le_bytes(*b"/proc\0\0\0"),
-    u64::from_le_bytes(*b"/dev\0\0\0\0"),
-];
+/// longer path has no zero there), compared as one number (three constant
+/// patterns, not a table in `.rodata` walked).
+const KEPT_ROOT: u64 = u64::from_le_bytes(*b"/\0\0\0\0\0\0\0");
+/// `/proc` (see [`KEPT_ROOT`]).
+const KEPT_PROC: u64 = u64::from_le_bytes(*b"/proc\0\0\0");
+/// `/dev`, the console log (see [`KEPT_ROOT`]).
+const KEPT_DEV: u64 = u64::from_le_bytes(*b"/dev\0\0\0\0");
 
 /// Unmounts everything, children first (mountinfo lists parents before
 /// children, so it is read backwards), pass after pass while passes make
@@ -117,7 +118,7 @@ pub fn unmount_all() {
             let mut path = [0u8; 256];
             let unescaped = path.get_mut(..255).and_then(|room| kios::mountinfo::unescape(mount.point, room).ok());
             let head = path.first_chunk().map_or(0, |&head| u64::from_le_bytes(head));
-            if KEPT.contains(&head) {
+            if matches!(head, KEPT_ROOT | KEPT_PROC | KEPT_DEV) {
                 continue;
             }
             let Some(path) = unescaped.and_then(|n| crate::sys::c_str(path.get(..=n)?)) else { continue };
