@@ -237,14 +237,16 @@ pub fn check_entries(header: &Header, array: &[u8]) -> Result<(), Error> {
 }
 
 /// The used entries (type GUID not zero) of a checked array, in order.
+/// Whole entries only: of an array cut short, the piece past the last
+/// whole entry is not one (`chunks_exact`, no length check per entry).
 pub fn entries<'a>(header: &Header, array: &'a [u8]) -> impl Iterator<Item = Entry<'a>> + 'a {
     let size = usize::try_from(header.entry_size).unwrap_or(usize::MAX).max(128);
     let array = array.get(..header.array_len).unwrap_or(array);
     array
-        .chunks(size)
+        .chunks_exact(size)
         .zip(1u32..)
         .map(|(raw, number)| Entry { number, raw })
-        .filter(|entry| entry.raw.len() >= 128 && entry.type_guid() != [0; 16])
+        .filter(|entry| entry.type_guid() != [0; 16])
 }
 
 /// Reads and checks a disk's partition table; `read(lba, buf)` fills `buf`
