@@ -30,13 +30,7 @@ fn value(line: &[u8]) -> Option<&[u8]> {
         return None; // `shutdownGracePeriod:x` is one scalar, not a key
     }
     // A comment starts at a `#` that follows a blank.
-    let mut previous = b' ';
-    let end = rest.iter().position(|&b| {
-        let comment = b == b'#' && previous.is_ascii_whitespace();
-        previous = b;
-        comment
-    });
-    let rest = rest.get(..end.unwrap_or(rest.len()))?.trim_ascii();
+    let rest = crate::labels::uncommented(rest);
     match *rest {
         // Unbalanced quotes: the value as it is, malformed.
         [quote @ (b'"' | b'\''), ref inner @ ..] => {

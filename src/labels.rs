@@ -68,18 +68,8 @@ type Label<'a> = (&'a [u8], &'a [u8]);
 
 /// One line: `Ok(None)` if blank or comment, else the label or why not.
 fn label(line: &[u8]) -> Result<Option<Label<'_>>, &'static str> {
-    // A comment starts at a `#` that begins the line or follows a blank.
-    let mut previous = b' ';
-    let end = line.iter().position(|&b| {
-        let comment = b == b'#' && previous.is_ascii_whitespace();
-        previous = b;
-        comment
-    });
     // Trimming ASCII whitespace also drops the `\r` of CRLF line ends.
-    let line = line
-        .get(..end.unwrap_or(line.len()))
-        .unwrap_or(line)
-        .trim_ascii();
+    let line = uncommented(line);
     if line.is_empty() {
         return Ok(None);
     }
@@ -99,6 +89,19 @@ fn label(line: &[u8]) -> Result<Option<Label<'_>>, &'static str> {
         return Err("character not allowed in a label");
     }
     Ok(Some((name, value)))
+}
+
+/// `line` up to its comment, a `#` that begins the line or follows a
+/// blank, with surrounding ASCII whitespace removed (also used by
+/// [`crate::grace`]: one copy of the loop).
+pub(crate) fn uncommented(line: &[u8]) -> &[u8] {
+    let mut previous = b' ';
+    let end = line.iter().position(|&b| {
+        let comment = b == b'#' && previous.is_ascii_whitespace();
+        previous = b;
+        comment
+    });
+    line.get(..end.unwrap_or(line.len())).unwrap_or(line).trim_ascii()
 }
 
 /// Appends label bytes (ASCII, checked by [`label`]).
