@@ -218,8 +218,10 @@ impl<'a> Iterator for Params<'a> {
     type Item = (&'a [u8], &'a [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let start = self.rest.iter().position(|b| !b.is_ascii_whitespace())?;
-        let token = self.rest.get(start..)?;
+        let token = self.rest.trim_ascii_start();
+        if token.is_empty() {
+            return None;
+        }
         let (quoted, token) = match token.strip_prefix(b"\"") {
             Some(inner) => (true, inner),
             None => (false, token),
