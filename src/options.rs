@@ -222,9 +222,9 @@ impl<'a> Iterator for Params<'a> {
         if token.is_empty() {
             return None;
         }
-        let (quoted, token) = match token.strip_prefix(b"\"") {
-            Some(inner) => (true, inner),
-            None => (false, token),
+        let (quoted, token) = match token {
+            [b'"', inner @ ..] => (true, inner),
+            _ => (false, token),
         };
         // Whitespace ends the parameter unless inside double quotes.
         let mut in_quote = quoted;
@@ -245,9 +245,9 @@ impl<'a> Iterator for Params<'a> {
             return Some((name, b""));
         };
         // A quoted value loses its quotes; so does a wholly quoted parameter.
-        let value = match value.strip_prefix(b"\"") {
-            Some(inner) => strip_quote(inner, true),
-            None => strip_quote(value, quoted),
+        let value = match value {
+            [b'"', inner @ ..] => strip_quote(inner, true),
+            _ => strip_quote(value, quoted),
         };
         Some((name, value))
     }
