@@ -261,10 +261,9 @@ fn split_once(s: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
 
 /// Removes one trailing `"` when `quoted`.
 fn strip_quote(s: &[u8], quoted: bool) -> &[u8] {
-    if quoted {
-        s.strip_suffix(b"\"").unwrap_or(s)
-    } else {
-        s
+    match s {
+        [inner @ .., b'"'] if quoted => inner,
+        _ => s,
     }
 }
 
