@@ -81,14 +81,17 @@ fn label(line: &[u8]) -> Result<Option<Label<'_>>, &'static str> {
     if name.is_empty() {
         return Err("empty label name");
     }
-    if !name
-        .iter()
-        .chain(value)
-        .all(|&b| matches!(b, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'/' | b'-'))
-    {
+    if !(label_text(name) && label_text(value)) {
         return Err("character not allowed in a label");
     }
     Ok(Some((name, value)))
+}
+
+/// Whether `text` holds label characters only (one loop for the name and
+/// the value, not a chain of two).
+fn label_text(text: &[u8]) -> bool {
+    text.iter()
+        .all(|&b| matches!(b, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'/' | b'-'))
 }
 
 /// `line` up to its comment, a `#` that begins the line or follows a
