@@ -121,8 +121,15 @@ impl<'a> Options<'a> {
                 let stderr = either(value, b"kmsg", b"stderr").ok_or("expected kmsg or stderr")?;
                 self.log = if stderr { LogSink::Stderr } else { LogSink::Kmsg };
             }
-            SHUTDOWN_TIMEOUT => self.shutdown_timeout = Some(seconds(value)?),
-            STOP_TIMEOUT => self.stop_timeout = seconds(value)?,
+            // Both timeouts through one call of `seconds`.
+            SHUTDOWN_TIMEOUT | STOP_TIMEOUT => {
+                let seconds = seconds(value)?;
+                if option == STOP_TIMEOUT {
+                    self.stop_timeout = seconds;
+                } else {
+                    self.shutdown_timeout = Some(seconds);
+                }
+            }
             MODULES => self.modules = value,
             _ => {
                 let containerd = either(value, b"crio", b"containerd").ok_or("expected crio or containerd")?;
