@@ -117,10 +117,6 @@ impl<'a> Options<'a> {
     fn apply(&mut self, option: usize, value: &'a [u8]) -> Result<(), &'static str> {
         match option {
             DATAPART => self.datapart = datapart(value)?,
-            LOG => {
-                let stderr = either(value, b"kmsg", b"stderr").ok_or("expected kmsg or stderr")?;
-                self.log = if stderr { LogSink::Stderr } else { LogSink::Kmsg };
-            }
             // Both timeouts through one call of `seconds`.
             SHUTDOWN_TIMEOUT | STOP_TIMEOUT => {
                 let seconds = seconds(value)?;
@@ -131,9 +127,21 @@ impl<'a> Options<'a> {
                 }
             }
             MODULES => self.modules = value,
+            // `kios.log` and `kios.runtime`: one of two words each, through
+            // one call of `either`.
             _ => {
-                let containerd = either(value, b"crio", b"containerd").ok_or("expected crio or containerd")?;
-                self.runtime = if containerd { Runtime::Containerd } else { Runtime::Crio };
+                let log = option == LOG;
+                let (first, second, expected): (&[u8], &[u8], _) = if log {
+                    (b"kmsg", b"stderr", "expected kmsg or stderr")
+                } else {
+                    (b"crio", b"containerd", "expected crio or containerd")
+                };
+                let second = either(value, first, second).ok_or(expected)?;
+                if log {
+                    self.log = if second { LogSink::Stderr } else { LogSink::Kmsg };
+                } else {
+                    self.runtime = if second { Runtime::Containerd } else { Runtime::Crio };
+                }
             }
         }
         Ok(())
