@@ -260,10 +260,11 @@ impl<'a> Iterator for Params<'a> {
             return Some((name, b""));
         };
         // A quoted value loses its quotes; so does a wholly quoted parameter.
-        let value = match value {
-            [b'"', inner @ ..] => strip_quote(inner, true),
-            _ => strip_quote(value, quoted),
+        let (quoted, value) = match value {
+            [b'"', inner @ ..] => (true, inner),
+            _ => (quoted, value),
         };
+        let value = strip_quote(value, quoted);
         Some((name, value))
     }
 }
