@@ -81,15 +81,16 @@ fn is_ipv6(text: &[u8]) -> bool {
             break;
         }
         groups = groups.wrapping_add(1);
+        // `after` is empty or starts with the group's `:`.
+        let Some(after) = after.get(1..) else { break };
         rest = match after {
-            [b':', b':', rest @ ..] if !gap => {
+            [b':', rest @ ..] if !gap => {
                 gap = true;
                 rest
             }
             // A lone `:` at the end leaves an empty last group.
-            [b':', rest @ ..] if !rest.is_empty() => rest,
-            [] => break,
-            _ => return false,
+            [] => return false,
+            _ => after,
         };
     }
     if gap { groups < 8 } else { groups == 8 }
