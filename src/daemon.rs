@@ -167,21 +167,33 @@ impl Argv {
         self.push(value);
     }
 
-    /// Appends the NUL-terminated arguments of `args` (see `args!`).
+    /// Appends the NUL-terminated arguments of `args` (see `args!`) as
+    /// they are: the buffer holds its arguments the same way (one copy,
+    /// not an argument at a time through `push`; the profiles' arguments
+    /// are checked against `MAX_ARGS` when compiling, below).
     pub fn extend(&mut self, args: &[u8]) {
-        for arg in args.split_inclusive(is_nul) {
-            if let Some((_, arg)) = arg.split_last() {
-                self.push(arg);
-            }
+        if self.buf.extend_from_slice(args).is_err() {
+            self.full = true;
         }
     }
 }
 
-/// The separator of the arguments in an `Argv` or `args!` string (one
-/// function, so both splits share their code).
-fn is_nul(b: &u8) -> bool {
-    *b == 0
+/// The arguments in an `args!` string: its NULs.
+const fn count_args(mut args: &[u8]) -> usize {
+    let mut count = 0usize;
+    while let [first, rest @ ..] = args {
+        if *first == 0 {
+            count = count.wrapping_add(1);
+        }
+        args = rest;
+    }
+    count
 }
+
+// What `push` checks of each argument holds for the profiles' fixed ones:
+// with `argv[0]`, at most `MAX_ARGS`, and each NUL-terminated.
+const _: () = assert!(count_args(CRIO.args) < sys::MAX_ARGS && count_args(CONTAINERD.args) < sys::MAX_ARGS);
+const _: () = assert!(matches!(CRIO.args, [.., 0]) && matches!(CONTAINERD.args, [.., 0]));
 
 /// Forks and executes `argv` (its `argv[0]` is the executable) with
 /// stdout and stderr on `output` (or the console without one). Returns
