@@ -66,16 +66,18 @@ impl Output {
     /// `/var/log/kios/` (added at its end: earlier boots' output stays).
     pub fn keep_on_disk(&mut self) {
         let _ = rustix::fs::mkdir(c"/var/log/kios", Mode::from_raw_mode(0o755));
-        self.file = self.open_file(OFlags::empty());
+        self.open_file(OFlags::empty());
     }
 
-    fn open_file(&self, flags: OFlags) -> Option<(OwnedFd, u64)> {
+    /// Opens the log file as `file` (replacing, and so closing, the one
+    /// before), or logs why not.
+    fn open_file(&mut self, flags: OFlags) {
         let [path, _] = self.paths;
         let flags = flags | OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC;
         // The size is where a seek to the end lands (writes give their
         // offset, so where the descriptor's own offset stays is unused).
         let opened = open(path, flags, Mode::from_raw_mode(0o640)).and_then(|fd| Ok((rustix::fs::seek(&fd, rustix::fs::SeekFrom::End(0))?, fd)));
-        opened.map(|(size, fd)| (fd, size)).inspect_err(|&e| file_lost(path, e)).ok()
+        self.file = opened.map(|(size, fd)| (fd, size)).inspect_err(|&e| file_lost(path, e)).ok();
     }
 
     /// Closes the log file (before the data partition is unmounted).
@@ -134,7 +136,7 @@ impl Output {
         if let Err(e) = rustix::fs::rename(path, old) {
             crate::error_at!("rotate {}: {}", path, e);
         }
-        self.file = self.open_file(OFlags::TRUNC);
+        self.open_file(OFlags::TRUNC);
     }
 }
 
