@@ -2,7 +2,7 @@
 //! rebuilt from `/etc` at every start (SPEC §3).
 
 use core::ffi::CStr;
-use crate::daemon::{Argv, Daemon};
+use crate::daemon::Argv;
 use crate::etc::{exists, read};
 use crate::log::bytes;
 
@@ -13,7 +13,8 @@ const CREDENTIAL_PROVIDERS: &CStr = c"/etc/kubernetes/credential-providers.yaml"
 
 /// The kubelet's argv, and whether it starts standalone (no kubelet.conf).
 pub fn kubelet_argv() -> (Argv, bool) {
-    let mut argv = Argv::new(Daemon::Kubelet);
+    let mut argv = Argv::default();
+    argv.push(b"/bin/kubelet"); // argv[0]: the executable
     argv.flag(b"--config", b"/etc/kubernetes/config.yaml");
 
     let mut file = [0u8; 4096];
@@ -53,7 +54,7 @@ pub fn kubelet_argv() -> (Argv, bool) {
 
 /// The container runtime's fixed argv (SPEC §3).
 pub fn runtime_argv() -> Argv {
-    let mut argv = Argv::new(Daemon::Runtime);
-    argv.extend(crate::daemon::runtime().args);
+    let mut argv = Argv::default();
+    argv.extend(crate::daemon::runtime().argv);
     argv
 }

@@ -10,11 +10,10 @@ use rustix::process::Pid;
 
 /// What differs between the two container runtimes (`kios.runtime`).
 pub struct RuntimeProfile {
-    /// The executable.
-    pub path: &'static CStr,
-    /// Its fixed arguments (SPEC §3), after argv[0], each ending in a NUL
-    /// (`args!`: one string rather than a table of pointers).
-    pub args: &'static [u8],
+    /// Its fixed argv (SPEC §3), the executable first, each argument
+    /// ending in a NUL (`args!`: one string rather than a table of
+    /// pointers, and the whole argv as `Argv` holds it).
+    pub argv: &'static [u8],
     /// Its log FIFO.
     pub log_fifo: &'static CStr,
     /// Its log on the data partition, and the previous one (rotated).
@@ -36,8 +35,8 @@ const CONTAINERD_SOCKET: &CStr = c"/run/containerd/containerd.sock";
 
 /// cri-o, the default.
 const CRIO: RuntimeProfile = RuntimeProfile {
-    path: c"/bin/crio",
-    args: args!(
+    argv: args!(
+        "/bin/crio",
         "--runtimes", "crun:/bin/crun:/var/run/crun:oci",
         "--cgroup-manager", "cgroupfs",
         "--default-runtime", "crun",
@@ -56,8 +55,8 @@ const CRIO: RuntimeProfile = RuntimeProfile {
 /// containerd: its images and containers kept with cri-o's, on the data
 /// partition.
 const CONTAINERD: RuntimeProfile = RuntimeProfile {
-    path: c"/bin/containerd",
-    args: args!(
+    argv: args!(
+        "/bin/containerd",
         "--address", "/run/containerd/containerd.sock", // CONTAINERD_SOCKET
         "--root", "/var/lib/containers/storage/containerd",
         "--state", "/run/containerd",
@@ -104,14 +103,6 @@ impl Daemon {
         }
     }
 
-    /// The executable.
-    pub fn path(self) -> &'static CStr {
-        match self {
-            Daemon::Runtime => runtime().path,
-            Daemon::Kubelet => c"/bin/kubelet",
-        }
-    }
-
     /// Its log FIFO (SPEC §3).
     pub fn log_fifo(self) -> &'static CStr {
         match self {
@@ -129,25 +120,16 @@ impl Daemon {
     }
 }
 
-/// An argument vector built in one fixed buffer of NUL-terminated strings.
+/// An argument vector built in one fixed buffer of NUL-terminated
+/// strings, the executable (`argv[0]`) first.
+#[derive(Default)]
 pub struct Argv {
-    /// The executable (`argv[0]`), for the console.
-    path: &'static CStr,
     buf: heapless::Vec<u8, 4096>,
     /// An argument did not fit (or held a NUL byte): not to be started.
     full: bool,
 }
 
 impl Argv {
-    /// An argv holding just `argv[0]` = the daemon's path.
-    #[inline(always)] // `daemon` is a constant at each call: its path folds in
-    pub fn new(daemon: Daemon) -> Self {
-        let path = daemon.path();
-        let mut argv = Argv { path, buf: heapless::Vec::new(), full: false };
-        argv.push(path.to_bytes());
-        argv
-    }
-
     /// Appends one argument (if it does not fit, the argv is marked full).
     #[allow(clippy::manual_contains)] // `contains` on bytes is core's memchr: 0.6 KB more
     pub fn push(&mut self, arg: &[u8]) {
@@ -169,7 +151,7 @@ impl Argv {
 
     /// Appends the NUL-terminated arguments of `args` (see `args!`) as
     /// they are: the buffer holds its arguments the same way (one copy,
-    /// not an argument at a time through `push`; the profiles' arguments
+    /// not an argument at a time through `push`; the profiles' argvs
     /// are checked against `MAX_ARGS` when compiling, below).
     pub fn extend(&mut self, args: &[u8]) {
         if self.buf.extend_from_slice(args).is_err() {
@@ -190,10 +172,10 @@ const fn count_args(mut args: &[u8]) -> usize {
     count
 }
 
-// What `push` checks of each argument holds for the profiles' fixed ones:
-// with `argv[0]`, at most `MAX_ARGS`, and each NUL-terminated.
-const _: () = assert!(count_args(CRIO.args) < sys::MAX_ARGS && count_args(CONTAINERD.args) < sys::MAX_ARGS);
-const _: () = assert!(matches!(CRIO.args, [.., 0]) && matches!(CONTAINERD.args, [.., 0]));
+// What `push` checks of each argument holds for the profiles' fixed
+// argvs: at most `MAX_ARGS` arguments, each NUL-terminated.
+const _: () = assert!(count_args(CRIO.argv) <= sys::MAX_ARGS && count_args(CONTAINERD.argv) <= sys::MAX_ARGS);
+const _: () = assert!(matches!(CRIO.argv, [.., 0]) && matches!(CONTAINERD.argv, [.., 0]));
 
 /// Forks and executes `argv` (its `argv[0]` is the executable) with
 /// stdout and stderr on `output` (or the console without one). Returns
@@ -222,6 +204,8 @@ fn exec_child(argv: &Argv, output: Option<&OwnedFd>) -> ! {
     }
     let _ = rustix::process::chdir(c"/");
     let err = sys::execve(&argv.buf, c"PATH=/bin");
-    crate::error_at!("exec {}: {}", argv.path, err);
+    // The executable, `argv[0]`, for the console.
+    let path = crate::mounts::next_c_str(&mut argv.buf.as_slice()).unwrap_or_default();
+    crate::error_at!("exec {}: {}", path, err);
     sys::exit(if err == E::NOENT { 127 } else { 126 })
 }
