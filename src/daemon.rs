@@ -16,8 +16,9 @@ pub struct RuntimeProfile {
     pub argv: &'static [u8],
     /// Its log FIFO.
     pub log_fifo: &'static CStr,
-    /// Its log on the data partition, and the previous one (rotated).
-    pub log_files: [&'static CStr; 2],
+    /// Its log on the data partition (the previous one, rotated, is this
+    /// path and `.1`).
+    pub log_file: &'static CStr,
     /// It is ready when its socket exists: the directory to watch, the
     /// socket's name in it, and its path.
     pub socket_dir: &'static CStr,
@@ -46,7 +47,7 @@ const CRIO: RuntimeProfile = RuntimeProfile {
         "--pinns-path", "/bin/pinns",
     ),
     log_fifo: c"/var/run/crio.log",
-    log_files: [c"/var/log/kios/crio.log", c"/var/log/kios/crio.log.1"],
+    log_file: c"/var/log/kios/crio.log",
     socket_dir: c"/var/run/crio",
     socket_name: b"crio.sock",
     socket: CRIO_SOCKET,
@@ -62,7 +63,7 @@ const CONTAINERD: RuntimeProfile = RuntimeProfile {
         "--state", "/run/containerd",
     ),
     log_fifo: c"/var/run/containerd.log",
-    log_files: [c"/var/log/kios/containerd.log", c"/var/log/kios/containerd.log.1"],
+    log_file: c"/var/log/kios/containerd.log",
     socket_dir: c"/run/containerd",
     socket_name: b"containerd.sock",
     socket: CONTAINERD_SOCKET,
@@ -111,11 +112,12 @@ impl Daemon {
         }
     }
 
-    /// Its log on the data partition, and the previous one (rotated).
-    pub fn log_files(self) -> [&'static CStr; 2] {
+    /// Its log on the data partition (the previous one, rotated, is this
+    /// path and `.1`).
+    pub fn log_file(self) -> &'static CStr {
         match self {
-            Daemon::Runtime => runtime().log_files,
-            Daemon::Kubelet => [c"/var/log/kios/kubelet.log", c"/var/log/kios/kubelet.log.1"],
+            Daemon::Runtime => runtime().log_file,
+            Daemon::Kubelet => c"/var/log/kios/kubelet.log",
         }
     }
 }

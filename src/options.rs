@@ -215,10 +215,9 @@ fn seconds(value: &[u8]) -> Result<u32, &'static str> {
         return Err("empty number");
     }
     value.iter().try_fold(0u32, |n, &b| match b {
-        b'0'..=b'9' => n
-            .checked_mul(10)
-            .and_then(|n| n.checked_add(u32::from(b & 0x0f)))
-            .ok_or("number too large"),
+        // Computed in 64 bits, where it cannot overflow; too large if over 32.
+        b'0'..=b'9' => u32::try_from(u64::from(n).wrapping_mul(10).wrapping_add(u64::from(b & 0x0f)))
+            .map_err(|_| "number too large"),
         _ => Err("not a decimal number"),
     })
 }
