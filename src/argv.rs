@@ -11,6 +11,11 @@ pub const KUBECONFIG: &CStr = c"/etc/kubernetes/kubelet.conf";
 const BOOTSTRAP: &CStr = c"/etc/kubernetes/bootstrap-kubelet.conf";
 const CREDENTIAL_PROVIDERS: &CStr = c"/etc/kubernetes/credential-providers.yaml";
 
+/// The most arguments [`kubelet_argv`] gives: `argv[0]` and each of its
+/// seven flags with its value.
+pub const KUBELET_MOST_ARGS: usize = 1 + 7 * 2;
+const _: () = assert!(KUBELET_MOST_ARGS <= crate::sys::MAX_ARGS);
+
 /// The kubelet's argv, and whether it starts standalone (no kubelet.conf).
 pub fn kubelet_argv() -> (Argv, bool) {
     let mut argv = Argv::default();
