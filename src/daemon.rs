@@ -208,8 +208,10 @@ fn exec_child(argv: &Argv, output: Option<&OwnedFd>) -> ! {
     }
     let _ = rustix::process::chdir(c"/");
     let err = sys::execve(&argv.buf, c"PATH=/bin");
-    // The executable, `argv[0]`, for the console.
-    let path = crate::mounts::next_c_str(&mut argv.buf.as_slice()).unwrap_or_default();
-    crate::error_at!("exec {}: {}", path, err);
+    // The executable, `argv[0]`, for the console (always there: an argv
+    // is built from it).
+    if let Some(path) = crate::mounts::next_c_str(&mut argv.buf.as_slice()) {
+        crate::error_at!("exec {}: {}", path, err);
+    }
     sys::exit(if err == E::NOENT { 127 } else { 126 })
 }
