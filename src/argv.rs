@@ -19,8 +19,9 @@ const _: () = assert!(KUBELET_MOST_ARGS <= crate::sys::MAX_ARGS);
 /// The kubelet's argv, and whether it starts standalone (no kubelet.conf).
 pub fn kubelet_argv() -> (Argv, bool) {
     let mut argv = Argv::default();
-    argv.push(b"/bin/kubelet"); // argv[0]: the executable
-    argv.flag(b"--config", b"/etc/kubernetes/config.yaml");
+    // The executable, then the fixed arguments (NUL-terminated, as `Argv`
+    // holds them: one copy).
+    argv.extend(b"/bin/kubelet\0--config\0/etc/kubernetes/config.yaml\0");
 
     let mut file = [0u8; 4096];
     if let Some(len) = read(c"/etc/kubernetes/node-labels", &mut file) {
