@@ -6,10 +6,42 @@ use crate::daemon::Argv;
 use crate::etc::{exists, read};
 use crate::log::bytes;
 
+/// `--kubeconfig` and its file, given when the file exists (as
+/// NUL-terminated arguments: appended in one copy, see `Argv::extend`).
+const KUBECONFIG_FLAG: &[u8] = b"--kubeconfig\0/etc/kubernetes/kubelet.conf\0";
+/// `--bootstrap-kubeconfig` and its file, given when the file exists.
+const BOOTSTRAP_FLAG: &[u8] = b"--bootstrap-kubeconfig\0/etc/kubernetes/bootstrap-kubelet.conf\0";
+/// The credential provider flags, given when their config file (the
+/// first flag's value) exists.
+const CREDENTIAL_FLAGS: &[u8] = b"--image-credential-provider-config\0/etc/kubernetes/credential-providers.yaml\0\
+    --image-credential-provider-bin-dir\0/usr/libexec/kubernetes/kubelet-plugins/credential-provider/exec\0";
+
 /// Present when the kubelet has joined a cluster.
-pub const KUBECONFIG: &CStr = c"/etc/kubernetes/kubelet.conf";
-const BOOTSTRAP: &CStr = c"/etc/kubernetes/bootstrap-kubelet.conf";
-const CREDENTIAL_PROVIDERS: &CStr = c"/etc/kubernetes/credential-providers.yaml";
+pub const KUBECONFIG: &CStr = value_of(KUBECONFIG_FLAG);
+/// The bootstrap kubeconfig, for joining one.
+const BOOTSTRAP: &CStr = value_of(BOOTSTRAP_FLAG);
+/// The credential providers' config.
+const CREDENTIAL_PROVIDERS: &CStr = value_of(CREDENTIAL_FLAGS);
+
+/// The second argument of NUL-terminated `args`, the first flag's value
+/// (the same bytes, not a second copy of the path), when compiling; empty
+/// if there is none (ruled out below).
+const fn value_of(args: &'static [u8]) -> &'static CStr {
+    let mut rest = args;
+    while let [first, tail @ ..] = rest {
+        rest = tail;
+        if *first == 0 {
+            break;
+        }
+    }
+    match CStr::from_bytes_until_nul(rest) {
+        Ok(path) => path,
+        Err(_) => c"",
+    }
+}
+
+// Each flag string holds its path.
+const _: () = assert!(KUBECONFIG.count_bytes() > 0 && BOOTSTRAP.count_bytes() > 0 && CREDENTIAL_PROVIDERS.count_bytes() > 0);
 
 /// The most arguments [`kubelet_argv`] gives: `argv[0]` and each of its
 /// seven flags with its value.
@@ -46,14 +78,13 @@ pub fn kubelet_argv() -> (Argv, bool) {
 
     let standalone = !exists(KUBECONFIG);
     if !standalone {
-        argv.flag(b"--kubeconfig", KUBECONFIG.to_bytes());
+        argv.extend(KUBECONFIG_FLAG);
     }
     if exists(BOOTSTRAP) {
-        argv.flag(b"--bootstrap-kubeconfig", BOOTSTRAP.to_bytes());
+        argv.extend(BOOTSTRAP_FLAG);
     }
     if exists(CREDENTIAL_PROVIDERS) {
-        argv.flag(b"--image-credential-provider-config", CREDENTIAL_PROVIDERS.to_bytes());
-        argv.flag(b"--image-credential-provider-bin-dir", b"/usr/libexec/kubernetes/kubelet-plugins/credential-provider/exec");
+        argv.extend(CREDENTIAL_FLAGS);
     }
     (argv, standalone)
 }
