@@ -6,6 +6,9 @@ use crate::daemon::Argv;
 use crate::etc::{exists, read};
 use crate::log::bytes;
 
+/// The kubelet's executable and `--config` with its file, the start of
+/// its argv (NUL-terminated arguments).
+const KUBELET_START: &[u8] = b"/bin/kubelet\0--config\0/etc/kubernetes/config.yaml\0";
 /// `--kubeconfig` and its file, given when the file exists (as
 /// NUL-terminated arguments: appended in one copy, see `Argv::extend`).
 const KUBECONFIG_FLAG: &[u8] = b"--kubeconfig\0/etc/kubernetes/kubelet.conf\0";
@@ -16,22 +19,25 @@ const BOOTSTRAP_FLAG: &[u8] = b"--bootstrap-kubeconfig\0/etc/kubernetes/bootstra
 const CREDENTIAL_FLAGS: &[u8] = b"--image-credential-provider-config\0/etc/kubernetes/credential-providers.yaml\0\
     --image-credential-provider-bin-dir\0/usr/libexec/kubernetes/kubelet-plugins/credential-provider/exec\0";
 
+/// The kubelet's config file (`etc` reads its grace period).
+pub const KUBELET_CONFIG: &CStr = arg(KUBELET_START, 2);
 /// Present when the kubelet has joined a cluster.
-pub const KUBECONFIG: &CStr = value_of(KUBECONFIG_FLAG);
+pub const KUBECONFIG: &CStr = arg(KUBECONFIG_FLAG, 1);
 /// The bootstrap kubeconfig, for joining one.
-const BOOTSTRAP: &CStr = value_of(BOOTSTRAP_FLAG);
+const BOOTSTRAP: &CStr = arg(BOOTSTRAP_FLAG, 1);
 /// The credential providers' config.
-const CREDENTIAL_PROVIDERS: &CStr = value_of(CREDENTIAL_FLAGS);
+const CREDENTIAL_PROVIDERS: &CStr = arg(CREDENTIAL_FLAGS, 1);
 
-/// The second argument of NUL-terminated `args`, the first flag's value
-/// (the same bytes, not a second copy of the path), when compiling; empty
-/// if there is none (ruled out below).
-const fn value_of(args: &'static [u8]) -> &'static CStr {
+/// Argument `index` of NUL-terminated `args` (the same bytes, not a
+/// second copy of the path), when compiling; empty if there is none
+/// (ruled out below).
+const fn arg(args: &'static [u8], mut index: usize) -> &'static CStr {
     let mut rest = args;
-    while let [first, tail @ ..] = rest {
+    while index > 0 {
+        let [first, tail @ ..] = rest else { break };
         rest = tail;
         if *first == 0 {
-            break;
+            index = index.wrapping_sub(1);
         }
     }
     match CStr::from_bytes_until_nul(rest) {
@@ -41,7 +47,7 @@ const fn value_of(args: &'static [u8]) -> &'static CStr {
 }
 
 // Each flag string holds its path.
-const _: () = assert!(KUBECONFIG.count_bytes() > 0 && BOOTSTRAP.count_bytes() > 0 && CREDENTIAL_PROVIDERS.count_bytes() > 0);
+const _: () = assert!(KUBELET_CONFIG.count_bytes() > 0 && KUBECONFIG.count_bytes() > 0 && BOOTSTRAP.count_bytes() > 0 && CREDENTIAL_PROVIDERS.count_bytes() > 0);
 
 /// The most arguments [`kubelet_argv`] gives: `argv[0]` and each of its
 /// seven flags with its value.
@@ -51,9 +57,7 @@ const _: () = assert!(KUBELET_MOST_ARGS <= crate::sys::MAX_ARGS);
 /// The kubelet's argv, and whether it starts standalone (no kubelet.conf).
 pub fn kubelet_argv() -> (Argv, bool) {
     let mut argv = Argv::default();
-    // The executable, then the fixed arguments (NUL-terminated, as `Argv`
-    // holds them: one copy).
-    argv.extend(b"/bin/kubelet\0--config\0/etc/kubernetes/config.yaml\0");
+    argv.extend(KUBELET_START);
 
     let mut file = [0u8; 4096];
     if let Some(len) = read(c"/etc/kubernetes/node-labels", &mut file) {

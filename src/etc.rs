@@ -81,7 +81,7 @@ pub fn join<'b>(out: &'b mut [u8], parts: &[&[u8]]) -> Option<&'b CStr> {
 /// into a scratch mapping: 8 KiB once, not resident for good).
 pub fn kubelet_grace_period() -> Option<u32> {
     crate::sys::with_scratch(8192, |buf| {
-        let len = read(c"/etc/kubernetes/config.yaml", buf)?;
+        let len = read(crate::argv::KUBELET_CONFIG, buf)?;
         kios::grace::shutdown_grace_period(buf.get(..len)?)
     })?
 }
