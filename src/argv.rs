@@ -2,7 +2,7 @@
 //! rebuilt from `/etc` at every start (SPEC §3).
 
 use core::ffi::CStr;
-use crate::daemon::Argv;
+use crate::daemon::{arg, Argv};
 use crate::etc::{exists, read};
 use crate::log::bytes;
 
@@ -27,24 +27,6 @@ pub const KUBECONFIG: &CStr = arg(KUBECONFIG_FLAG, 1);
 const BOOTSTRAP: &CStr = arg(BOOTSTRAP_FLAG, 1);
 /// The credential providers' config.
 const CREDENTIAL_PROVIDERS: &CStr = arg(CREDENTIAL_FLAGS, 1);
-
-/// Argument `index` of NUL-terminated `args` (the same bytes, not a
-/// second copy of the path), when compiling; empty if there is none
-/// (ruled out below).
-const fn arg(args: &'static [u8], mut index: usize) -> &'static CStr {
-    let mut rest = args;
-    while index > 0 {
-        let [first, tail @ ..] = rest else { break };
-        rest = tail;
-        if *first == 0 {
-            index = index.wrapping_sub(1);
-        }
-    }
-    match CStr::from_bytes_until_nul(rest) {
-        Ok(path) => path,
-        Err(_) => c"",
-    }
-}
 
 // Each flag string holds its path.
 const _: () = assert!(KUBELET_CONFIG.count_bytes() > 0 && KUBECONFIG.count_bytes() > 0 && BOOTSTRAP.count_bytes() > 0 && CREDENTIAL_PROVIDERS.count_bytes() > 0);

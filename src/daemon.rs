@@ -31,43 +31,88 @@ macro_rules! args {
     ($($arg:literal),* $(,)?) => { concat!($($arg, "\0"),*).as_bytes() };
 }
 
-const CRIO_SOCKET: &CStr = c"/var/run/crio/crio.sock";
-const CONTAINERD_SOCKET: &CStr = c"/run/containerd/containerd.sock";
+/// cri-o's argv.
+const CRIO_ARGV: &[u8] = args!(
+    "/bin/crio",
+    "--runtimes", "crun:/bin/crun:/var/run/crun:oci",
+    "--cgroup-manager", "cgroupfs",
+    "--default-runtime", "crun",
+    "--listen", "/var/run/crio/crio.sock", // argument 8: the socket
+    "--conmon", "/bin/conmon",
+    "--conmon-cgroup", "pod",
+    "--pinns-path", "/bin/pinns",
+);
+/// The socket cri-o listens on, read from its argv (one copy of the path).
+const CRIO_SOCKET: &CStr = arg(CRIO_ARGV, 8);
 
 /// cri-o, the default.
 const CRIO: RuntimeProfile = RuntimeProfile {
-    argv: args!(
-        "/bin/crio",
-        "--runtimes", "crun:/bin/crun:/var/run/crun:oci",
-        "--cgroup-manager", "cgroupfs",
-        "--default-runtime", "crun",
-        "--listen", "/var/run/crio/crio.sock", // CRIO_SOCKET
-        "--conmon", "/bin/conmon",
-        "--conmon-cgroup", "pod",
-        "--pinns-path", "/bin/pinns",
-    ),
+    argv: CRIO_ARGV,
     log_fifo: c"/var/run/crio.log",
     log_file: c"/var/log/kios/crio.log",
     socket_dir: c"/var/run/crio",
-    socket_name: b"crio.sock",
+    socket_name: file_name(CRIO_SOCKET),
     socket: CRIO_SOCKET,
 };
 
 /// containerd: its images and containers kept with cri-o's, on the data
 /// partition.
 const CONTAINERD: RuntimeProfile = RuntimeProfile {
-    argv: args!(
-        "/bin/containerd",
-        "--address", "/run/containerd/containerd.sock", // CONTAINERD_SOCKET
-        "--root", "/var/lib/containers/storage/containerd",
-        "--state", "/run/containerd",
-    ),
+    argv: CONTAINERD_ARGV,
     log_fifo: c"/var/run/containerd.log",
     log_file: c"/var/log/kios/containerd.log",
-    socket_dir: c"/run/containerd",
-    socket_name: b"containerd.sock",
+    // Its state directory, argument 6, where its socket is.
+    socket_dir: arg(CONTAINERD_ARGV, 6),
+    socket_name: file_name(CONTAINERD_SOCKET),
     socket: CONTAINERD_SOCKET,
 };
+
+/// containerd's argv.
+const CONTAINERD_ARGV: &[u8] = args!(
+    "/bin/containerd",
+    "--address", "/run/containerd/containerd.sock", // argument 2: the socket
+    "--root", "/var/lib/containers/storage/containerd",
+    "--state", "/run/containerd", // argument 6: the socket's directory
+);
+/// The socket containerd listens on, read from its argv.
+const CONTAINERD_SOCKET: &CStr = arg(CONTAINERD_ARGV, 2);
+
+/// Argument `index` of NUL-terminated `args` (the same bytes, not a
+/// second copy of the string), when compiling; empty if there is none
+/// (ruled out where used: see the checks below and in `argv`).
+pub const fn arg(args: &'static [u8], mut index: usize) -> &'static CStr {
+    let mut rest = args;
+    while index > 0 {
+        let [first, tail @ ..] = rest else { break };
+        rest = tail;
+        if *first == 0 {
+            index = index.wrapping_sub(1);
+        }
+    }
+    match CStr::from_bytes_until_nul(rest) {
+        Ok(arg) => arg,
+        Err(_) => c"",
+    }
+}
+
+/// What follows the last `/` of `path`, when compiling.
+const fn file_name(path: &'static CStr) -> &'static [u8] {
+    let mut name = path.to_bytes();
+    let mut rest = name;
+    while let [first, tail @ ..] = rest {
+        rest = tail;
+        if *first == b'/' {
+            name = tail;
+        }
+    }
+    name
+}
+
+// The paths read from the argvs are the ones meant.
+const _: () = assert!(matches!(CRIO_SOCKET.to_bytes(), b"/var/run/crio/crio.sock"));
+const _: () = assert!(matches!(CONTAINERD_SOCKET.to_bytes(), b"/run/containerd/containerd.sock"));
+const _: () = assert!(matches!(CONTAINERD.socket_dir.to_bytes(), b"/run/containerd"));
+const _: () = assert!(matches!(CRIO.socket_name, b"crio.sock") && matches!(CONTAINERD.socket_name, b"containerd.sock"));
 
 /// Whether the runtime is containerd rather than cri-o, chosen once at boot.
 static USE_CONTAINERD: AtomicBool = AtomicBool::new(false);
