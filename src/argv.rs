@@ -31,6 +31,10 @@ const CREDENTIAL_PROVIDERS: &CStr = arg(CREDENTIAL_FLAGS, 1);
 // Each flag string holds its path.
 const _: () = assert!(KUBELET_CONFIG.count_bytes() > 0 && KUBECONFIG.count_bytes() > 0 && BOOTSTRAP.count_bytes() > 0 && CREDENTIAL_PROVIDERS.count_bytes() > 0);
 
+/// The node's IP address for the kubelet (the path is also a piece of
+/// its warning: one copy of it).
+const NODE_IP: &CStr = c"/etc/kubernetes/node-ip";
+
 /// The most arguments [`kubelet_argv`] gives: `argv[0]` and each of its
 /// seven flags with its value.
 pub const KUBELET_MOST_ARGS: usize = 1 + 7 * 2;
@@ -54,11 +58,11 @@ pub fn kubelet_argv() -> (Argv, bool) {
         }
     }
 
-    if let Some(len) = read(c"/etc/kubernetes/node-ip", &mut file) {
+    if let Some(len) = read(NODE_IP, &mut file) {
         let contents = file.get(..len).unwrap_or_default();
         match kios::nodeip::node_ip(contents) {
             Ok(ip) => argv.flag(b"--node-ip", ip),
-            Err(_) => crate::warn!("/etc/kubernetes/node-ip: not an IP address: {}; refused", bytes(kios::nodeip::first_line(contents))),
+            Err(_) => crate::warn!("{}: not an IP address: {}; refused", NODE_IP, bytes(kios::nodeip::first_line(contents))),
         }
     }
 
