@@ -181,13 +181,16 @@ fn datapart(value: &[u8]) -> Result<Datapart<'_>, &'static str> {
         Ok(Datapart::Auto)
     } else if value == b"none" {
         Ok(Datapart::None)
-    } else if let Some(uuid) = value.strip_prefix(b"PARTUUID=") {
-        match crate::gpt::parse_guid(uuid) {
+    } else if value.starts_with(b"PARTUUID=") {
+        // `starts_with` then the rest, not `strip_prefix`: `starts_with`
+        // is out of line for other callers too, `strip_prefix` was for
+        // this one only.
+        match crate::gpt::parse_guid(value.get(PARTUUID..).unwrap_or_default()) {
             Some(_) => Ok(Datapart::PartUuid(value)),
             None => Err("PARTUUID is not a GUID"),
         }
-    } else if let Some(label) = value.strip_prefix(b"PARTLABEL=") {
-        if label.is_empty() {
+    } else if value.starts_with(b"PARTLABEL=") {
+        if value.len() == PARTLABEL {
             Err("empty PARTLABEL")
         } else {
             Ok(Datapart::PartLabel(value))
