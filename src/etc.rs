@@ -70,7 +70,9 @@ pub fn join<'b>(out: &'b mut [u8], parts: &[&[u8]]) -> Option<&'b CStr> {
     let mut len = 0usize;
     for part in parts {
         let end = len.checked_add(part.len())?;
-        out.get_mut(len..end)?.copy_from_slice(part);
+        // A byte loop: `copy_from_slice` is out of line with a panic path
+        // for this caller only.
+        out.get_mut(len..end)?.iter_mut().zip(*part).for_each(|(to, &from)| *to = from);
         len = end;
     }
     *out.get_mut(len)? = 0;
