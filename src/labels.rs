@@ -46,7 +46,7 @@ fn append(file: &[u8], out: &mut StringView, warn: &mut dyn FnMut(Warning)) -> R
             Ok(None) => continue,
             Err(reason) => {
                 warn(Warning {
-                    line: index.saturating_add(1),
+                    line: index.wrapping_add(1), // a line index cannot be usize::MAX
                     reason,
                 });
                 continue;

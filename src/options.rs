@@ -218,7 +218,7 @@ fn seconds(value: &[u8]) -> Result<u32, &'static str> {
         return Err("empty number");
     }
     value.iter().try_fold(0u32, |n, &b| match b {
-        // Computed in 64 bits, where it cannot overflow; too large if over 32.
+        // Computed in 64 bits, where it cannot overflow; too large if it needs more than 32.
         b'0'..=b'9' => u32::try_from(u64::from(n).wrapping_mul(10).wrapping_add(u64::from(b & 0x0f)))
             .map_err(|_| "number too large"),
         _ => Err("not a decimal number"),
