@@ -117,10 +117,10 @@ fn push_piece(line: &mut heapless::Vec<u8, 240>, piece: &Piece) {
 /// no separate level) and then the text, each `{}` replaced by the next of
 /// `pieces`. Text beyond the line's capacity is cut.
 #[inline(never)]
-pub fn emit(format: &str, pieces: &[Piece]) {
+pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
     let mut line: heapless::Vec<u8, 240> = heapless::Vec::new();
     let to_stderr = TO_STDERR.load(Ordering::Relaxed);
-    let (&level, mut text) = format.as_bytes().split_first().unwrap_or((&b'6', b""));
+    let (&level, mut text) = format.bytes().split_first().unwrap_or((&b'6', b""));
     if !to_stderr {
         let _ = line.extend_from_slice(&[b'<', level, b'>']);
     }
@@ -164,19 +164,19 @@ pub fn emit(format: &str, pieces: &[Piece]) {
 /// following arguments (anything `Into<Piece>`).
 #[macro_export]
 macro_rules! info {
-    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(concat!("6", $format), &[$($crate::log::Piece::from($piece)),*]) };
+    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(const { $crate::sys::StaticText::new(concat!("6", $format, "\0")) }, &[$($crate::log::Piece::from($piece)),*]) };
 }
 
 /// Logs a `warning:` line (same arguments as `info!`).
 #[macro_export]
 macro_rules! warn {
-    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(concat!("4", $format), &[$($crate::log::Piece::from($piece)),*]) };
+    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(const { $crate::sys::StaticText::new(concat!("4", $format, "\0")) }, &[$($crate::log::Piece::from($piece)),*]) };
 }
 
 /// Logs an `error:` line (same arguments as `info!`).
 #[macro_export]
 macro_rules! error {
-    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(concat!("3", $format), &[$($crate::log::Piece::from($piece)),*]) };
+    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(const { $crate::sys::StaticText::new(concat!("3", $format, "\0")) }, &[$($crate::log::Piece::from($piece)),*]) };
 }
 
 /// Logs `format` (which carries its level digit first, as the macros
@@ -184,7 +184,7 @@ macro_rules! error {
 /// the errno's. The pieces are built here, once, instead of at every call
 /// site; [`error_at!`] and [`warn_at!`] call it.
 #[inline(never)]
-pub fn at_path(format: &str, path: &CStr, e: rustix::io::Errno) {
+pub fn at_path(format: crate::sys::StaticText, path: &CStr, e: rustix::io::Errno) {
     emit(format, &[Piece::from(path), Piece::Errno(e)]);
 }
 
@@ -193,13 +193,13 @@ pub fn at_path(format: &str, path: &CStr, e: rustix::io::Errno) {
 /// those two arguments, from a smaller call site.
 #[macro_export]
 macro_rules! error_at {
-    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(concat!("3", $format), $path, $e) };
+    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::sys::StaticText::new(concat!("3", $format, "\0")) }, $path, $e) };
 }
 
 /// Logs a `warning:` line about a path and an errno (see [`error_at!`]).
 #[macro_export]
 macro_rules! warn_at {
-    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(concat!("4", $format), $path, $e) };
+    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::sys::StaticText::new(concat!("4", $format, "\0")) }, $path, $e) };
 }
 
 /// A boot or shutdown milestone; its name is part of the console contract.

@@ -66,6 +66,33 @@ unsafe extern "C" fn strlen(p: *const u8) -> usize {
     n
 }
 
+/// A static NUL-terminated string passed as one pointer: a `&CStr` is a
+/// pointer and a length, and the length cost 3 to 4 bytes at each of the
+/// log call sites (their format strings).
+#[derive(Clone, Copy)]
+pub struct StaticText(&'static u8);
+
+impl StaticText {
+    /// `text`, which must end with its first NUL; anything else gives the
+    /// empty string (the log macros build it in a `const` block, so a
+    /// literal with a NUL inside would show up as an empty line).
+    pub const fn new(text: &'static str) -> Self {
+        match CStr::from_bytes_with_nul(text.as_bytes()) {
+            // SAFETY: a `CStr` has at least its NUL, so the pointer is to a valid byte.
+            Ok(c) => StaticText(unsafe { &*c.as_ptr().cast::<u8>() }),
+            Err(_) => StaticText(&0),
+        }
+    }
+
+    /// The text, without its NUL.
+    pub fn bytes(self) -> &'static [u8] {
+        let start: *const u8 = self.0;
+        // SAFETY: `new` made `start` the first byte of a static string that
+        // ends with a NUL, so `strlen` stays inside it and the slice is valid forever.
+        unsafe { core::slice::from_raw_parts(start, strlen(start)) }
+    }
+}
+
 /// Start of the `argv` strings and their total length, for `rename_process`.
 static mut ARGV_AREA: (*mut u8, usize) = (core::ptr::null_mut(), 0);
 
