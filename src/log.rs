@@ -30,19 +30,22 @@ fn open_kmsg() -> rustix::io::Result<rustix::fd::OwnedFd> {
     open(c"/dev/kmsg", OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY, Mode::empty())
 }
 
-/// One part of a console line.
+/// One part of a console line: two words, no tag of its own (the text's
+/// pointer is never null, so a number fits beside it); storing a tag cost
+/// 3 to 8 bytes at each call site.
 pub enum Piece<'a> {
     /// Text: anything but printable ASCII is shown as `?`, so no control
     /// character from files or the command line reaches the console (the
     /// init's own text, all printable, shows as it is).
     Bytes(&'a [u8]),
-    /// A number.
+    /// A number; an errno `N` is carried as `ERRNO | N` and shown as `errno N`.
     Num(i64),
-    /// An errno, shown as `errno N`.
-    Errno(rustix::io::Errno),
-    /// A byte, shown as `0xNN`.
-    Hex(u8),
 }
+
+/// Where errnos start among [`Piece::Num`]'s values, which take the 16
+/// bits above it: `i64::MIN`, far from any number the init shows (counts,
+/// ids, milliseconds, exit codes).
+const ERRNO: i64 = i64::MIN;
 
 impl<'a> From<&'a str> for Piece<'a> {
     fn from(s: &'a str) -> Self {
@@ -56,7 +59,7 @@ impl<'a> From<&'a CStr> for Piece<'a> {
 }
 impl From<rustix::io::Errno> for Piece<'_> {
     fn from(e: rustix::io::Errno) -> Self {
-        Piece::Errno(e)
+        Piece::Num(ERRNO | i64::from(e.raw_os_error()))
     }
 }
 macro_rules! piece_from_int {
@@ -98,17 +101,11 @@ fn push_piece(line: &mut heapless::Vec<u8, 240>, piece: &Piece) {
                 let _ = line.push(if (0x20..0x7f).contains(&c) { c } else { b'?' });
             }
         }
-        Piece::Num(n) => push_num(line, n),
-        Piece::Errno(e) => {
+        Piece::Num(n) if n <= ERRNO | 0xffff => {
             let _ = line.extend_from_slice(b"errno ");
-            push_num(line, i64::from(e.raw_os_error()));
+            push_num(line, n ^ ERRNO);
         }
-        Piece::Hex(b) => {
-            const DIGITS: &[u8; 16] = b"0123456789abcdef";
-            let _ = line.extend_from_slice(b"0x");
-            let _ = line.push(DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'?'));
-            let _ = line.push(DIGITS.get(usize::from(b & 15)).copied().unwrap_or(b'?'));
-        }
+        Piece::Num(n) => push_num(line, n),
     }
 }
 
@@ -185,7 +182,7 @@ macro_rules! error {
 /// site; [`error_at!`] and [`warn_at!`] call it.
 #[inline(never)]
 pub fn at_path(format: crate::sys::StaticText, path: &CStr, e: rustix::io::Errno) {
-    emit(format, &[Piece::from(path), Piece::Errno(e)]);
+    emit(format, &[Piece::from(path), Piece::from(e)]);
 }
 
 /// Logs an `error:` line about a path and an errno, e.g.
