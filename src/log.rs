@@ -72,40 +72,57 @@ pub fn bytes(b: &[u8]) -> Piece<'_> {
     Piece::Bytes(b)
 }
 
-/// Appends `n` in decimal.
-fn push_num(line: &mut heapless::Vec<u8, 240>, n: i64) {
-    if n < 0 {
-        let _ = line.push(b'-');
-    }
-    let mut digits = [0u8; 20];
-    let mut rest = n.unsigned_abs();
-    let mut i = digits.len();
-    loop {
-        i = i.saturating_sub(1);
-        if let Some(d) = digits.get_mut(i) {
-            *d = b'0'.saturating_add((rest % 10) as u8);
-        }
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    let _ = line.extend_from_slice(digits.get(i..).unwrap_or_default());
+/// A console line being built: at most `LINE - 1` bytes of text, the
+/// rest cut, then the newline.
+struct Line {
+    bytes: [u8; LINE],
+    len: usize,
 }
 
-/// Appends one piece as text.
-fn push_piece(line: &mut heapless::Vec<u8, 240>, piece: &Piece) {
-    match *piece {
-        Piece::Bytes(b) => {
-            for &c in b {
-                let _ = line.push(if (0x20..0x7f).contains(&c) { c } else { b'?' });
+/// Capacity of a line, newline included.
+const LINE: usize = 240;
+
+impl Line {
+    /// Appends `text` as far as there is room (keeping one byte for the
+    /// newline), anything but printable ASCII shown as `?` (see
+    /// [`Piece::Bytes`]; the init's own text, all printable, goes through
+    /// here as it is, so there is one loop for all text).
+    #[inline(never)]
+    fn extend(&mut self, text: &[u8]) {
+        for &c in text {
+            if self.len < LINE - 1 {
+                if let Some(slot) = self.bytes.get_mut(self.len) {
+                    *slot = if (0x20..0x7f).contains(&c) { c } else { b'?' };
+                    self.len = self.len.wrapping_add(1);
+                }
             }
         }
-        Piece::Num(n) if n <= ERRNO | 0xffff => {
-            let _ = line.extend_from_slice(b"errno ");
-            push_num(line, n ^ ERRNO);
+    }
+
+    /// Appends `n` in decimal, most significant digit first (a recursion
+    /// at most 20 deep, smaller than a digit buffer).
+    fn push_decimal(&mut self, n: u64) {
+        if n >= 10 {
+            self.push_decimal(n / 10);
         }
-        Piece::Num(n) => push_num(line, n),
+        self.extend(&[b'0' | (n % 10) as u8]);
+    }
+
+    /// Appends one piece as text.
+    fn push_piece(&mut self, piece: &Piece) {
+        match *piece {
+            Piece::Bytes(b) => self.extend(b),
+            Piece::Num(n) if n <= ERRNO | 0xffff => {
+                self.extend(b"errno ");
+                self.push_decimal((n ^ ERRNO).unsigned_abs());
+            }
+            Piece::Num(n) => {
+                if n < 0 {
+                    self.extend(b"-");
+                }
+                self.push_decimal(n.unsigned_abs());
+            }
+        }
     }
 }
 
@@ -115,46 +132,42 @@ fn push_piece(line: &mut heapless::Vec<u8, 240>, piece: &Piece) {
 /// `pieces`. Text beyond the line's capacity is cut.
 #[inline(never)]
 pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
-    let mut line: heapless::Vec<u8, 240> = heapless::Vec::new();
+    let mut line = Line { bytes: [0; LINE], len: 0 };
     let to_stderr = TO_STDERR.load(Ordering::Relaxed);
-    let (&level, mut text) = format.bytes().split_first().unwrap_or((&b'6', b""));
+    let (&level, text) = format.bytes().split_first().unwrap_or((&b'6', b""));
     if !to_stderr {
-        let _ = line.extend_from_slice(&[b'<', level, b'>']);
+        line.extend(&[b'<', level, b'>']);
     }
-    let _ = line.extend_from_slice(b"kios: ");
-    let _ = line.extend_from_slice(match level {
+    line.extend(b"kios: ");
+    line.extend(match level {
         b'3' => b"error: ",
         b'4' => b"warning: ",
         _ => b"",
     });
     let mut pieces = pieces.iter();
-    while let Some((&c, rest)) = text.split_first() {
-        text = rest;
-        if c == b'{' {
-            if let Some(after) = text.strip_prefix(b"}") {
-                text = after;
-                if let Some(piece) = pieces.next() {
-                    push_piece(&mut line, piece);
-                }
-                continue;
+    let mut text = text.iter();
+    while let Some(&c) = text.next() {
+        if c == b'{' && text.as_slice().first() == Some(&b'}') {
+            text.next();
+            if let Some(piece) = pieces.next() {
+                line.push_piece(piece);
             }
+        } else {
+            line.extend(core::slice::from_ref(&c));
         }
-        let _ = line.push(c);
     }
-    if line.is_full() {
-        line.pop();
+    let end = line.len.min(LINE - 1); // the compiler does not know `extend` keeps it so
+    if let Some(slot) = line.bytes.get_mut(end) {
+        *slot = b'\n';
     }
-    let _ = line.push(b'\n');
-    let mut text = line.as_slice();
-    if !to_stderr {
-        if let Ok(kmsg) = open_kmsg() {
-            let _ = rustix::io::write(&kmsg, text);
-            return;
-        }
+    let mut text = line.bytes.get(..=end).unwrap_or_default();
+    let kmsg = if to_stderr { None } else { open_kmsg().ok() };
+    if !to_stderr && kmsg.is_none() {
         // /dev/kmsg is gone: the console, without the level prefix.
         text = text.get(3..).unwrap_or_default();
     }
-    let _ = rustix::io::write(crate::sys::stderr(), text);
+    // One write call for both sinks.
+    let _ = rustix::io::write(kmsg.as_ref().map_or(crate::sys::stderr(), rustix::fd::AsFd::as_fd), text);
 }
 
 /// Logs an informational line: a format string whose `{}`s take the
