@@ -130,22 +130,22 @@ impl Line {
     }
 }
 
-/// Writes one line: `format` is the kmsg level as one digit (3 error,
+/// Writes one line: `format` is the text, each `{}` replaced by the next
+/// of `pieces`, ended by the kmsg level as a control byte (3 error,
 /// 4 warning, 6 info; the macros below put it there, so a call site passes
-/// no separate level) and then the text, each `{}` replaced by the next of
-/// `pieces`. Text beyond the line's capacity is cut.
+/// no separate level). Text beyond the line's capacity is cut.
 #[inline(never)]
 pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
     let mut line = Line { bytes: [0; LINE], len: 0 };
     let to_kmsg = TO_KMSG.load(Ordering::Relaxed);
-    let (&level, text) = format.bytes().split_first().unwrap_or((&b'6', b""));
+    let (text, level) = format.split();
     if to_kmsg {
-        line.extend(&[b'<', level, b'>']);
+        line.extend(&[b'<', b'0' | level, b'>']);
     }
     line.extend(b"kios: ");
     line.extend(match level {
-        b'3' => b"error: ",
-        b'4' => b"warning: ",
+        3 => b"error: ",
+        4 => b"warning: ",
         _ => b"",
     });
     let mut pieces = pieces.iter();
@@ -178,22 +178,22 @@ pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
 /// following arguments (anything `Into<Piece>`).
 #[macro_export]
 macro_rules! info {
-    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(const { $crate::sys::StaticText::new(concat!("6", $format, "\0")) }, &[$($crate::log::Piece::from($piece)),*]) };
+    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(const { $crate::sys::StaticText::new(concat!($format, "\x06")) }, &[$($crate::log::Piece::from($piece)),*]) };
 }
 
 /// Logs a `warning:` line (same arguments as `info!`).
 #[macro_export]
 macro_rules! warn {
-    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(const { $crate::sys::StaticText::new(concat!("4", $format, "\0")) }, &[$($crate::log::Piece::from($piece)),*]) };
+    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(const { $crate::sys::StaticText::new(concat!($format, "\x04")) }, &[$($crate::log::Piece::from($piece)),*]) };
 }
 
 /// Logs an `error:` line (same arguments as `info!`).
 #[macro_export]
 macro_rules! error {
-    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(const { $crate::sys::StaticText::new(concat!("3", $format, "\0")) }, &[$($crate::log::Piece::from($piece)),*]) };
+    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(const { $crate::sys::StaticText::new(concat!($format, "\x03")) }, &[$($crate::log::Piece::from($piece)),*]) };
 }
 
-/// Logs `format` (which carries its level digit first, as the macros
+/// Logs `format` (which ends with its level byte, as the macros
 /// above make it) about a failed call on `path`: two `{}`s, the path's and
 /// the errno's. The pieces are built here, once, instead of at every call
 /// site; [`error_at!`] and [`warn_at!`] call it.
@@ -207,13 +207,13 @@ pub fn at_path(format: crate::sys::StaticText, path: &CStr, e: rustix::io::Errno
 /// those two arguments, from a smaller call site.
 #[macro_export]
 macro_rules! error_at {
-    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::sys::StaticText::new(concat!("3", $format, "\0")) }, $path, $e) };
+    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::sys::StaticText::new(concat!($format, "\x03")) }, $path, $e) };
 }
 
 /// Logs a `warning:` line about a path and an errno (see [`error_at!`]).
 #[macro_export]
 macro_rules! warn_at {
-    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::sys::StaticText::new(concat!("4", $format, "\0")) }, $path, $e) };
+    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::sys::StaticText::new(concat!($format, "\x04")) }, $path, $e) };
 }
 
 /// A boot or shutdown milestone; its name is part of the console contract.
