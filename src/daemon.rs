@@ -10,15 +10,15 @@ use rustix::process::Pid;
 
 /// What differs between the two container runtimes (`kios.runtime`).
 pub struct RuntimeProfile {
-    /// The executable.
-    pub path: &'static CStr,
-    /// Its fixed arguments (SPEC §3), after argv[0], each ending in a NUL
-    /// (`args!`: one string rather than a table of pointers).
-    pub args: &'static [u8],
+    /// Its fixed argv (SPEC §3), the executable first, each argument
+    /// ending in a NUL (`args!`: one string rather than a table of
+    /// pointers, and the whole argv as `Argv` holds it).
+    pub argv: &'static [u8],
     /// Its log FIFO.
     pub log_fifo: &'static CStr,
-    /// Its log on the data partition, and the previous one (rotated).
-    pub log_files: [&'static CStr; 2],
+    /// Its log on the data partition (the previous one, rotated, is this
+    /// path and `.1`).
+    pub log_file: &'static CStr,
     /// It is ready when its socket exists: the directory to watch, the
     /// socket's name in it, and its path.
     pub socket_dir: &'static CStr,
@@ -31,43 +31,88 @@ macro_rules! args {
     ($($arg:literal),* $(,)?) => { concat!($($arg, "\0"),*).as_bytes() };
 }
 
-const CRIO_SOCKET: &CStr = c"/var/run/crio/crio.sock";
-const CONTAINERD_SOCKET: &CStr = c"/run/containerd/containerd.sock";
+/// cri-o's argv.
+const CRIO_ARGV: &[u8] = args!(
+    "/bin/crio",
+    "--runtimes", "crun:/bin/crun:/var/run/crun:oci",
+    "--cgroup-manager", "cgroupfs",
+    "--default-runtime", "crun",
+    "--listen", "/var/run/crio/crio.sock", // argument 8: the socket
+    "--conmon", "/bin/conmon",
+    "--conmon-cgroup", "pod",
+    "--pinns-path", "/bin/pinns",
+);
+/// The socket cri-o listens on, read from its argv (one copy of the path).
+const CRIO_SOCKET: &CStr = arg(CRIO_ARGV, 8);
 
 /// cri-o, the default.
 const CRIO: RuntimeProfile = RuntimeProfile {
-    path: c"/bin/crio",
-    args: args!(
-        "--runtimes", "crun:/bin/crun:/var/run/crun:oci",
-        "--cgroup-manager", "cgroupfs",
-        "--default-runtime", "crun",
-        "--listen", "/var/run/crio/crio.sock", // CRIO_SOCKET
-        "--conmon", "/bin/conmon",
-        "--conmon-cgroup", "pod",
-        "--pinns-path", "/bin/pinns",
-    ),
+    argv: CRIO_ARGV,
     log_fifo: c"/var/run/crio.log",
-    log_files: [c"/var/log/kios/crio.log", c"/var/log/kios/crio.log.1"],
+    log_file: c"/var/log/kios/crio.log",
     socket_dir: c"/var/run/crio",
-    socket_name: b"crio.sock",
+    socket_name: file_name(CRIO_SOCKET),
     socket: CRIO_SOCKET,
 };
 
 /// containerd: its images and containers kept with cri-o's, on the data
 /// partition.
 const CONTAINERD: RuntimeProfile = RuntimeProfile {
-    path: c"/bin/containerd",
-    args: args!(
-        "--address", "/run/containerd/containerd.sock", // CONTAINERD_SOCKET
-        "--root", "/var/lib/containers/storage/containerd",
-        "--state", "/run/containerd",
-    ),
+    argv: CONTAINERD_ARGV,
     log_fifo: c"/var/run/containerd.log",
-    log_files: [c"/var/log/kios/containerd.log", c"/var/log/kios/containerd.log.1"],
-    socket_dir: c"/run/containerd",
-    socket_name: b"containerd.sock",
+    log_file: c"/var/log/kios/containerd.log",
+    // Its state directory, argument 6, where its socket is.
+    socket_dir: arg(CONTAINERD_ARGV, 6),
+    socket_name: file_name(CONTAINERD_SOCKET),
     socket: CONTAINERD_SOCKET,
 };
+
+/// containerd's argv.
+const CONTAINERD_ARGV: &[u8] = args!(
+    "/bin/containerd",
+    "--address", "/run/containerd/containerd.sock", // argument 2: the socket
+    "--root", "/var/lib/containers/storage/containerd",
+    "--state", "/run/containerd", // argument 6: the socket's directory
+);
+/// The socket containerd listens on, read from its argv.
+const CONTAINERD_SOCKET: &CStr = arg(CONTAINERD_ARGV, 2);
+
+/// Argument `index` of NUL-terminated `args` (the same bytes, not a
+/// second copy of the string), when compiling; empty if there is none
+/// (ruled out where used: see the checks below and in `argv`).
+pub const fn arg(args: &'static [u8], mut index: usize) -> &'static CStr {
+    let mut rest = args;
+    while index > 0 {
+        let [first, tail @ ..] = rest else { break };
+        rest = tail;
+        if *first == 0 {
+            index = index.wrapping_sub(1);
+        }
+    }
+    match CStr::from_bytes_until_nul(rest) {
+        Ok(arg) => arg,
+        Err(_) => c"",
+    }
+}
+
+/// What follows the last `/` of `path`, when compiling.
+const fn file_name(path: &'static CStr) -> &'static [u8] {
+    let mut name = path.to_bytes();
+    let mut rest = name;
+    while let [first, tail @ ..] = rest {
+        rest = tail;
+        if *first == b'/' {
+            name = tail;
+        }
+    }
+    name
+}
+
+// The paths read from the argvs are the ones meant.
+const _: () = assert!(matches!(CRIO_SOCKET.to_bytes(), b"/var/run/crio/crio.sock"));
+const _: () = assert!(matches!(CONTAINERD_SOCKET.to_bytes(), b"/run/containerd/containerd.sock"));
+const _: () = assert!(matches!(CONTAINERD.socket_dir.to_bytes(), b"/run/containerd"));
+const _: () = assert!(matches!(CRIO.socket_name, b"crio.sock") && matches!(CONTAINERD.socket_name, b"containerd.sock"));
 
 /// Whether the runtime is containerd rather than cri-o, chosen once at boot.
 static USE_CONTAINERD: AtomicBool = AtomicBool::new(false);
@@ -104,14 +149,6 @@ impl Daemon {
         }
     }
 
-    /// The executable.
-    pub fn path(self) -> &'static CStr {
-        match self {
-            Daemon::Runtime => runtime().path,
-            Daemon::Kubelet => c"/bin/kubelet",
-        }
-    }
-
     /// Its log FIFO (SPEC §3).
     pub fn log_fifo(self) -> &'static CStr {
         match self {
@@ -120,40 +157,34 @@ impl Daemon {
         }
     }
 
-    /// Its log on the data partition, and the previous one (rotated).
-    pub fn log_files(self) -> [&'static CStr; 2] {
+    /// Its log on the data partition (the previous one, rotated, is this
+    /// path and `.1`).
+    pub fn log_file(self) -> &'static CStr {
         match self {
-            Daemon::Runtime => runtime().log_files,
-            Daemon::Kubelet => [c"/var/log/kios/kubelet.log", c"/var/log/kios/kubelet.log.1"],
+            Daemon::Runtime => runtime().log_file,
+            Daemon::Kubelet => c"/var/log/kios/kubelet.log",
         }
     }
 }
 
-/// An argument vector built in one fixed buffer of NUL-terminated strings.
+/// An argument vector built in one fixed buffer of NUL-terminated
+/// strings, the executable (`argv[0]`) first.
+#[derive(Default)]
 pub struct Argv {
-    /// The executable (`argv[0]`), for the console.
-    path: &'static CStr,
     buf: heapless::Vec<u8, 4096>,
-    /// An argument did not fit (or held a NUL byte): not to be started.
+    /// An argument did not fit: not to be started.
     full: bool,
 }
 
 impl Argv {
-    /// An argv holding just `argv[0]` = the daemon's path.
-    #[inline(always)] // `daemon` is a constant at each call: its path folds in
-    pub fn new(daemon: Daemon) -> Self {
-        let path = daemon.path();
-        let mut argv = Argv { path, buf: heapless::Vec::new(), full: false };
-        argv.push(path.to_bytes());
-        argv
-    }
-
     /// Appends one argument (if it does not fit, the argv is marked full).
-    #[allow(clippy::manual_contains)] // `contains` on bytes is core's memchr: 0.6 KB more
+    /// Arguments are not counted: the argvs built stay within `MAX_ARGS`
+    /// (checked when compiling: the profiles below,
+    /// `argv::KUBELET_MOST_ARGS`), and `sys::execve` refuses more. Nor
+    /// searched for a NUL: none holds one (constants, labels of label
+    /// characters only, a checked IP address).
     pub fn push(&mut self, arg: &[u8]) {
-        if arg.iter().any(|&b| b == 0)
-            || self.buf.iter().filter(|&&b| b == 0).count() >= sys::MAX_ARGS
-            || self.buf.extend_from_slice(arg).is_err()
+        if self.buf.extend_from_slice(arg).is_err()
             || self.buf.push(0).is_err()
         {
             self.full = true;
@@ -167,21 +198,33 @@ impl Argv {
         self.push(value);
     }
 
-    /// Appends the NUL-terminated arguments of `args` (see `args!`).
+    /// Appends the NUL-terminated arguments of `args` (see `args!`) as
+    /// they are: the buffer holds its arguments the same way (one copy,
+    /// not an argument at a time through `push`; the profiles' argvs
+    /// are checked against `MAX_ARGS` when compiling, below).
     pub fn extend(&mut self, args: &[u8]) {
-        for arg in args.split_inclusive(is_nul) {
-            if let Some((_, arg)) = arg.split_last() {
-                self.push(arg);
-            }
+        if self.buf.extend_from_slice(args).is_err() {
+            self.full = true;
         }
     }
 }
 
-/// The separator of the arguments in an `Argv` or `args!` string (one
-/// function, so both splits share their code).
-fn is_nul(b: &u8) -> bool {
-    *b == 0
+/// The arguments in an `args!` string: its NULs.
+const fn count_args(mut args: &[u8]) -> usize {
+    let mut count = 0usize;
+    while let [first, rest @ ..] = args {
+        if *first == 0 {
+            count = count.wrapping_add(1);
+        }
+        args = rest;
+    }
+    count
 }
+
+// What `push` checks of each argument holds for the profiles' fixed
+// argvs: at most `MAX_ARGS` arguments, each NUL-terminated.
+const _: () = assert!(count_args(CRIO.argv) <= sys::MAX_ARGS && count_args(CONTAINERD.argv) <= sys::MAX_ARGS);
+const _: () = assert!(matches!(CRIO.argv, [.., 0]) && matches!(CONTAINERD.argv, [.., 0]));
 
 /// Forks and executes `argv` (its `argv[0]` is the executable) with
 /// stdout and stderr on `output` (or the console without one). Returns
@@ -210,6 +253,10 @@ fn exec_child(argv: &Argv, output: Option<&OwnedFd>) -> ! {
     }
     let _ = rustix::process::chdir(c"/");
     let err = sys::execve(&argv.buf, c"PATH=/bin");
-    crate::error_at!("exec {}: {}", argv.path, err);
+    // The executable, `argv[0]`, for the console (always there: an argv
+    // is built from it).
+    if let Some(path) = crate::mounts::next_c_str(&mut argv.buf.as_slice()) {
+        crate::error_at!("exec {}: {}", path, err);
+    }
     sys::exit(if err == E::NOENT { 127 } else { 126 })
 }

@@ -16,17 +16,9 @@ use rustix::mount::{mount, mount_bind, mount_change, mount_remount, MountFlags, 
 /// what the node shares).
 const MOUNT: &CStr = c"/run/kios/datapart";
 
-/// Directories of the layout, created when missing (first boot),
-/// NUL-terminated.
-const LAYOUT: &[u8] = b"\
-/run/kios/datapart/meta\0\
-/run/kios/datapart/meta/etc\0\
-/run/kios/datapart/meta/etc.work\0\
-/run/kios/datapart/meta/log\0\
-/run/kios/datapart/data\0\
-/run/kios/datapart/data/oci\0\
-/run/kios/datapart/data/pods\0\
-/run/kios/datapart/modules\0";
+/// Directories of the layout under [`MOUNT`], created when missing (first
+/// boot), NUL-terminated (the prefix is joined on: 152 bytes less text).
+const LAYOUT: &[u8] = b"meta\0meta/etc\0meta/etc.work\0meta/log\0data\0data/oci\0data/pods\0modules\0";
 
 /// The upper layer of `/etc` and the overlay's work directory beside it.
 const ETC_OVERLAY: &CStr =
@@ -100,7 +92,8 @@ impl<'a> Wait<'a> {
     }
 }
 
-/// The device node of the wanted partition, if it exists now.
+/// The device node of the wanted partition, if it exists now, written
+/// into `out` (zeroed by the caller).
 fn find<'b>(wanted: &Datapart, out: &'b mut [u8; 64], report: bool) -> Option<&'b CStr> {
     if let Datapart::Device(path) = *wanted {
         let path = join(out, &[path])?;
@@ -109,8 +102,8 @@ fn find<'b>(wanted: &Datapart, out: &'b mut [u8; 64], report: bool) -> Option<&'
     let dir = open(c"/sys/block", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).ok()?;
     let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 1024];
     let mut disks = rustix::fs::RawDir::new(dir, &mut buf);
-    // `/dev/NAME`, NUL-terminated once NAME is written after the prefix.
-    out.fill(0);
+    // `/dev/NAME`, NUL-terminated once NAME is written after the prefix
+    // (`out` comes zeroed from `attempt`, so no fill here: 16 bytes).
     let (prefix, name) = out.split_at_mut(5);
     prefix.copy_from_slice(b"/dev/");
     let mut found = 0;
@@ -178,16 +171,16 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
         let sector = usize::try_from(sector_size).ok().and_then(|len| sector.get_mut(..len));
         let sector = sector.filter(|s| s.len() >= 512).ok_or(gpt::Error::HeaderSize)?;
         let header = gpt::load(&mut read, sector, disk_sectors, array)?;
-        // A PARTUUID is parsed once, not for each entry.
-        let uuid = match *wanted {
-            Datapart::PartUuid(value) => gpt::parse_guid(value.get(PARTUUID..).unwrap_or_default()),
-            _ => None,
+        // The GUID looked for (a PARTUUID is parsed once, not for each
+        // entry), and whether it is the unique one or the type: one compare.
+        let (unique, guid) = match *wanted {
+            Datapart::PartUuid(value) => (true, gpt::parse_guid(value.get(PARTUUID..).unwrap_or_default())),
+            _ => (false, Some(gpt::KIOS_DATAPART_TYPE)),
         };
         let mut entries = gpt::entries(&header, array);
         let is_wanted = |e: &gpt::Entry| match *wanted {
-            Datapart::PartUuid(_) => Some(e.unique_guid()) == uuid,
             Datapart::PartLabel(value) => e.name_is(value.get(PARTLABEL..).unwrap_or_default()),
-            _ => e.type_guid() == gpt::KIOS_DATAPART_TYPE,
+            _ => Some(if unique { e.unique_guid() } else { e.type_guid() }) == guid,
         };
         Ok(entries.find(is_wanted).map_or(0, |e| e.number))
     });
@@ -196,7 +189,9 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
 
 /// A decimal number from `/sys/block/<disk><file>`.
 fn sysfs_number(disk: &[u8], file: &[u8]) -> Option<u64> {
-    let mut path = [0u8; 96];
+    // Room for the longest: 11 + 31 (a disk name, DISK_NAME_LEN less its
+    // NUL) + 25 + NUL = 68 bytes.
+    let mut path = [0u8; 80];
     let mut text = [0u8; 24];
     let len = crate::etc::read(join(&mut path, &[b"/sys/block/", disk, file])?, &mut text)?;
     let mut number = 0u64;
@@ -219,10 +214,7 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
         return false;
     }
     let _ = mount_change(MOUNT, MountPropagationFlags::PRIVATE);
-    let mut dirs = LAYOUT;
-    while let Some(dir) = next_c_str(&mut dirs) {
-        make_dir(dir, 0o755);
-    }
+    make_layout();
     let flags = MountFlags::NOSUID | MountFlags::NODEV;
     if let Err(e) = mount(c"overlay", c"/etc", c"overlay", flags, Some(ETC_OVERLAY)) {
         crate::error_at!("datapart: overlay on {}: {}; the initramfs /etc stays (is kios.modules=overlay set?)", c"/etc", e);
@@ -232,6 +224,18 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
         crate::error_at!("datapart: {} read-only: {}", c"/lib/modules", e);
     }
     true
+}
+
+/// Makes the directories of [`LAYOUT`] (each joined to [`MOUNT`]), in order.
+#[inline(never)] // 32 bytes less than inlined into `mount_layout`
+fn make_layout() {
+    let mut dirs = LAYOUT;
+    while let Some(dir) = next_c_str(&mut dirs) {
+        let mut path = [0u8; 48]; // the longest, `.../meta/etc.work`, takes 33
+        if let Some(path) = join(&mut path, &[b"/run/kios/datapart/", dir.to_bytes()]) {
+            make_dir(path, 0o755);
+        }
+    }
 }
 
 /// `/etc/seccomp` (created if missing) bound on `/var/lib/kubelet/seccomp`,
@@ -248,8 +252,9 @@ pub fn bind_seccomp() {
 fn bind_all(mut table: &[u8]) {
     while let (Some(from), Some(to)) = (next_c_str(&mut table), next_c_str(&mut table)) {
         // `mkdir -p`: each prefix ending before a `/` or the NUL, made
-        // NUL-terminated in `dir` (zeroed, filled one byte behind).
-        let mut dir = [0u8; 64];
+        // NUL-terminated in `dir` (zeroed, filled one byte behind; the
+        // longest target, `/var/lib/containers/storage`, takes 28 bytes).
+        let mut dir = [0u8; 32];
         for (at, &b) in to.to_bytes_with_nul().iter().enumerate() {
             if at > 0 && (b == b'/' || b == 0) {
                 if let Some(dir) = dir.get(..=at).and_then(crate::sys::c_str) {

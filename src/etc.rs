@@ -70,7 +70,9 @@ pub fn join<'b>(out: &'b mut [u8], parts: &[&[u8]]) -> Option<&'b CStr> {
     let mut len = 0usize;
     for part in parts {
         let end = len.checked_add(part.len())?;
-        out.get_mut(len..end)?.copy_from_slice(part);
+        // A byte loop: `copy_from_slice` is out of line with a panic path
+        // for this caller only.
+        out.get_mut(len..end)?.iter_mut().zip(*part).for_each(|(to, &from)| *to = from);
         len = end;
     }
     *out.get_mut(len)? = 0;
@@ -81,7 +83,7 @@ pub fn join<'b>(out: &'b mut [u8], parts: &[&[u8]]) -> Option<&'b CStr> {
 /// into a scratch mapping: 8 KiB once, not resident for good).
 pub fn kubelet_grace_period() -> Option<u32> {
     crate::sys::with_scratch(8192, |buf| {
-        let len = read(c"/etc/kubernetes/config.yaml", buf)?;
+        let len = read(crate::argv::KUBELET_CONFIG, buf)?;
         kios::grace::shutdown_grace_period(buf.get(..len)?)
     })?
 }

@@ -141,21 +141,26 @@ impl Entry<'_> {
     }
 }
 
-/// CRC32 (IEEE 802.3, reflected, as zlib's `crc32`) continued over
-/// `bytes`: start with `!0`, invert at the end.
-fn crc_update(mut crc: u32, bytes: &[u8]) -> u32 {
-    for &byte in bytes {
-        crc ^= u32::from(byte);
+/// CRC32 (IEEE 802.3, reflected, as zlib's `crc32`) of `bytes`, as the
+/// GPT stores it, with the 4 bytes from `zeroed` (if any) taken as zeros:
+/// a header's CRC is computed with its own field zero.
+fn crc_with_zeroed(bytes: &[u8], zeroed: usize) -> u32 {
+    let mut crc = !0u32;
+    for (at, &byte) in bytes.iter().enumerate() {
+        // A zero byte XORs nothing in; outside the 4 bytes, the byte as it is.
+        if at.wrapping_sub(zeroed) >= 4 {
+            crc ^= u32::from(byte);
+        }
         for _ in 0..8 {
             crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
         }
     }
-    crc
+    !crc
 }
 
 /// CRC32 of `bytes` as the GPT stores it.
 pub fn crc32(bytes: &[u8]) -> u32 {
-    !crc_update(!0, bytes)
+    crc_with_zeroed(bytes, bytes.len()) // past the end: no byte zeroed
 }
 
 /// `N` bytes at `at`, zeros past the end (callers check lengths first).
@@ -176,15 +181,13 @@ fn le64(raw: &[u8], at: usize) -> u64 {
 /// zero), its own LBA, entry size, usable range, array outside the usable
 /// range. The array CRC is [`check_entries`]'s job.
 pub fn parse_header(sector: &[u8], lba: u64) -> Result<Header, Error> {
-    if sector.get(..8) != Some(b"EFI PART") {
+    // As one number (zeros past the end never match): no slice comparison.
+    if le64(sector, 0) != u64::from_le_bytes(*b"EFI PART") {
         return Err(Error::Signature);
     }
     let size = usize::try_from(le32(sector, 12)).map_err(|_| Error::HeaderSize)?;
     let raw = sector.get(..size).filter(|_| size >= 92).ok_or(Error::HeaderSize)?;
-    let crc = !crc_update(
-        crc_update(crc_update(!0, raw.get(..16).unwrap_or_default()), &[0; 4]),
-        raw.get(20..).unwrap_or_default(),
-    );
+    let crc = crc_with_zeroed(raw, 16);
     if crc != le32(raw, 16) {
         return Err(Error::HeaderCrc);
     }
@@ -205,14 +208,16 @@ pub fn parse_header(sector: &[u8], lba: u64) -> Result<Header, Error> {
     let len = u64::from(header.entry_count).checked_mul(u64::from(header.entry_size)).ok_or(Error::Layout)?;
     let sectors = len.div_ceil(sector.len() as u64); // sector.len() >= 92 here
     let array_end = header.entries_lba.checked_add(sectors).ok_or(Error::Layout)?;
-    let outside = array_end <= header.first_usable_lba || header.entries_lba > header.last_usable_lba;
-    let clear_of_header = array_end <= lba || header.entries_lba > lba;
-    if header.entry_size < 128
-        || !header.entry_size.is_power_of_two()
-        || header.first_usable_lba > header.last_usable_lba
-        || header.entries_lba < 2
-        || !outside
-        || !clear_of_header
+    // Each condition computed and all combined with `|`, not `||`: no
+    // branch per condition, nor code copied for each path through them.
+    let outside = (array_end <= header.first_usable_lba) | (header.entries_lba > header.last_usable_lba);
+    let clear_of_header = (array_end <= lba) | (header.entries_lba > lba);
+    if (header.entry_size < 128)
+        | !header.entry_size.is_power_of_two()
+        | (header.first_usable_lba > header.last_usable_lba)
+        | (header.entries_lba < 2)
+        | !outside
+        | !clear_of_header
     {
         return Err(Error::Layout);
     }
@@ -232,14 +237,16 @@ pub fn check_entries(header: &Header, array: &[u8]) -> Result<(), Error> {
 }
 
 /// The used entries (type GUID not zero) of a checked array, in order.
+/// Whole entries only: of an array cut short, the piece past the last
+/// whole entry is not one (`chunks_exact`, no length check per entry).
 pub fn entries<'a>(header: &Header, array: &'a [u8]) -> impl Iterator<Item = Entry<'a>> + 'a {
     let size = usize::try_from(header.entry_size).unwrap_or(usize::MAX).max(128);
     let array = array.get(..header.array_len).unwrap_or(array);
     array
-        .chunks(size)
+        .chunks_exact(size)
         .zip(1u32..)
         .map(|(raw, number)| Entry { number, raw })
-        .filter(|entry| entry.raw.len() >= 128 && entry.type_guid() != [0; 16])
+        .filter(|entry| entry.type_guid() != [0; 16])
 }
 
 /// Reads and checks a disk's partition table; `read(lba, buf)` fills `buf`
@@ -254,7 +261,7 @@ pub fn entries<'a>(header: &Header, array: &'a [u8]) -> impl Iterator<Item = Ent
 /// (`my_lba` of the result tells which was used). When both are bad, the
 /// primary's error is returned.
 pub fn load(
-    read: &mut dyn FnMut(u64, &mut [u8]) -> bool,
+    mut read: impl FnMut(u64, &mut [u8]) -> bool,
     sector: &mut [u8],
     disk_sectors: u64,
     array: &mut [u8],
@@ -262,17 +269,25 @@ pub fn load(
     if !read(0, sector) || !is_protective_mbr(sector) {
         return Err(Error::NoGpt);
     }
-    let primary = table(read, sector, 1, disk_sectors, array);
     let last = disk_sectors.saturating_sub(1);
-    match primary {
-        Err(error) if last > 1 => table(read, sector, last, disk_sectors, array).map_err(|_| error),
-        _ => primary,
+    // One call of `table` in a loop over the two copies, not two calls.
+    let mut primary_error = Error::Read; // set by the first pass
+    for lba in [1, last] {
+        match table(&mut read, sector, lba, disk_sectors, array) {
+            Ok(header) => return Ok(header),
+            Err(error) if lba == 1 => primary_error = error,
+            Err(_) => {}
+        }
+        if last <= 1 {
+            break; // no room for a backup
+        }
     }
+    Err(primary_error)
 }
 
 /// One copy: the header at `lba`, then its array.
 fn table(
-    read: &mut dyn FnMut(u64, &mut [u8]) -> bool,
+    read: &mut impl FnMut(u64, &mut [u8]) -> bool,
     sector: &mut [u8],
     lba: u64,
     disk_sectors: u64,
@@ -295,9 +310,9 @@ fn table(
 /// Whether LBA 0 is an MBR (55 AA) with a partition of type 0xEE: a GPT
 /// disk's protective (or hybrid) MBR.
 pub fn is_protective_mbr(sector0: &[u8]) -> bool {
-    // The type byte of each of the four 16-byte partition entries from byte 446.
-    const TYPES: [u16; 4] = [450, 466, 482, 498];
-    sector0.get(510..512) == Some(&[0x55, 0xaa]) && TYPES.iter().any(|&at| sector0.get(usize::from(at)) == Some(&0xee))
+    // The type byte (at 4) of each of the four 16-byte partition entries from byte 446.
+    let entries = sector0.get(446..510).unwrap_or_default();
+    u16::from_le_bytes(bytes(sector0, 510)) == 0xaa55 && entries.chunks_exact(16).any(|entry| entry.get(4) == Some(&0xee))
 }
 
 /// The on-disk bytes of a GUID written `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`

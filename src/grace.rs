@@ -25,18 +25,12 @@ pub fn shutdown_grace_period(config: &[u8]) -> Option<u32> {
 /// The value of a `shutdownGracePeriod:` line, comment and quotes removed.
 fn value(line: &[u8]) -> Option<&[u8]> {
     let rest = line.strip_prefix(b"shutdownGracePeriod")?.trim_ascii();
-    let rest = rest.strip_prefix(b":")?;
+    let [b':', rest @ ..] = rest else { return None };
     if !rest.first().is_none_or(u8::is_ascii_whitespace) {
         return None; // `shutdownGracePeriod:x` is one scalar, not a key
     }
     // A comment starts at a `#` that follows a blank.
-    let mut previous = b' ';
-    let end = rest.iter().position(|&b| {
-        let comment = b == b'#' && previous.is_ascii_whitespace();
-        previous = b;
-        comment
-    });
-    let rest = rest.get(..end.unwrap_or(rest.len()))?.trim_ascii();
+    let rest = crate::labels::uncommented(rest);
     match *rest {
         // Unbalanced quotes: the value as it is, malformed.
         [quote @ (b'"' | b'\''), ref inner @ ..] => {
@@ -48,7 +42,10 @@ fn value(line: &[u8]) -> Option<&[u8]> {
 
 /// A Go duration in nanoseconds, saturated; None if malformed or negative.
 fn duration_ns(text: &[u8]) -> Option<u64> {
-    let text = text.strip_prefix(b"+").unwrap_or(text);
+    let text = match text {
+        [b'+', text @ ..] => text,
+        _ => text,
+    };
     if text == b"0" {
         return Some(0);
     }
@@ -56,9 +53,9 @@ fn duration_ns(text: &[u8]) -> Option<u64> {
     let mut total = 0u64;
     while !rest.is_empty() {
         let (whole, after) = split_digits(rest);
-        let (fraction, after) = match after.strip_prefix(b".") {
-            Some(after) => split_digits(after),
-            None => (&b""[..], after),
+        let (fraction, after) = match after {
+            [b'.', after @ ..] => split_digits(after),
+            _ => (&b""[..], after),
         };
         if whole.is_empty() && fraction.is_empty() {
             return None;

@@ -6,7 +6,8 @@ pub const MAX_LEN: usize = 64;
 /// The first line with surrounding whitespace removed (the C init kept the
 /// newline); `None` if it is empty, too long, or holds control characters.
 pub fn hostname(file: &[u8]) -> Option<&[u8]> {
-    let line = file.split(|&b| b == b'\n').next()?.trim_ascii();
+    // The node-ip file's first-line split (one copy in the binary).
+    let line = crate::nodeip::first_line(file).trim_ascii();
     let printable = line.iter().all(|b| (0x21..0x7f).contains(b));
     (!line.is_empty() && line.len() <= MAX_LEN && printable).then_some(line)
 }

@@ -46,7 +46,7 @@ fn append(file: &[u8], out: &mut StringView, warn: &mut dyn FnMut(Warning)) -> R
             Ok(None) => continue,
             Err(reason) => {
                 warn(Warning {
-                    line: index.saturating_add(1),
+                    line: index.wrapping_add(1), // a line index cannot be usize::MAX
                     reason,
                 });
                 continue;
@@ -68,18 +68,8 @@ type Label<'a> = (&'a [u8], &'a [u8]);
 
 /// One line: `Ok(None)` if blank or comment, else the label or why not.
 fn label(line: &[u8]) -> Result<Option<Label<'_>>, &'static str> {
-    // A comment starts at a `#` that begins the line or follows a blank.
-    let mut previous = b' ';
-    let end = line.iter().position(|&b| {
-        let comment = b == b'#' && previous.is_ascii_whitespace();
-        previous = b;
-        comment
-    });
     // Trimming ASCII whitespace also drops the `\r` of CRLF line ends.
-    let line = line
-        .get(..end.unwrap_or(line.len()))
-        .unwrap_or(line)
-        .trim_ascii();
+    let line = uncommented(line);
     if line.is_empty() {
         return Ok(None);
     }
@@ -91,14 +81,30 @@ fn label(line: &[u8]) -> Result<Option<Label<'_>>, &'static str> {
     if name.is_empty() {
         return Err("empty label name");
     }
-    if !name
-        .iter()
-        .chain(value)
-        .all(|&b| matches!(b, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'/' | b'-'))
-    {
+    if !(label_text(name) && label_text(value)) {
         return Err("character not allowed in a label");
     }
     Ok(Some((name, value)))
+}
+
+/// Whether `text` holds label characters only (one loop for the name and
+/// the value, not a chain of two).
+fn label_text(text: &[u8]) -> bool {
+    text.iter()
+        .all(|&b| matches!(b, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'/' | b'-'))
+}
+
+/// `line` up to its comment, a `#` that begins the line or follows a
+/// blank, with surrounding ASCII whitespace removed (also used by
+/// [`crate::grace`]: one copy of the loop).
+pub(crate) fn uncommented(line: &[u8]) -> &[u8] {
+    let mut previous = b' ';
+    let end = line.iter().position(|&b| {
+        let comment = b == b'#' && previous.is_ascii_whitespace();
+        previous = b;
+        comment
+    });
+    line.get(..end.unwrap_or(line.len())).unwrap_or(line).trim_ascii()
 }
 
 /// Appends label bytes (ASCII, checked by [`label`]).

@@ -5,7 +5,7 @@
 //! else is one console error, and the boot goes on.
 
 use crate::etc::join;
-use crate::log::bytes;
+use crate::log::{bytes, Piece};
 use core::ffi::CStr;
 use kios::moddep::{self, Line};
 use rustix::fd::OwnedFd;
@@ -22,7 +22,8 @@ pub fn load(list: &[u8]) {
         return;
     }
     let uname = rustix::system::uname();
-    let mut dir = [0u8; 96];
+    // 13 + a release of at most 64 characters (utsname's 65 less its NUL) + NUL.
+    let mut dir = [0u8; 80];
     let Some(dir) = join(&mut dir, &[b"/lib/modules/", uname.release().to_bytes()]) else { return };
     // Files are opened relative to it (an absolute path in modules.dep is
     // taken as it is); if it cannot be opened, each file fails with its errno.
@@ -45,28 +46,38 @@ impl Modules<'_> {
     fn load(&self, name: &[u8]) {
         let mut buf = [0u8; 4096];
         let state = if sys_module(name, &mut buf).is_some_and(crate::etc::exists) {
-            "already loaded"
+            Ok("already loaded")
         } else {
-            match self.find(c"modules.dep", name, &mut buf) {
-                // The dependencies (the last listed first), then the module; a failure stops it.
-                Ok(Some(line)) => {
-                    let _ = line.load_order().all(|module| self.insert(name, module)) && self.insert(name, line.path);
-                    return;
-                }
-                Ok(None) => match self.find(c"modules.builtin", name, &mut buf) {
-                    Ok(Some(_)) => "built in",
-                    _ => {
-                        crate::error!("module {}: not in modules.dep or modules.builtin of {}", bytes(name), self.dir);
+            // modules.dep, then modules.builtin: one call of `find` in a
+            // loop, which is then inlined here (smaller than two calls).
+            let mut builtin = false;
+            loop {
+                let file = if builtin { c"modules.builtin" } else { c"modules.dep" };
+                match (builtin, self.find(file, name, &mut buf)) {
+                    // The dependencies (the last listed first), then the module; a failure stops it.
+                    (false, Ok(Some(line))) => {
+                        // One call of `insert` for the dependencies and the module.
+                        let (mut deps, mut module) = (line.load_order(), Some(line.path));
+                        while let Some(file) = deps.next().or_else(|| module.take()) {
+                            if !self.insert(name, file) {
+                                break;
+                            }
+                        }
                         return;
                     }
-                },
-                Err(e) => {
-                    crate::error!("module {}: {}/modules.dep: {}", bytes(name), self.dir, e);
-                    return;
+                    (false, Ok(None)) => builtin = true,
+                    (false, Err(e)) => break Err(("3module {}: {}/modules.dep: {}", e)),
+                    (true, Ok(Some(_))) => break Ok("built in"),
+                    // The errno is not shown: the format has no third `{}`.
+                    (true, _) => break Err(("3module {}: not in modules.dep or modules.builtin of {}", Errno::NOENT)),
                 }
             }
         };
-        say(name, state);
+        match state {
+            Ok(state) => say(name, state),
+            // Either error line (`3`: the `error!` level) from one call.
+            Err((format, e)) => crate::log::emit(format, &[bytes(name), Piece::from(self.dir), Piece::Errno(e)]),
+        }
     }
 
     /// The line of module `name` in the directory's `file`, streamed through `buf`.

@@ -4,22 +4,27 @@ use core::ffi::CStr;
 use rustix::fs::{mkdir, Mode};
 use rustix::mount::{mount, mount_change, mount_remount, unmount, MountFlags, MountPropagationFlags, UnmountFlags};
 
-/// The mounts of [`dev`] and [`base`], in order: a flags letter (`d`:
-/// nosuid, noexec; `k`: nosuid, nodev, noexec; `t`: nosuid, nodev), then
-/// the fstype, the target and the data, each NUL-terminated.
-const DEV: &[u8] = b"ddevtmpfs\0/dev\0mode=0755\0";
+/// The mounts of [`dev`] and [`base`], in order: a byte of mount flags
+/// (`MS_NOSUID` 2, `MS_NODEV` 4, `MS_NOEXEC` 8: `\x0a` nosuid, noexec;
+/// `\x0e` nosuid, nodev, noexec; `\x06` nosuid, nodev), then the fstype,
+/// the target and the data, each NUL-terminated. An entry with no fstype
+/// only makes its target (`/var` and `/var/lib`, parents of later targets):
+/// the walk does their `mkdir`s, no code of their own.
+const DEV: &[u8] = b"\x0adevtmpfs\0/dev\0mode=0755\0";
 const BASE: &[u8] = b"\
-kproc\0/proc\0\0\
-ksysfs\0/sys\0\0\
-ddevpts\0/dev/pts\0gid=5,mode=0620,ptmxmode=0666\0\
-ksecurityfs\0/sys/kernel/security\0\0\
-kcgroup2\0/sys/fs/cgroup\0\0\
-ttmpfs\0/run\0mode=0755\0\
-ttmpfs\0/tmp\0mode=1777\0\
-ttmpfs\0/var/cache\0mode=0755\0\
-ttmpfs\0/var/tmp\0mode=1777\0\
-ttmpfs\0/var/run\0mode=0755\0\
-ttmpfs\0/var/lib/kubelet\0mode=0755\0";
+\0\0/var\0\0\
+\0\0/var/lib\0\0\
+\x0eproc\0/proc\0\0\
+\x0esysfs\0/sys\0\0\
+\x0adevpts\0/dev/pts\0gid=5,mode=0620,ptmxmode=0666\0\
+\x0esecurityfs\0/sys/kernel/security\0\0\
+\x0ecgroup2\0/sys/fs/cgroup\0\0\
+\x06tmpfs\0/run\0mode=0755\0\
+\x06tmpfs\0/tmp\0mode=1777\0\
+\x06tmpfs\0/var/cache\0mode=0755\0\
+\x06tmpfs\0/var/tmp\0mode=1777\0\
+\x06tmpfs\0/var/run\0mode=0755\0\
+\x06tmpfs\0/var/lib/kubelet\0mode=0755\0";
 
 /// The first NUL-terminated string of `table`, which is moved past it.
 pub fn next_c_str<'a>(table: &mut &'a [u8]) -> Option<&'a CStr> {
@@ -33,20 +38,19 @@ pub fn next_c_str<'a>(table: &mut &'a [u8]) -> Option<&'a CStr> {
 /// (see [`BASE`]), creating `target` if needed; a failure is logged.
 #[inline(never)]
 fn mount_all(mut table: &[u8]) {
-    while let Some((&letter, rest)) = table.split_first() {
+    while let Some((&flags, rest)) = table.split_first() {
         table = rest;
         let (Some(fstype), Some(target), Some(data)) =
             (next_c_str(&mut table), next_c_str(&mut table), next_c_str(&mut table))
         else {
             return;
         };
-        let flags = MountFlags::NOSUID
-            | match letter {
-                b'd' => MountFlags::NOEXEC,
-                b't' => MountFlags::NODEV,
-                _ => MountFlags::NOEXEC | MountFlags::NODEV,
-            };
+        // The table's byte as it is (no match on a letter: 32 bytes).
+        let flags = MountFlags::from_bits_retain(u32::from(flags));
         let _ = mkdir(target, Mode::from_raw_mode(0o755));
+        if fstype.is_empty() {
+            continue; // a directory only
+        }
         if let Err(e) = mount(fstype, target, fstype, flags, Some(data)) {
             crate::error!("mount {} on {}: {}", fstype, target, e);
         }
@@ -61,8 +65,6 @@ pub fn dev() {
 /// Every other base mount, the shared propagation pods need, and the
 /// directories the runtime and the kubelet expect.
 pub fn base() {
-    let _ = mkdir(c"/var", Mode::from_raw_mode(0o755));
-    let _ = mkdir(c"/var/lib", Mode::from_raw_mode(0o755));
     mount_all(BASE);
     // Recursively: `/var/run` and `/var/lib/kubelet` too.
     if let Err(e) = mount_change(c"/", MountPropagationFlags::SHARED | MountPropagationFlags::REC) {
@@ -84,12 +86,13 @@ pub fn make_dir(path: &CStr, mode: u32) {
 
 /// The mounts [`unmount_all`] leaves, `/`, `/proc` and `/dev`, as the first
 /// 8 bytes of a zeroed buffer holding the path: the path then zeros (a
-/// longer path has no zero there), compared as one number.
-const KEPT: [u64; 3] = [
-    u64::from_le_bytes(*b"/\0\0\0\0\0\0\0"),
-    u64::from_le_bytes(*b"/proc\0\0\0"),
-    u64::from_le_bytes(*b"/dev\0\0\0\0"),
-];
+/// longer path has no zero there), compared as one number (three constant
+/// patterns, not a table in `.rodata` walked).
+const KEPT_ROOT: u64 = u64::from_le_bytes(*b"/\0\0\0\0\0\0\0");
+/// `/proc` (see [`KEPT_ROOT`]).
+const KEPT_PROC: u64 = u64::from_le_bytes(*b"/proc\0\0\0");
+/// `/dev`, the console log (see [`KEPT_ROOT`]).
+const KEPT_DEV: u64 = u64::from_le_bytes(*b"/dev\0\0\0\0");
 
 /// Unmounts everything, children first (mountinfo lists parents before
 /// children, so it is read backwards), pass after pass while passes make
@@ -107,22 +110,23 @@ pub fn unmount_all() {
         // Whole lines only: a cut-off last line is left for a later pass.
         let table = buf.get(..len).unwrap_or_default();
         let whole = table.iter().rposition(|&b| b == b'\n').map_or(0, |end| end.saturating_add(1));
-        let (mut unmounted, mut busy) = (0u32, 0u32);
+        // Whether this pass unmounted something, and whether one would not go.
+        let (mut unmounted, mut busy) = (false, false);
         for line in table.get(..whole).unwrap_or_default().split(|&b| b == b'\n').rev() {
             let Some(mount) = kios::mountinfo::parse_line(line) else { continue };
             // Unescaped, NUL-terminated (the buffer is zeroed).
             let mut path = [0u8; 256];
             let unescaped = path.get_mut(..255).and_then(|room| kios::mountinfo::unescape(mount.point, room).ok());
             let head = path.first_chunk().map_or(0, |&head| u64::from_le_bytes(head));
-            if KEPT.contains(&head) {
+            if matches!(head, KEPT_ROOT | KEPT_PROC | KEPT_DEV) {
                 continue;
             }
             let Some(path) = unescaped.and_then(|n| crate::sys::c_str(path.get(..=n)?)) else { continue };
             let Err(e) = unmount(path, UnmountFlags::empty()) else {
-                unmounted = unmounted.saturating_add(1);
+                unmounted = true;
                 continue;
             };
-            busy = busy.saturating_add(1);
+            busy = true;
             if stuck && mount.source.is_some_and(|s| s.starts_with(b"/dev/")) {
                 let ro = mount_remount(path, MountFlags::RDONLY, c"");
                 if ro.is_ok() {
@@ -132,9 +136,9 @@ pub fn unmount_all() {
                 }
             }
         }
-        if busy == 0 || stuck {
+        if !busy || stuck {
             return;
         }
-        stuck = unmounted == 0;
+        stuck = !unmounted;
     }
 }

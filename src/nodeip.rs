@@ -63,9 +63,9 @@ fn is_ipv4(text: &[u8]) -> bool {
 /// Eight 16-bit hex groups, or fewer around one `::`; the last two may be
 /// an IPv4 address. Read group by group, from the left.
 fn is_ipv6(text: &[u8]) -> bool {
-    let (mut rest, mut gap) = match text.strip_prefix(b"::") {
-        Some(rest) => (rest, true),
-        None => (text, false),
+    let (mut rest, mut gap) = match text {
+        [b':', b':', rest @ ..] => (rest, true),
+        _ => (text, false),
     };
     let mut groups = 0u8;
     while !rest.is_empty() {
@@ -81,15 +81,16 @@ fn is_ipv6(text: &[u8]) -> bool {
             break;
         }
         groups = groups.wrapping_add(1);
+        // `after` is empty or starts with the group's `:`.
+        let Some(after) = after.get(1..) else { break };
         rest = match after {
-            [b':', b':', rest @ ..] if !gap => {
+            [b':', rest @ ..] if !gap => {
                 gap = true;
                 rest
             }
             // A lone `:` at the end leaves an empty last group.
-            [b':', rest @ ..] if !rest.is_empty() => rest,
-            [] => break,
-            _ => return false,
+            [] => return false,
+            _ => after,
         };
     }
     if gap { groups < 8 } else { groups == 8 }

@@ -101,9 +101,9 @@ impl<'a> Options<'a> {
 
     /// Applies one `name=value`, or reports why not.
     fn set(&mut self, name: &'a [u8], value: &'a [u8], warn: &mut dyn FnMut(Warning<'a>)) {
-        let known = NAMES.iter().find(|(known, _)| *known == name);
+        let known = NAMES.iter().position(|known| *known == name);
         let result = match known {
-            Some(&(_, option)) => self.apply(option, value),
+            Some(option) => self.apply(option, value),
             None if name.starts_with(b"kios.") => Err("unknown kios option"),
             None => Ok(()),
         };
@@ -112,46 +112,63 @@ impl<'a> Options<'a> {
         }
     }
 
-    /// Sets `option` to `value`, or says what is wrong with the value.
-    fn apply(&mut self, option: Name, value: &'a [u8]) -> Result<(), &'static str> {
+    /// Sets `option` (its index in [`NAMES`]) to `value`, or says what is
+    /// wrong with the value.
+    fn apply(&mut self, option: usize, value: &'a [u8]) -> Result<(), &'static str> {
         match option {
-            Name::Datapart => self.datapart = datapart(value)?,
-            Name::Log => {
-                let stderr = either(value, b"kmsg", b"stderr").ok_or("expected kmsg or stderr")?;
-                self.log = if stderr { LogSink::Stderr } else { LogSink::Kmsg };
+            DATAPART => self.datapart = datapart(value)?,
+            // Both timeouts through one call of `seconds`.
+            SHUTDOWN_TIMEOUT | STOP_TIMEOUT => {
+                let seconds = seconds(value)?;
+                if option == STOP_TIMEOUT {
+                    self.stop_timeout = seconds;
+                } else {
+                    self.shutdown_timeout = Some(seconds);
+                }
             }
-            Name::ShutdownTimeout => self.shutdown_timeout = Some(seconds(value)?),
-            Name::StopTimeout => self.stop_timeout = seconds(value)?,
-            Name::Modules => self.modules = value,
-            Name::Runtime => {
-                let containerd = either(value, b"crio", b"containerd").ok_or("expected crio or containerd")?;
-                self.runtime = if containerd { Runtime::Containerd } else { Runtime::Crio };
+            MODULES => self.modules = value,
+            // `kios.log` and `kios.runtime`: one of two words each, through
+            // one call of `either`.
+            _ => {
+                let log = option == LOG;
+                let (first, second, expected): (&[u8], &[u8], _) = if log {
+                    (b"kmsg", b"stderr", "expected kmsg or stderr")
+                } else {
+                    (b"crio", b"containerd", "expected crio or containerd")
+                };
+                let second = either(value, first, second).ok_or(expected)?;
+                if log {
+                    self.log = if second { LogSink::Stderr } else { LogSink::Kmsg };
+                } else {
+                    self.runtime = if second { Runtime::Containerd } else { Runtime::Crio };
+                }
             }
         }
         Ok(())
     }
 }
 
-/// The options we know.
-#[derive(Clone, Copy)]
-enum Name {
-    Datapart,
-    Log,
-    ShutdownTimeout,
-    StopTimeout,
-    Modules,
-    Runtime,
-}
-
-/// Parameter names (a table: a `match` on byte strings is much larger code).
-const NAMES: [(&[u8], Name); 6] = [
-    (b"datapart", Name::Datapart),
-    (b"kios.log", Name::Log),
-    (b"kios.shutdown_timeout", Name::ShutdownTimeout),
-    (b"kios.stop_timeout", Name::StopTimeout),
-    (b"kios.modules", Name::Modules),
-    (b"kios.runtime", Name::Runtime),
+/// Parameter names, each option known by its index here (a table: a
+/// `match` on byte strings is much larger code; names alone, without an
+/// enum beside each, are 48 bytes less of table).
+const NAMES: [&[u8]; 6] = [
+    b"datapart",
+    b"kios.log",
+    b"kios.shutdown_timeout",
+    b"kios.stop_timeout",
+    b"kios.modules",
+    b"kios.runtime", // the last: `apply`'s other arm
 ];
+/// Index of `datapart` in [`NAMES`].
+const DATAPART: usize = 0;
+/// Index of `kios.log` in [`NAMES`].
+const LOG: usize = 1;
+/// Index of `kios.shutdown_timeout` in [`NAMES`].
+const SHUTDOWN_TIMEOUT: usize = 2;
+/// Index of `kios.stop_timeout` in [`NAMES`].
+const STOP_TIMEOUT: usize = 3;
+/// Index of `kios.modules` in [`NAMES`].
+const MODULES: usize = 4;
 
 /// Length of `PARTUUID=`, before the GUID in [`Datapart::PartUuid`].
 pub const PARTUUID: usize = b"PARTUUID=".len();
@@ -164,13 +181,16 @@ fn datapart(value: &[u8]) -> Result<Datapart<'_>, &'static str> {
         Ok(Datapart::Auto)
     } else if value == b"none" {
         Ok(Datapart::None)
-    } else if let Some(uuid) = value.strip_prefix(b"PARTUUID=") {
-        match crate::gpt::parse_guid(uuid) {
+    } else if value.starts_with(b"PARTUUID=") {
+        // `starts_with` then the rest, not `strip_prefix`: `starts_with`
+        // is out of line for other callers too, `strip_prefix` was for
+        // this one only.
+        match crate::gpt::parse_guid(value.get(PARTUUID..).unwrap_or_default()) {
             Some(_) => Ok(Datapart::PartUuid(value)),
             None => Err("PARTUUID is not a GUID"),
         }
-    } else if let Some(label) = value.strip_prefix(b"PARTLABEL=") {
-        if label.is_empty() {
+    } else if value.starts_with(b"PARTLABEL=") {
+        if value.len() == PARTLABEL {
             Err("empty PARTLABEL")
         } else {
             Ok(Datapart::PartLabel(value))
@@ -198,10 +218,9 @@ fn seconds(value: &[u8]) -> Result<u32, &'static str> {
         return Err("empty number");
     }
     value.iter().try_fold(0u32, |n, &b| match b {
-        b'0'..=b'9' => n
-            .checked_mul(10)
-            .and_then(|n| n.checked_add(u32::from(b & 0x0f)))
-            .ok_or("number too large"),
+        // Computed in 64 bits, where it cannot overflow; too large if it needs more than 32.
+        b'0'..=b'9' => u32::try_from(u64::from(n).wrapping_mul(10).wrapping_add(u64::from(b & 0x0f)))
+            .map_err(|_| "number too large"),
         _ => Err("not a decimal number"),
     })
 }
@@ -216,11 +235,13 @@ impl<'a> Iterator for Params<'a> {
     type Item = (&'a [u8], &'a [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let start = self.rest.iter().position(|b| !b.is_ascii_whitespace())?;
-        let token = self.rest.get(start..)?;
-        let (quoted, token) = match token.strip_prefix(b"\"") {
-            Some(inner) => (true, inner),
-            None => (false, token),
+        let token = self.rest.trim_ascii_start();
+        if token.is_empty() {
+            return None;
+        }
+        let (quoted, token) = match token {
+            [b'"', inner @ ..] => (true, inner),
+            _ => (false, token),
         };
         // Whitespace ends the parameter unless inside double quotes.
         let mut in_quote = quoted;
@@ -241,10 +262,11 @@ impl<'a> Iterator for Params<'a> {
             return Some((name, b""));
         };
         // A quoted value loses its quotes; so does a wholly quoted parameter.
-        let value = match value.strip_prefix(b"\"") {
-            Some(inner) => strip_quote(inner, true),
-            None => strip_quote(value, quoted),
+        let (quoted, value) = match value {
+            [b'"', inner @ ..] => (true, inner),
+            _ => (quoted, value),
         };
+        let value = strip_quote(value, quoted);
         Some((name, value))
     }
 }
@@ -257,10 +279,9 @@ fn split_once(s: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
 
 /// Removes one trailing `"` when `quoted`.
 fn strip_quote(s: &[u8], quoted: bool) -> &[u8] {
-    if quoted {
-        s.strip_suffix(b"\"").unwrap_or(s)
-    } else {
-        s
+    match s {
+        [inner @ .., b'"'] if quoted => inner,
+        _ => s,
     }
 }
 

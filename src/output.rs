@@ -36,8 +36,9 @@ pub struct Output {
     pub daemon_end: OwnedFd,
     /// The log FIFO, open read-write so it never blocks nor closes.
     fifo: OwnedFd,
-    /// Its log file on the data partition, and the previous one (rotated).
-    paths: [&'static CStr; 2],
+    /// Its log file on the data partition (the previous one, rotated, is
+    /// this path and `.1`).
+    path: &'static CStr,
     /// The log file on the data partition and its size.
     file: Option<(OwnedFd, u64)>,
 }
@@ -59,23 +60,25 @@ impl Output {
         let _ = fcntl_setpipe_size(&fifo, KEPT);
         let (drain_end, daemon_end) = pipe_with(PipeFlags::CLOEXEC)?;
         sys::set_nonblocking(&drain_end)?;
-        Ok(Output { drain_end, daemon_end, fifo, paths: daemon.log_files(), file: None })
+        Ok(Output { drain_end, daemon_end, fifo, path: daemon.log_file(), file: None })
     }
 
     /// From now on, also keeps the output in its file under
     /// `/var/log/kios/` (added at its end: earlier boots' output stays).
     pub fn keep_on_disk(&mut self) {
         let _ = rustix::fs::mkdir(c"/var/log/kios", Mode::from_raw_mode(0o755));
-        self.file = self.open_file(OFlags::empty());
+        self.open_file(OFlags::empty());
     }
 
-    fn open_file(&self, flags: OFlags) -> Option<(OwnedFd, u64)> {
-        let [path, _] = self.paths;
+    /// Opens the log file as `file` (replacing, and so closing, the one
+    /// before), or logs why not.
+    fn open_file(&mut self, flags: OFlags) {
+        let path = self.path;
         let flags = flags | OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC;
         // The size is where a seek to the end lands (writes give their
         // offset, so where the descriptor's own offset stays is unused).
         let opened = open(path, flags, Mode::from_raw_mode(0o640)).and_then(|fd| Ok((rustix::fs::seek(&fd, rustix::fs::SeekFrom::End(0))?, fd)));
-        opened.map(|(size, fd)| (fd, size)).inspect_err(|&e| file_lost(path, e)).ok()
+        self.file = opened.map(|(size, fd)| (fd, size)).inspect_err(|&e| file_lost(path, e)).ok();
     }
 
     /// Closes the log file (before the data partition is unmounted).
@@ -122,19 +125,22 @@ impl Output {
         let Some((fd, size)) = &mut self.file else { return };
         // At the file's end (splice refuses O_APPEND files); the offset moves on.
         if let Err(e) = sys::splice(&self.drain_end, fd, Some(size), n, 0) {
-            let [path, _] = self.paths;
-            file_lost(path, e);
+            file_lost(self.path, e);
             self.close_file();
         }
     }
 
     /// The full file becomes `NAME.1`; a new one starts.
     fn rotate(&mut self) {
-        let [path, old] = self.paths;
-        if let Err(e) = rustix::fs::rename(path, old) {
+        let path = self.path;
+        // `NAME.1`, built here rather than kept as a second path for each
+        // log (the longest, containerd's, is 31 bytes with its NUL).
+        let mut old = [0u8; 32];
+        let renamed = crate::etc::join(&mut old, &[path.to_bytes(), b".1"]).ok_or(Errno::NAMETOOLONG).and_then(|old| rustix::fs::rename(path, old));
+        if let Err(e) = renamed {
             crate::error_at!("rotate {}: {}", path, e);
         }
-        self.file = self.open_file(OFlags::TRUNC);
+        self.open_file(OFlags::TRUNC);
     }
 }
 

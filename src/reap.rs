@@ -4,18 +4,6 @@
 use crate::sys;
 use rustix::fd::OwnedFd;
 
-/// Empties the signal descriptor (its records are not needed by callers
-/// that only wait for children).
-pub fn drain(signals: &OwnedFd) {
-    while sys::read_signal(signals).is_some() {}
-}
-
-/// Sleeps until `signals` is readable or `deadline_ms` passes.
-pub fn sleep_until(signals: &OwnedFd, deadline_ms: u64) {
-    sys::poll_in(signals, deadline_ms.saturating_sub(sys::monotonic_ms()));
-    drain(signals);
-}
-
 /// Reaps until `pid` has exited (or, for 0, until no child is left) or
 /// `timeout_ms` has passed; returns whether it happened in time.
 pub fn wait_for(signals: &OwnedFd, pid: i32, timeout_ms: u64) -> bool {
@@ -28,10 +16,15 @@ pub fn wait_for(signals: &OwnedFd, pid: i32, timeout_ms: u64) -> bool {
             _ if pid == 0 => return true, // nobody left
             _ => {}
         }
-        if sys::monotonic_ms() >= deadline_ms {
+        // One clock reading both checks the deadline and times the sleep.
+        let now_ms = sys::monotonic_ms();
+        if now_ms >= deadline_ms {
             return false;
         }
-        sleep_until(signals, deadline_ms);
+        // Sleeps until `signals` is readable (SIGCHLD) or the deadline,
+        // then empties it (its records are not needed here).
+        sys::poll_in(signals, deadline_ms.wrapping_sub(now_ms));
+        while sys::read_signal(signals).is_some() {}
     }
 }
 

@@ -95,7 +95,7 @@ impl SystemSocket {
     /// once a second.
     pub fn unknown(&mut self, byte: u8, now_ms: u64) {
         if let Some(held) = self.unknown.allow(now_ms, 1000) {
-            crate::warn!("system socket: unknown byte {} ignored ({} more held back)", crate::log::Piece::Hex(byte), held);
+            crate::warn!("system socket: unknown byte 0x{} ignored ({} more held back)", crate::log::bytes(&hex(byte)), held);
         }
     }
 
@@ -117,4 +117,10 @@ impl SystemSocket {
 #[inline(never)]
 fn notify(client: &OwnedFd) -> bool {
     net::send(client, &[protocol::EVENT_SHUTDOWN], SendFlags::NOSIGNAL | SendFlags::DONTWAIT).is_ok()
+}
+
+/// `byte` as two lowercase hex digits.
+fn hex(byte: u8) -> [u8; 2] {
+    let digit = |n: u8| b"0123456789abcdef".get(usize::from(n & 15)).copied().unwrap_or(b'?');
+    [digit(byte >> 4), digit(byte)]
 }

@@ -12,11 +12,12 @@ use rustix::system::{reboot, RebootCommand};
 /// Stops every process and ends the node. `kubelet` and `runtime` are the
 /// daemons' pids if they run; `stop_timeout_s` bounds each wait;
 /// `before_unmount` runs once no process is left.
+#[inline(always)] // one caller (Node::hard): no arguments to pass
 pub fn hard_shutdown(
     goal: Goal,
     signals: &OwnedFd,
-    kubelet: Option<i32>,
-    runtime: Option<i32>,
+    kubelet: Option<Pid>,
+    runtime: Option<Pid>,
     stop_timeout_s: u32,
     before_unmount: &mut dyn FnMut(),
 ) -> ! {
@@ -49,13 +50,12 @@ pub fn hard_shutdown(
 
 /// SIGTERM to `pid` (if it runs), wait for it up to `timeout_ms`, then SIGKILL.
 #[inline(never)]
-fn stop_one(name: &str, pid: Option<i32>, signals: &OwnedFd, timeout_ms: u64) {
-    let Some(pid) = pid else { return };
-    let Some(target) = Pid::from_raw(pid) else { return };
+fn stop_one(name: &str, pid: Option<Pid>, signals: &OwnedFd, timeout_ms: u64) {
+    let Some(target) = pid else { return };
     if kill_process(target, Signal::TERM).is_err() {
         return;
     }
-    if !reap::wait_for(signals, pid, timeout_ms) {
+    if !reap::wait_for(signals, target.as_raw_nonzero().get(), timeout_ms) {
         crate::warn!("{} did not stop in time: killing it", name);
         let _ = kill_process(target, Signal::KILL);
     }

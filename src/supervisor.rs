@@ -13,12 +13,18 @@ pub const STABLE_MS: u64 = 60_000;
 /// One supervised daemon's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Supervisor {
-    pid: Option<i32>,
+    /// 0 while the daemon does not run (no process has pid 0).
+    pid: i32,
     started_ms: u64,
     delay_ms: u32,
-    start_at_ms: Option<u64>,
+    /// `NOT_WAITING` unless a start is scheduled (plain integers: no
+    /// `Option` tags to test and store in the event loop).
+    start_at_ms: u64,
     restart_requested: bool,
 }
+
+/// `start_at_ms` when no start is scheduled.
+const NOT_WAITING: u64 = u64::MAX;
 
 impl Default for Supervisor {
     fn default() -> Self {
@@ -29,54 +35,54 @@ impl Default for Supervisor {
 impl Supervisor {
     /// Not started, and not due to start until `schedule_now`.
     pub const fn new() -> Self {
-        Supervisor { pid: None, started_ms: 0, delay_ms: FIRST_DELAY_MS, start_at_ms: None, restart_requested: false }
+        Supervisor { pid: 0, started_ms: 0, delay_ms: FIRST_DELAY_MS, start_at_ms: NOT_WAITING, restart_requested: false }
     }
 
     /// The daemon's pid while it runs.
     pub fn pid(&self) -> Option<i32> {
-        self.pid
+        (self.pid != 0).then_some(self.pid)
     }
 
     /// Asks for a start as soon as possible (first start, or a stopped daemon).
     pub fn schedule_now(&mut self, now_ms: u64) {
-        if self.pid.is_none() {
-            self.start_at_ms = Some(now_ms);
+        if self.pid == 0 {
+            self.start_at_ms = now_ms;
         }
     }
 
     /// The daemon was started as `pid`.
     pub fn started(&mut self, pid: i32, now_ms: u64) {
-        self.pid = Some(pid);
+        self.pid = pid;
         self.started_ms = now_ms;
-        self.start_at_ms = None;
+        self.start_at_ms = NOT_WAITING;
     }
 
     /// The start failed (fork error): try again after the backoff delay.
     pub fn start_failed(&mut self, now_ms: u64) {
-        self.pid = None;
+        self.pid = 0;
         self.schedule_after_backoff(now_ms);
     }
 
     /// A restart was asked for (socket byte, kubelet.conf appeared): the
     /// next exit restarts at once, without backoff. Returns the pid to stop.
     pub fn request_restart(&mut self) -> Option<i32> {
-        if self.pid.is_some() {
+        if self.pid != 0 {
             self.restart_requested = true;
         }
-        self.pid
+        self.pid()
     }
 
     /// Process `pid` exited at `now_ms`. Returns whether it was this daemon;
     /// if so, its restart time is set (unless `restart` is false: shutdown).
     pub fn exited(&mut self, pid: i32, now_ms: u64, restart: bool) -> bool {
-        if self.pid != Some(pid) {
+        if self.pid != pid || pid == 0 {
             return false;
         }
-        self.pid = None;
+        self.pid = 0;
         if !restart {
-            self.start_at_ms = None;
+            self.start_at_ms = NOT_WAITING;
         } else if core::mem::take(&mut self.restart_requested) {
-            self.start_at_ms = Some(now_ms);
+            self.start_at_ms = now_ms;
         } else {
             if now_ms.saturating_sub(self.started_ms) >= STABLE_MS {
                 self.delay_ms = FIRST_DELAY_MS;
@@ -86,24 +92,26 @@ impl Supervisor {
         true
     }
 
+    #[inline(never)] // two callers (start failed, exited): once is smaller
     fn schedule_after_backoff(&mut self, now_ms: u64) {
-        self.start_at_ms = Some(now_ms.saturating_add(u64::from(self.delay_ms)));
+        self.start_at_ms = now_ms.saturating_add(u64::from(self.delay_ms));
         self.delay_ms = self.delay_ms.saturating_mul(2).min(MAX_DELAY_MS);
     }
 
     /// When the daemon is due to start, if it is waiting to.
     pub fn start_at_ms(&self) -> Option<u64> {
-        self.start_at_ms
+        (self.start_at_ms != NOT_WAITING).then_some(self.start_at_ms)
     }
 
     /// Whether the daemon should be started at `now_ms`.
     pub fn due(&self, now_ms: u64) -> bool {
-        self.pid.is_none() && self.start_at_ms.is_some_and(|t| now_ms >= t)
+        // `start_at_ms <= now_ms`, never for `NOT_WAITING` (one compare).
+        self.pid == 0 && self.start_at_ms < now_ms.saturating_add(1)
     }
 
     /// Stops scheduling starts (shutdown).
     pub fn hold(&mut self) {
-        self.start_at_ms = None;
+        self.start_at_ms = NOT_WAITING;
         self.restart_requested = false;
     }
 }

@@ -66,6 +66,49 @@ unsafe extern "C" fn strlen(p: *const u8) -> usize {
     n
 }
 
+/// A static text passed as one pointer: it ends at its first byte below
+/// 0x20, a control byte its user gives a meaning (the log formats: their
+/// level). A `&str` is a pointer and a length: the length cost 3 to 4
+/// bytes at each log call site, and a NUL after the level one byte more
+/// per format.
+#[derive(Clone, Copy)]
+pub struct StaticText(&'static u8);
+
+impl StaticText {
+    /// `text`, which must end with its only byte below 0x20; anything else
+    /// gives an empty text ended by 0 (the log macros build it in a
+    /// `const` block, so a literal with a control byte inside would show
+    /// up as an empty line).
+    pub const fn new(text: &'static str) -> Self {
+        let mut rest = text.as_bytes();
+        while let [c, tail @ ..] = rest {
+            if *c < 0x20 {
+                if let (true, Some(first)) = (tail.is_empty(), text.as_bytes().first()) {
+                    return StaticText(first);
+                }
+                break;
+            }
+            rest = tail;
+        }
+        StaticText(&0)
+    }
+
+    /// The text and the control byte that ends it.
+    pub fn split(self) -> (&'static [u8], u8) {
+        let start: *const u8 = self.0;
+        let mut len = 0;
+        // SAFETY: `new` made `start` the first byte of a static text that
+        // ends with a byte below 0x20, so the loop stops at that byte at
+        // the latest, and the slice before it is valid forever.
+        unsafe {
+            while *start.add(len) >= 0x20 {
+                len += 1;
+            }
+            (core::slice::from_raw_parts(start, len), *start.add(len))
+        }
+    }
+}
+
 /// Start of the `argv` strings and their total length, for `rename_process`.
 static mut ARGV_AREA: (*mut u8, usize) = (core::ptr::null_mut(), 0);
 
