@@ -216,6 +216,15 @@ macro_rules! warn_at {
     ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::sys::StaticText::new(concat!($format, "\x04")) }, $path, $e) };
 }
 
+/// A format for [`emit`] with its level (`error`, `warning` or `info`),
+/// for a call site that picks one of several lines before a single `emit`.
+#[macro_export]
+macro_rules! format_at {
+    (error, $format:literal) => { const { $crate::sys::StaticText::new(concat!($format, "\x03")) } };
+    (warning, $format:literal) => { const { $crate::sys::StaticText::new(concat!($format, "\x04")) } };
+    (info, $format:literal) => { const { $crate::sys::StaticText::new(concat!($format, "\x06")) } };
+}
+
 /// A boot or shutdown milestone; its name is part of the console contract.
 pub fn milestone(name: &str) {
     info!("milestone {}", name);

@@ -66,17 +66,17 @@ impl Modules<'_> {
                         return;
                     }
                     (false, Ok(None)) => builtin = true,
-                    (false, Err(e)) => break Err(("3module {}: {}/modules.dep: {}", e)),
+                    (false, Err(e)) => break Err((crate::format_at!(error, "module {}: {}/modules.dep: {}"), e)),
                     (true, Ok(Some(_))) => break Ok("built in"),
                     // The errno is not shown: the format has no third `{}`.
-                    (true, _) => break Err(("3module {}: not in modules.dep or modules.builtin of {}", Errno::NOENT)),
+                    (true, _) => break Err((crate::format_at!(error, "module {}: not in modules.dep or modules.builtin of {}"), Errno::NOENT)),
                 }
             }
         };
         match state {
             Ok(state) => say(name, state),
-            // Either error line (`3`: the `error!` level) from one call.
-            Err((format, e)) => crate::log::emit(format, &[bytes(name), Piece::from(self.dir), Piece::Errno(e)]),
+            // Either error line from one call.
+            Err((format, e)) => crate::log::emit(format, &[bytes(name), Piece::from(self.dir), Piece::from(e)]),
         }
     }
 

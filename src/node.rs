@@ -213,14 +213,14 @@ impl<'a> Node<'a> {
         let (format, detail) = match daemon::spawn(argv, output) {
             Ok(pid) => {
                 sup.started(pid.as_raw_nonzero().get(), now);
-                ("6milestone {}-exec pid {}", Piece::from(pid.as_raw_nonzero().get()))
+                (crate::format_at!(info, "milestone {}-exec pid {}"), Piece::from(pid.as_raw_nonzero().get()))
             }
             Err(e) => {
                 sup.start_failed(now);
-                ("3{} not started: {}", Piece::Errno(e)) // E2BIG: its command line did not fit
+                (crate::format_at!(error, "{} not started: {}"), Piece::from(e)) // E2BIG: its command line did not fit
             }
         };
-        // One call for either line (the level digit first, as info! and error! put it).
+        // One call for either line.
         crate::log::emit(format, &[Piece::from(which.name()), detail]);
     }
 
