@@ -143,7 +143,9 @@ fuzz_target!(|data: &[u8]| {
         }
         if let Action::Hard(goal) = action {
             assert_eq!(state, State::Hard(goal));
-            // What src/node.rs does on the way to the hard shutdown.
+            // The model holds the supervisors here; src/node.rs needs no
+            // hold, since its hard shutdown never returns to the loop, but
+            // no start may be due after it either way.
             held = true;
             daemons.iter_mut().for_each(Supervisor::hold);
         }
