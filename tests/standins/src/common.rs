@@ -187,6 +187,23 @@ extern "C" {
     // From the C library std already links (glibc's BSD semantics: the
     // handler stays installed and interrupted syscalls restart).
     fn signal(sig: i32, handler: extern "C" fn(i32)) -> usize;
+    fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+}
+
+/// `struct timespec` on 64-bit Linux.
+#[repr(C)]
+struct Timespec {
+    sec: i64,
+    nsec: i64,
+}
+
+/// `CLOCK_MONOTONIC` in milliseconds: the clock the init times its
+/// restarts with, so a test compares starts without its own polling delay.
+fn monotonic_ms() -> i64 {
+    let mut time = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: the C library writes one `struct timespec` into `time`.
+    unsafe { clock_gettime(1, &mut time) };
+    time.sec * 1000 + time.nsec / 1_000_000
 }
 
 /// Increments `/run/standin-<name>.starts`: the new count, and the error
@@ -228,7 +245,7 @@ fn joined(head: &str, items: &[String]) -> String {
 }
 
 /// Everything a stand-in does first: catch SIGTERM, count the start, read
-/// the config, report `start`, `env`, `signals` and config errors. Returns
+/// the config, report `start`, `clock`, `env`, `signals` and config errors. Returns
 /// the reporter, the config and the start number.
 pub fn startup(name: &'static str, extra: &[(&str, Kind)]) -> (Out, Config, u64) {
     let signals = signal_state();
@@ -242,6 +259,7 @@ pub fn startup(name: &'static str, extra: &[(&str, Kind)]) -> (Out, Config, u64)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     out.report(&joined(&format!("start {n} argv"), &args));
+    out.report(&format!("clock {}", monotonic_ms()));
     let env: Vec<String> = std::env::vars_os()
         .map(|(k, v)| format!("{}={}", k.to_string_lossy(), v.to_string_lossy()))
         .collect();

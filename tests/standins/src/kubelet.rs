@@ -221,9 +221,12 @@ fn read_events(out: Out, sock: Arc<UnixStream>, grace_ms: u64, hang: bool) {
                 continue;
             }
             thread::sleep(Duration::from_millis(grace_ms));
-            match (&*sock).write_all(&[0x02]) {
-                Ok(()) => out.report("sent continue"),
-                Err(e) => out.report(&format!("send error 0x02 {e}")),
+            // Reported before the write: the init may answer the 0x02 with
+            // a SIGTERM at once, whose `sigterm` line (another thread) must
+            // not come first.
+            out.report("sent continue");
+            if let Err(e) = (&*sock).write_all(&[0x02]) {
+                out.report(&format!("send error 0x02 {e}"));
             }
         }
     }
