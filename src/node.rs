@@ -185,10 +185,10 @@ impl<'a> Node<'a> {
 
     /// When the loop must wake up at the latest (`u64::MAX`: only for an event).
     fn next_wake(&self) -> u64 {
-        let at = |t: Option<u64>| t.unwrap_or(u64::MAX);
-        let kubelet = if self.runtime_ready { at(self.kubelet.start_at_ms()) } else { u64::MAX };
-        let datapart = at(self.datapart.as_ref().map(datapart::Wait::next_try_ms));
-        at(self.runtime.start_at_ms()).min(kubelet).min(at(self.state.deadline_ms())).min(datapart)
+        let kubelet = if self.runtime_ready { self.kubelet.start_at_or_never_ms() } else { u64::MAX };
+        let datapart = self.datapart.as_ref().map_or(u64::MAX, datapart::Wait::next_try_ms);
+        let deadline = self.state.deadline_ms().unwrap_or(u64::MAX);
+        self.runtime.start_at_or_never_ms().min(kubelet).min(deadline).min(datapart)
     }
 
     fn start_due(&mut self) {

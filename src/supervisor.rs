@@ -103,6 +103,12 @@ impl Supervisor {
         (self.start_at_ms != NOT_WAITING).then_some(self.start_at_ms)
     }
 
+    /// When the daemon is due to start, `u64::MAX` if it is not waiting to
+    /// (the event loop's wake-up time as is: no `Option` to unwrap).
+    pub fn start_at_or_never_ms(&self) -> u64 {
+        self.start_at_ms
+    }
+
     /// Whether the daemon should be started at `now_ms`.
     pub fn due(&self, now_ms: u64) -> bool {
         // `start_at_ms <= now_ms`, never for `NOT_WAITING` (one compare).
