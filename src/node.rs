@@ -267,7 +267,8 @@ impl<'a> Node<'a> {
             } else {
                 continue; // an orphan
             };
-            let wait = self.supervisor(which).start_at_ms().map_or(0, |t| t.saturating_sub(now));
+            // Always scheduled after an exit with restart (never `u64::MAX`).
+            let wait = self.supervisor(which).start_at_or_never_ms().saturating_sub(now);
             let (how, code) = reap::describe(status);
             crate::info!("{} exited {}{}; restart in {} ms", which.name(), how, code, wait);
         }
