@@ -259,18 +259,22 @@ impl<'a> Node<'a> {
         while let (pid @ 1.., status) = sys::reap() {
             // Restarted even during the graceful wait (the kubelet must
             // finish it); the hard shutdown leaves this loop for good.
-            let which = if self.runtime.exited(pid, now, true) {
-                self.runtime_ready = false;
-                Daemon::Runtime
-            } else if self.kubelet.exited(pid, now, true) {
-                Daemon::Kubelet
-            } else {
-                continue; // an orphan
-            };
-            // Always scheduled after an exit with restart (never `u64::MAX`).
-            let wait = self.supervisor(which).start_at_or_never_ms().saturating_sub(now);
-            let (how, code) = reap::describe(status);
-            crate::info!("{} exited {}{}; restart in {} ms", which.name(), how, code, wait);
+            // Both supervisors through one call of `exited` (inlined once);
+            // an orphan is neither's.
+            for which in [Daemon::Runtime, Daemon::Kubelet] {
+                let sup = self.supervisor(which);
+                if !sup.exited(pid, now, true) {
+                    continue;
+                }
+                // Always scheduled after an exit with restart (never `u64::MAX`).
+                let wait = sup.start_at_or_never_ms().saturating_sub(now);
+                if which == Daemon::Runtime {
+                    self.runtime_ready = false;
+                }
+                let (how, code) = reap::describe(status);
+                crate::info!("{} exited {}{}; restart in {} ms", which.name(), how, code, wait);
+                break;
+            }
         }
     }
 
