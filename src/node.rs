@@ -43,9 +43,9 @@ pub struct Node<'a> {
     null: Option<OwnedFd>,
     runtime: Supervisor,
     kubelet: Supervisor,
-    socket: Option<SystemSocket>,
     /// The data partition, while it is awaited.
     datapart: Option<datapart::Wait<'a>>,
+    socket: Option<SystemSocket>,
     /// Indexed by `Daemon as usize`.
     outputs: [Option<Output>; 2],
     /// `kios.shutdown_timeout`; the deadline itself is known once `/etc` is.
