@@ -247,8 +247,8 @@ impl<'a> Node<'a> {
         while let Some(signo) = sys::read_signal(&self.signals) {
             match signo {
                 SIGCHLD => self.on_children(),
-                SIGTERM | SIGPWR => self.request(Goal::PowerOff),
-                SIGINT => self.request(Goal::Reboot),
+                // One call of request for the three.
+                SIGTERM | SIGPWR | SIGINT => self.request(if signo == SIGINT { Goal::Reboot } else { Goal::PowerOff }),
                 signo => crate::info!("signal {} ignored", signo),
             }
         }
