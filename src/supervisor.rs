@@ -111,8 +111,10 @@ impl Supervisor {
 
     /// Whether the daemon should be started at `now_ms`.
     pub fn due(&self, now_ms: u64) -> bool {
-        // `start_at_ms <= now_ms`, never for `NOT_WAITING` (one compare).
-        self.pid == 0 && self.start_at_ms < now_ms.saturating_add(1)
+        // `start_at_ms <= now_ms`, never for `NOT_WAITING` (one compare). No
+        // pid test: a start is only ever scheduled while the daemon does not
+        // run (`started` clears it, `schedule_now` checks the pid).
+        self.start_at_ms < now_ms.saturating_add(1)
     }
 
     /// Stops scheduling starts (shutdown).
@@ -173,6 +175,18 @@ mod tests {
         assert_eq!(s.request_restart(), Some(7));
         assert!(s.exited(7, 5, true));
         assert!(s.due(5));
+    }
+
+    #[test]
+    fn a_running_daemon_is_never_due() {
+        let mut s = Supervisor::new();
+        s.schedule_now(5);
+        s.started(7, 5);
+        s.schedule_now(6);
+        assert_eq!(s.request_restart(), Some(7));
+        assert!(!s.due(u64::MAX));
+        s.start_failed(10);
+        assert!(s.due(10 + u64::from(FIRST_DELAY_MS)));
     }
 
     #[test]
