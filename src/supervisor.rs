@@ -58,8 +58,9 @@ impl Supervisor {
     }
 
     /// The start failed (fork error): try again after the backoff delay.
+    /// Only for a start that was due, so the daemon does not run (its pid
+    /// is already 0: nothing to store).
     pub fn start_failed(&mut self, now_ms: u64) {
-        self.pid = 0;
         self.schedule_after_backoff(now_ms);
     }
 
