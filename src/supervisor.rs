@@ -96,7 +96,8 @@ impl Supervisor {
     #[inline(never)] // two callers (start failed, exited): once is smaller
     fn schedule_after_backoff(&mut self, now_ms: u64) {
         self.start_at_ms = now_ms.saturating_add(u64::from(self.delay_ms));
-        self.delay_ms = self.delay_ms.saturating_mul(2).min(MAX_DELAY_MS);
+        // Never above MAX_DELAY_MS before doubling: no overflow to saturate.
+        self.delay_ms = self.delay_ms.wrapping_mul(2).min(MAX_DELAY_MS);
     }
 
     /// When the daemon is due to start, if it is waiting to.
