@@ -85,7 +85,8 @@ impl Supervisor {
         } else if core::mem::take(&mut self.restart_requested) {
             self.start_at_ms = now_ms;
         } else {
-            if now_ms.saturating_sub(self.started_ms) >= STABLE_MS {
+            // The clock is monotonic: now_ms >= started_ms, nothing to saturate.
+            if now_ms.wrapping_sub(self.started_ms) >= STABLE_MS {
                 self.delay_ms = FIRST_DELAY_MS;
             }
             self.schedule_after_backoff(now_ms);
