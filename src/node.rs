@@ -283,7 +283,7 @@ impl<'a> Node<'a> {
         let Some(socket) = self.socket.as_mut() else { return };
         let epoll = &self.epoll;
         socket.accept(shutting_down, sys::monotonic_ms(), |client| {
-            let token = CLIENT.saturating_add(client.as_raw_fd() as u64);
+            let token = CLIENT.wrapping_add(client.as_raw_fd() as u64); // a descriptor is small
             let _ = sys::epoll_add(epoll, client, token);
         });
     }
