@@ -173,14 +173,18 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
         let header = gpt::load(&mut read, sector, disk_sectors, array)?;
         // The GUID looked for (a PARTUUID is parsed once, not for each
         // entry), and whether it is the unique one or the type: one compare.
+        // A PARTUUID that is no GUID matches no entry.
         let (unique, guid) = match *wanted {
-            Datapart::PartUuid(value) => (true, gpt::parse_guid(value.get(PARTUUID..).unwrap_or_default())),
-            _ => (false, Some(gpt::KIOS_DATAPART_TYPE)),
+            Datapart::PartUuid(value) => {
+                let Some(guid) = gpt::parse_guid(value.get(PARTUUID..).unwrap_or_default()) else { return Ok(0) };
+                (true, guid)
+            }
+            _ => (false, gpt::KIOS_DATAPART_TYPE),
         };
         let mut entries = gpt::entries(&header, array);
         let is_wanted = |e: &gpt::Entry| match *wanted {
             Datapart::PartLabel(value) => e.name_is(value.get(PARTLABEL..).unwrap_or_default()),
-            _ => Some(if unique { e.unique_guid() } else { e.type_guid() }) == guid,
+            _ => (if unique { e.unique_guid() } else { e.type_guid() }) == guid,
         };
         Ok(entries.find(is_wanted).map_or(0, |e| e.number))
     });
