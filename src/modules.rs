@@ -102,8 +102,13 @@ impl Modules<'_> {
             Err(Errno::EXIST) => {}
             Err(e) => {
                 // EINVAL: a kernel before 6.4, flag unknown; EOPNOTSUPP: built without that decompressor.
-                let hint = if compressed && matches!(e, Errno::INVAL | Errno::OPNOTSUPP) { "; compressed: this kernel cannot decompress it" } else { "" };
-                crate::error!("module {}: {}: {}{}", bytes(name), bytes(module), e, hint);
+                // The line with the hint or without: one emit call, the format chosen.
+                let format = if compressed && matches!(e, Errno::INVAL | Errno::OPNOTSUPP) {
+                    crate::format_at!(error, "module {}: {}: {}; compressed: this kernel cannot decompress it")
+                } else {
+                    crate::format_at!(error, "module {}: {}: {}")
+                };
+                crate::log::emit(format, &[bytes(name), bytes(module), Piece::from(e)]);
                 return false;
             }
         }
