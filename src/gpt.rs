@@ -271,18 +271,19 @@ pub fn load(
     }
     let last = disk_sectors.saturating_sub(1);
     // One call of `table` in a loop over the two copies, not two calls.
-    let mut primary_error = Error::Read; // set by the first pass
-    for lba in [1, last] {
+    // (LBA 1, then `last`: no array of the two walked.)
+    let (mut lba, mut primary_error) = (1, Error::Read);
+    loop {
         match table(&mut read, sector, lba, disk_sectors, array) {
             Ok(header) => return Ok(header),
             Err(error) if lba == 1 => primary_error = error,
-            Err(_) => {}
+            Err(_) => return Err(primary_error),
         }
         if last <= 1 {
-            break; // no room for a backup
+            return Err(primary_error); // no room for a backup
         }
+        lba = last;
     }
-    Err(primary_error)
 }
 
 /// One copy: the header at `lba`, then its array.
