@@ -17,8 +17,9 @@ use rustix::mount::{mount, mount_bind, mount_change, mount_remount, MountFlags, 
 const MOUNT: &CStr = c"/run/kios/datapart";
 
 /// Directories of the layout under [`MOUNT`], created when missing (first
-/// boot), NUL-terminated (the prefix is joined on: 152 bytes less text).
-const LAYOUT: &[u8] = b"meta\0meta/etc\0meta/etc.work\0meta/log\0data\0data/oci\0data/pods\0modules\0";
+/// boot), NUL-terminated (the prefix is joined on: 152 bytes less text;
+/// each starts with its `/`, so the prefix is [`MOUNT`]'s own bytes).
+const LAYOUT: &[u8] = b"/meta\0/meta/etc\0/meta/etc.work\0/meta/log\0/data\0/data/oci\0/data/pods\0/modules\0";
 
 /// The upper layer of `/etc` and the overlay's work directory beside it.
 const ETC_OVERLAY: &CStr =
@@ -237,7 +238,7 @@ fn make_layout() {
     let mut dirs = LAYOUT;
     while let Some(dir) = next_c_str(&mut dirs) {
         let mut path = [0u8; 48]; // the longest, `.../meta/etc.work`, takes 33
-        if let Some(path) = join(&mut path, &[b"/run/kios/datapart/", dir.to_bytes()]) {
+        if let Some(path) = join(&mut path, &[MOUNT.to_bytes(), dir.to_bytes()]) {
             make_dir(path, 0o755);
         }
     }
