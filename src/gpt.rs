@@ -137,7 +137,11 @@ impl Entry<'_> {
         // The label's units, then a NUL unless the label fills all 36.
         let units = self.raw.get(56..128).unwrap_or_default().chunks_exact(2);
         let fits = !label.is_empty() && label.len() <= 36;
-        fits && label.iter().chain([&0]).zip(units).all(|(&byte, unit)| byte.is_ascii() && unit == [byte, 0])
+        // Unit `at` is the label's byte there, or the NUL just past it (no chained iterator).
+        fits && units.enumerate().take(label.len().wrapping_add(1)).all(|(at, unit)| {
+            let byte = label.get(at).copied().unwrap_or(0);
+            byte.is_ascii() && unit == [byte, 0]
+        })
     }
 }
 
