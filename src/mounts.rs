@@ -109,7 +109,8 @@ pub fn unmount_all() {
         let Ok((len, _)) = crate::etc::fill(c"/proc/self/mountinfo", &mut buf) else { return };
         // Whole lines only: a cut-off last line is left for a later pass.
         let table = buf.get(..len).unwrap_or_default();
-        let whole = table.iter().rposition(|&b| b == b'\n').map_or(0, |end| end.saturating_add(1));
+        // (Up to the last `\n`, left out: no empty piece after it to split.)
+        let whole = table.iter().rposition(|&b| b == b'\n').unwrap_or(0);
         // Whether this pass unmounted something, and whether one would not go.
         let (mut unmounted, mut busy) = (false, false);
         for line in table.get(..whole).unwrap_or_default().split(|&b| b == b'\n').rev() {
