@@ -33,6 +33,10 @@ const BINDS: &[u8] = b"\
 /run/kios/datapart/data/pods\0/var/lib/kubelet/pods\0\
 /run/kios/datapart/modules\0/lib/modules\0";
 
+// The deadlines below are `now` (CLOCK_MONOTONIC ms since boot) plus a few
+// seconds with `wrapping_add`: it cannot come near u64::MAX, so saturating
+// (a compare and a move at each of three sites) bought nothing.
+
 /// Milliseconds between two "waiting" messages.
 const REPORT_EVERY_MS: u64 = 10_000;
 /// After a device node appears, how long to try again, and how often: a
@@ -58,7 +62,7 @@ impl<'a> Wait<'a> {
 
     /// A device node appeared: try now, and for a few seconds more.
     pub fn device_appeared(&mut self, now: u64) -> bool {
-        self.settle_until_ms = now.saturating_add(SETTLE_MS);
+        self.settle_until_ms = now.wrapping_add(SETTLE_MS);
         self.attempt(now)
     }
 
@@ -75,7 +79,7 @@ impl<'a> Wait<'a> {
             }
         }
         if report {
-            self.next_report_ms = now.saturating_add(REPORT_EVERY_MS);
+            self.next_report_ms = now.wrapping_add(REPORT_EVERY_MS);
             let value = match self.wanted {
                 Datapart::Device(value) | Datapart::PartUuid(value) | Datapart::PartLabel(value) => value,
                 _ => b"a partition of type 97aac693-d920-465a-94fe-eb59fc86dfaa",
@@ -83,7 +87,7 @@ impl<'a> Wait<'a> {
             crate::warn!("datapart: waiting for {}", bytes(value));
         }
         let settling = now < self.settle_until_ms;
-        self.next_try_ms = if settling { now.saturating_add(SETTLE_EVERY_MS) } else { self.next_report_ms };
+        self.next_try_ms = if settling { now.wrapping_add(SETTLE_EVERY_MS) } else { self.next_report_ms };
         false
     }
 
