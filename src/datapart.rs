@@ -168,7 +168,9 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
         let at = lba.checked_mul(sector_size);
         at.is_some_and(|at| rustix::io::pread(&fd, &mut *buf, at).is_ok_and(|n| n == buf.len()))
     };
-    let disk_sectors = size_512.saturating_mul(512).checked_div(sector_size).unwrap_or(0);
+    // Bytes fit: the kernel keeps a block device's size in bytes in an
+    // loff_t (below 2^63), so `wrapping_mul` (no saturating compare).
+    let disk_sectors = size_512.wrapping_mul(512).checked_div(sector_size).unwrap_or(0);
     // One sector (512 to 4096 bytes) and the entry array (16 KiB holds the
     // usual 128 entries of 128 bytes), off the stack.
     let found = crate::sys::with_scratch(20 * 1024, |scratch| {
