@@ -57,9 +57,10 @@ impl Error {
     /// A few words for the console (ASCII).
     pub fn text(self) -> &'static [u8] {
         // One per variant, in their order, NUL-terminated: a table of
-        // string references would cost more than the walk.
+        // string references would cost more than the walk. (The init skips
+        // a disk without a GPT quietly: `NoGpt`'s words are never shown.)
         const TEXTS: &[u8] = b"\
-no protective MBR (not a GPT disk)\0\
+not a GPT disk\0\
 read failed\0\
 no GPT signature\0\
 bad GPT header size\0\
