@@ -32,10 +32,10 @@ fn value(line: &[u8]) -> Option<&[u8]> {
     // A comment starts at a `#` that follows a blank.
     let rest = crate::labels::uncommented(rest);
     match *rest {
+        // The same quote at both ends, as a slice pattern (`strip_suffix`
+        // compared through an out-of-line call).
+        [first @ (b'"' | b'\''), ref inner @ .., last] if last == first => Some(inner),
         // Unbalanced quotes: the value as it is, malformed.
-        [quote @ (b'"' | b'\''), ref inner @ ..] => {
-            Some(inner.strip_suffix(&[quote]).unwrap_or(rest))
-        }
         _ => Some(rest),
     }
 }
