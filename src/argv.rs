@@ -52,7 +52,7 @@ pub fn kubelet_argv() -> (Argv, bool) {
             crate::warn!("/etc/kubernetes/node-labels line {}: {}; line dropped", w.line, w.reason);
         });
         match parsed {
-            Ok(()) if !labels.is_empty() => argv.flag(b"--node-labels", labels.as_bytes()),
+            Ok(()) if !labels.is_empty() => argv.flag(b"--node-labels\0", labels.as_bytes()),
             Ok(()) => {}
             Err(_) => crate::warn!("/etc/kubernetes/node-labels: labels longer than {} bytes; none passed", labels.capacity()),
         }
@@ -61,7 +61,7 @@ pub fn kubelet_argv() -> (Argv, bool) {
     if let Some(len) = read(NODE_IP, &mut file) {
         let contents = file.get(..len).unwrap_or_default();
         match kios::nodeip::node_ip(contents) {
-            Ok(ip) => argv.flag(b"--node-ip", ip),
+            Ok(ip) => argv.flag(b"--node-ip\0", ip),
             Err(_) => crate::warn!("{}: not an IP address: {}; refused", NODE_IP, bytes(kios::nodeip::first_line(contents))),
         }
     }
