@@ -87,9 +87,11 @@ fn duration_ns(text: &[u8]) -> Option<u64> {
             0x01_68 => 3600 * SECOND,                            // h
             _ => return None,
         };
-        // floor(0.d1d2d3… × scale), exactly: Horner's rule from the last digit.
+        // floor(0.d1d2d3… × scale), exactly: Horner's rule from the last
+        // digit. No overflow: `n` stays below `scale` (at most an hour's
+        // 3.6e12 ns), so the sum is below 10 × scale.
         let fraction = fraction.iter().rev().fold(0u64, |n, &d| {
-            n.saturating_add(u64::from(d & 0x0f).saturating_mul(scale)) / 10
+            n.wrapping_add(u64::from(d & 0x0f).wrapping_mul(scale)) / 10
         });
         total = total
             .saturating_add(whole.saturating_mul(scale))
