@@ -30,8 +30,15 @@ pub fn fill(path: &CStr, buf: &mut [u8]) -> Result<(usize, bool), E> {
 /// Reads `path` into `buf`, returning its length; a missing file is `None`
 /// silently, any other failure is `None` with a logged warning.
 pub fn read(path: &CStr, buf: &mut [u8]) -> Option<usize> {
+    contents(path, buf).map(<[u8]>::len)
+}
+
+/// [`read`], returning the part of `buf` read (the slice taken once here,
+/// not at each caller).
+#[inline(never)]
+pub fn contents<'b>(path: &CStr, buf: &'b mut [u8]) -> Option<&'b [u8]> {
     match fill(path, buf) {
-        Ok((len, false)) => Some(len),
+        Ok((len, false)) => buf.get(..len),
         Ok((_, true)) => {
             crate::warn!("{}: larger than {} bytes, ignored", path, buf.len());
             None
@@ -53,8 +60,7 @@ pub fn exists(path: &CStr) -> bool {
 /// `/etc/hostname` → `sethostname`.
 pub fn set_hostname() {
     let mut buf = [0u8; 256];
-    let Some(len) = read(c"/etc/hostname", &mut buf) else { return };
-    let file = buf.get(..len).unwrap_or_default();
+    let Some(file) = contents(c"/etc/hostname", &mut buf) else { return };
     match kios::hostname::hostname(file) {
         Some(name) => {
             if let Err(e) = rustix::system::sethostname(name) {
@@ -84,7 +90,6 @@ pub fn join<'b>(out: &'b mut [u8], parts: &[&[u8]]) -> Option<&'b CStr> {
 /// into a scratch mapping: 8 KiB once, not resident for good).
 pub fn kubelet_grace_period() -> Option<u32> {
     crate::sys::with_scratch(8192, |buf| {
-        let len = read(crate::argv::KUBELET_CONFIG, buf)?;
-        kios::grace::shutdown_grace_period(buf.get(..len)?)
+        kios::grace::shutdown_grace_period(contents(crate::argv::KUBELET_CONFIG, buf)?)
     })?
 }
