@@ -69,11 +69,14 @@ fn is_ipv6(text: &[u8]) -> bool {
         [b':', b':', rest @ ..] => (rest, true),
         _ => (text, false),
     };
-    let mut groups = 0u8;
+    // Counted in a usize, which cannot overflow (each group takes a byte
+    // of the text at least): no bound checked while counting, more than 8
+    // fails the final check.
+    let mut groups = 0usize;
     while !rest.is_empty() {
         let end = rest.iter().position(|&b| b == b':').unwrap_or(rest.len());
         let (group, after) = rest.split_at_checked(end).unwrap_or_default();
-        if group.is_empty() || group.len() > 4 || !group.iter().all(u8::is_ascii_hexdigit) || groups > 8 {
+        if group.is_empty() || group.len() > 4 || !group.iter().all(u8::is_ascii_hexdigit) {
             // Not a group: only an IPv4 tail, which ends the address and
             // counts as two groups.
             if !(after.is_empty() && is_ipv4(group)) {
