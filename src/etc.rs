@@ -29,6 +29,7 @@ pub fn fill(path: &CStr, buf: &mut [u8]) -> Result<(usize, bool), E> {
 
 /// Reads `path` into `buf`, returning its length; a missing file is `None`
 /// silently, any other failure is `None` with a logged warning.
+#[inline(always)] // a length from `contents`: less than a call
 pub fn read(path: &CStr, buf: &mut [u8]) -> Option<usize> {
     contents(path, buf).map(<[u8]>::len)
 }
