@@ -77,11 +77,12 @@ pub fn set_hostname() {
 pub fn join<'b>(out: &'b mut [u8], parts: &[&[u8]]) -> Option<&'b CStr> {
     let mut len = 0usize;
     for part in parts {
-        let end = len.checked_add(part.len())?;
         // A byte loop: `copy_from_slice` is out of line with a panic path
-        // for this caller only.
-        out.get_mut(len..end)?.iter_mut().zip(*part).for_each(|(to, &from)| *to = from);
-        len = end;
+        // for this caller only. `len` stays below `out.len()`: no overflow.
+        for &b in *part {
+            *out.get_mut(len)? = b;
+            len = len.wrapping_add(1);
+        }
     }
     *out.get_mut(len)? = 0;
     crate::sys::c_str(out.get(..=len)?)
