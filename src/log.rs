@@ -139,15 +139,14 @@ pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
     let mut line = Line { bytes: [0; LINE], len: 0 };
     let to_kmsg = TO_KMSG.load(Ordering::Relaxed);
     let (text, level) = format.split();
-    if to_kmsg {
-        line.extend(&[b'<', b'0' | level, b'>']);
-    }
-    line.extend(b"kios: ");
-    line.extend(match level {
-        3 => b"error: ",
-        4 => b"warning: ",
-        _ => b"",
-    });
+    // The kmsg level and the prefix as one text per level (the macros
+    // make only these three), the level left out on stderr: one call.
+    let prefix: &[u8] = match level {
+        3 => b"<3>kios: error: ",
+        4 => b"<4>kios: warning: ",
+        _ => b"<6>kios: ",
+    };
+    line.extend(prefix.get(if to_kmsg { 0 } else { 3 }..).unwrap_or_default());
     let mut pieces = pieces.iter();
     let mut text = text.iter();
     while let Some(&c) = text.next() {
