@@ -76,6 +76,19 @@ pub fn bytes(b: &[u8]) -> Piece<'_> {
     Piece::Bytes(b)
 }
 
+/// `text` (a format with its level byte at the end) as [`emit`] takes it.
+/// Every `{` must open a `{}` (checked when compiling: the macros call
+/// this in a `const` block), so `emit` takes a `{` as a piece without
+/// looking at the byte after it.
+pub const fn format(text: &'static str) -> crate::sys::StaticText {
+    let mut rest = text.as_bytes();
+    while let [c, tail @ ..] = rest {
+        assert!(*c != b'{' || matches!(tail, [b'}', ..]), "a log format has a `{{` that opens no `{{}}`");
+        rest = tail;
+    }
+    crate::sys::StaticText::new(text)
+}
+
 /// A console line being built: at most `LINE - 1` bytes of text, the
 /// rest cut, then the newline.
 struct Line {
@@ -150,7 +163,7 @@ pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
     let mut pieces = pieces.iter();
     let mut text = text.iter();
     while let Some(&c) = text.next() {
-        if c == b'{' && text.as_slice().first() == Some(&b'}') {
+        if c == b'{' {
             text.next();
             if let Some(piece) = pieces.next() {
                 line.push_piece(piece);
@@ -180,13 +193,13 @@ pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
 #[macro_export]
 macro_rules! log_line {
     ($level:literal, $format:literal, $a:expr $(,)?) => {
-        $crate::log::emit1(const { $crate::sys::StaticText::new(concat!($format, $level)) }, $crate::log::Piece::from($a))
+        $crate::log::emit1(const { $crate::log::format(concat!($format, $level)) }, $crate::log::Piece::from($a))
     };
     ($level:literal, $format:literal, $a:expr, $b:expr $(,)?) => {
-        $crate::log::emit2(const { $crate::sys::StaticText::new(concat!($format, $level)) }, $crate::log::Piece::from($a), $crate::log::Piece::from($b))
+        $crate::log::emit2(const { $crate::log::format(concat!($format, $level)) }, $crate::log::Piece::from($a), $crate::log::Piece::from($b))
     };
     ($level:literal, $format:literal $(, $piece:expr)* $(,)?) => {
-        $crate::log::emit(const { $crate::sys::StaticText::new(concat!($format, $level)) }, &[$($crate::log::Piece::from($piece)),*])
+        $crate::log::emit(const { $crate::log::format(concat!($format, $level)) }, &[$($crate::log::Piece::from($piece)),*])
     };
 }
 
@@ -237,22 +250,22 @@ pub fn at_path(format: crate::sys::StaticText, path: &CStr, e: rustix::io::Errno
 /// those two arguments, from a smaller call site.
 #[macro_export]
 macro_rules! error_at {
-    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::sys::StaticText::new(concat!($format, "\x03")) }, $path, $e) };
+    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::log::format(concat!($format, "\x03")) }, $path, $e) };
 }
 
 /// Logs a `warning:` line about a path and an errno (see [`error_at!`]).
 #[macro_export]
 macro_rules! warn_at {
-    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::sys::StaticText::new(concat!($format, "\x04")) }, $path, $e) };
+    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::log::format(concat!($format, "\x04")) }, $path, $e) };
 }
 
 /// A format for [`emit`] with its level (`error`, `warning` or `info`),
 /// for a call site that picks one of several lines before a single `emit`.
 #[macro_export]
 macro_rules! format_at {
-    (error, $format:literal) => { const { $crate::sys::StaticText::new(concat!($format, "\x03")) } };
-    (warning, $format:literal) => { const { $crate::sys::StaticText::new(concat!($format, "\x04")) } };
-    (info, $format:literal) => { const { $crate::sys::StaticText::new(concat!($format, "\x06")) } };
+    (error, $format:literal) => { const { $crate::log::format(concat!($format, "\x03")) } };
+    (warning, $format:literal) => { const { $crate::log::format(concat!($format, "\x04")) } };
+    (info, $format:literal) => { const { $crate::log::format(concat!($format, "\x06")) } };
 }
 
 /// A boot or shutdown milestone; its name is part of the console contract.
