@@ -129,14 +129,17 @@ impl Line {
     fn push_piece(&mut self, piece: &Piece) {
         match *piece {
             Piece::Bytes(b) => self.extend(b),
-            Piece::Num(n) if n > i64::MAX - 0xffff => {
-                self.extend(b"errno ");
-                self.push_decimal(ERRNO.wrapping_sub(n).unsigned_abs());
-            }
             Piece::Num(n) => {
-                if n < 0 {
-                    self.extend(b"-");
-                }
+                // What goes before the digits, and the number they show:
+                // one call of each for the three kinds.
+                let (sign, n) = if n > i64::MAX - 0xffff {
+                    (&b"errno "[..], ERRNO.wrapping_sub(n))
+                } else if n < 0 {
+                    (&b"-"[..], n)
+                } else {
+                    (&b""[..], n)
+                };
+                self.extend(sign);
                 self.push_decimal(n.unsigned_abs());
             }
         }
