@@ -165,14 +165,14 @@ pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
     line.extend(prefix.get(if to_kmsg { 0 } else { 3 }..).unwrap_or_default());
     let mut pieces = pieces.iter();
     let mut text = text.iter();
-    while let Some(&c) = text.next() {
-        if c == b'{' {
+    while let Some(c) = text.next() {
+        if *c == b'{' {
             text.next();
             if let Some(piece) = pieces.next() {
                 line.push_piece(piece);
             }
         } else {
-            line.extend(core::slice::from_ref(&c));
+            line.extend(core::slice::from_ref(c)); // the byte where it is in the format: not copied to the stack
         }
     }
     let end = line.len.min(LINE - 1); // the compiler does not know `extend` keeps it so
