@@ -153,16 +153,18 @@ impl Line {
 #[inline(never)]
 pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
     let mut line = Line { bytes: [0; LINE], len: 0 };
-    let to_kmsg = TO_KMSG.load(Ordering::Relaxed);
+    // Opened first, so a line for the console (stderr, or kmsg gone) is
+    // built without the level prefix rather than cut after it.
+    let kmsg = if TO_KMSG.load(Ordering::Relaxed) { open_kmsg().ok() } else { None };
     let (text, level) = format.split();
     // The kmsg level and the prefix as one text per level (the macros
-    // make only these three), the level left out on stderr: one call.
+    // make only these three), the level left out on the console: one call.
     let prefix: &[u8] = match level {
         3 => b"<3>kios: error: ",
         4 => b"<4>kios: warning: ",
         _ => b"<6>kios: ",
     };
-    line.extend(prefix.get(if to_kmsg { 0 } else { 3 }..).unwrap_or_default());
+    line.extend(prefix.get(if kmsg.is_some() { 0 } else { 3 }..).unwrap_or_default());
     let mut pieces = pieces.iter();
     let mut text = text.iter();
     while let Some(c) = text.next() {
@@ -179,12 +181,7 @@ pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
     if let Some(slot) = line.bytes.get_mut(end) {
         *slot = b'\n';
     }
-    let mut text = line.bytes.get(..=end).unwrap_or_default();
-    let kmsg = if to_kmsg { open_kmsg().ok() } else { None };
-    if to_kmsg && kmsg.is_none() {
-        // /dev/kmsg is gone: the console, without the level prefix.
-        text = text.get(3..).unwrap_or_default();
-    }
+    let text = line.bytes.get(..=end).unwrap_or_default();
     // One write call for both sinks.
     let _ = rustix::io::write(kmsg.as_ref().map_or(crate::sys::stderr(), rustix::fd::AsFd::as_fd), text);
 }
