@@ -186,12 +186,16 @@ pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
     let _ = rustix::io::write(kmsg.as_ref().map_or(crate::sys::stderr(), rustix::fd::AsFd::as_fd), text);
 }
 
-/// A line of the level byte `$level` (see [`emit`]): one or two pieces are
-/// passed in registers to [`emit1`] or [`emit2`], which make the array
-/// (about 12 bytes less at each such call site than an array built there).
+/// A line of the level byte `$level` (see [`emit`]): without pieces through
+/// [`emit0`]; one or two pieces are passed in registers to [`emit1`] or
+/// [`emit2`], which make the array (about 12 bytes less at each such call
+/// site than an array built there).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! log_line {
+    ($level:literal, $format:literal $(,)?) => {
+        $crate::log::emit0(const { $crate::log::format(concat!($format, $level)) })
+    };
     ($level:literal, $format:literal, $a:expr $(,)?) => {
         $crate::log::emit1(const { $crate::log::format(concat!($format, $level)) }, $crate::log::Piece::from($a))
     };
@@ -201,6 +205,12 @@ macro_rules! log_line {
     ($level:literal, $format:literal $(, $piece:expr)* $(,)?) => {
         $crate::log::emit(const { $crate::log::format(concat!($format, $level)) }, &[$($crate::log::Piece::from($piece)),*])
     };
+}
+
+/// [`emit`] with no piece.
+#[inline(never)]
+pub fn emit0(format: crate::sys::StaticText) {
+    emit(format, &[]);
 }
 
 /// [`emit`] with one piece, taken in registers.
