@@ -355,11 +355,13 @@ pub fn signalfd(set: SigSet) -> Result<OwnedFd, Errno> {
 /// The signal number of the next `signalfd_siginfo` record of `signals`
 /// (a descriptor from [`signalfd`]); `None` when none is pending.
 pub fn read_signal(signals: &OwnedFd) -> Option<u32> {
-    // struct signalfd_siginfo: 128 bytes, the signal number first.
-    let mut record = [0u32; 32];
+    // struct signalfd_siginfo: 128 bytes, the signal number first; not
+    // zeroed first (32 bytes of stores), only read once the kernel filled it.
+    let mut record = core::mem::MaybeUninit::<[u32; 32]>::uninit();
     // SAFETY: the kernel writes at most the 128 bytes of `record`, which lives for the call.
     let n = unsafe { syscall3(k::__NR_read, [signals.as_raw_fd() as usize, record.as_mut_ptr() as usize, 128]) };
-    (n == 128).then_some(record[0])
+    // SAFETY: a read of 128 bytes filled the whole record.
+    (n == 128).then(|| unsafe { record.assume_init()[0] })
 }
 
 /// `kill(-1, sig)`: signals every process but PID 1 itself.
