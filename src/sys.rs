@@ -273,7 +273,8 @@ pub fn execve(args: &[u8], env: &CStr) -> Errno {
     }
     // The argument pointers; the last stays null.
     let mut argv = [core::ptr::null::<u8>(); MAX_ARGS + 1];
-    let mut slots = argv.iter_mut().take(MAX_ARGS);
+    // The first MAX_ARGS as one slice: one bound to check, not a count beside the array's.
+    let mut slots = argv.get_mut(..MAX_ARGS).unwrap_or_default().iter_mut();
     let mut at_start = true;
     for byte in args {
         if at_start {
