@@ -430,14 +430,17 @@ pub fn tee(from: &OwnedFd, to: &OwnedFd, len: usize, flags: u32) -> Result<usize
 /// and copied whole, for one constant path.
 pub fn bind_unix(socket: &OwnedFd, path: &CStr) -> Result<(), Errno> {
     // struct sockaddr_un: the 16-bit family, then the path with its NUL.
-    let mut addr = [0u8; 110];
+    // Only the first `len` bytes are written (the kernel reads no more):
+    // zeroing all 110 cost 6 16-byte stores.
+    let mut addr = [const { core::mem::MaybeUninit::<u8>::uninit() }; 110];
     let path = path.to_bytes_with_nul();
     let len = 2 + path.len();
     let (family, sun_path) = addr.split_at_mut(2);
-    family.copy_from_slice(&(linux_raw_sys::net::AF_UNIX as u16).to_ne_bytes());
-    sun_path.get_mut(..path.len()).ok_or(Errno::NAMETOOLONG)?.copy_from_slice(path);
-    // SAFETY: `addr` holds a valid `sockaddr_un` of `len` bytes (within
-    // its 110) and lives for the call; the kernel only reads it.
+    family.write_copy_of_slice(&(linux_raw_sys::net::AF_UNIX as u16).to_ne_bytes());
+    sun_path.get_mut(..path.len()).ok_or(Errno::NAMETOOLONG)?.write_copy_of_slice(path);
+    // SAFETY: the first `len` bytes of `addr` (within its 110) hold a
+    // valid `sockaddr_un`, written above; `addr` lives for the call and
+    // the kernel only reads those bytes.
     check(unsafe { syscall3(k::__NR_bind, [socket.as_raw_fd() as usize, addr.as_ptr() as usize, len]) }).map(drop)
 }
 
