@@ -268,9 +268,7 @@ pub fn fork() -> Result<Option<Pid>, Errno> {
 /// only on failure: `E2BIG` for more than `MAX_ARGS` arguments, `EINVAL`
 /// if `args` does not end with a NUL.
 pub fn execve(args: &[u8], env: &CStr) -> Errno {
-    if args.last() != Some(&0) {
-        return Errno::INVAL;
-    }
+    let [.., 0] = args else { return Errno::INVAL };
     // The argument pointers; the last stays null.
     let mut argv = [core::ptr::null::<u8>(); MAX_ARGS + 1];
     // The first MAX_ARGS as one slice: one bound to check, not a count beside the array's.
