@@ -35,6 +35,7 @@ fn open_kmsg() -> rustix::io::Result<rustix::fd::OwnedFd> {
 /// One part of a console line: two words, no tag of its own (the text's
 /// pointer is never null, so a number fits beside it); storing a tag cost
 /// 3 to 8 bytes at each call site.
+#[derive(Clone, Copy)]
 pub enum Piece<'a> {
     /// Text: anything but printable ASCII is shown as `?`, so no control
     /// character from files or the command line reaches the console (the
@@ -149,7 +150,8 @@ impl Line {
 /// Writes one line: `format` is the text, each `{}` replaced by the next
 /// of `pieces`, ended by the kmsg level as a control byte (3 error,
 /// 4 warning, 6 info; the macros below put it there, so a call site passes
-/// no separate level). Text beyond the line's capacity is cut.
+/// no separate level). Text beyond the line's capacity is cut; pieces
+/// beyond the format's `{}`s are not read.
 #[inline(never)]
 pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
     let mut line = Line { bytes: [0; LINE], len: 0 };
@@ -213,11 +215,14 @@ pub fn emit0(format: crate::sys::StaticText) {
     emit(format, &[]);
 }
 
-/// [`emit`] with one piece, taken in registers.
+/// [`emit`] with one piece, taken in registers, for a format with one
+/// `{}` (as `log_line!` calls it).
 #[inline(never)]
 #[allow(improper_ctypes_definitions)] // called from Rust only: `extern "C"` passes a two-word Piece in two registers, not through memory
 pub extern "C" fn emit1(format: crate::sys::StaticText, a: Piece) {
-    emit(format, &[a]);
+    // `a` again as the second piece, which the format's one `{}` never
+    // reads: two register moves and a jump, not an array of its own.
+    emit2(format, a, a);
 }
 
 /// [`emit`] with two pieces, taken in registers.
