@@ -3,7 +3,7 @@
 
 use core::ffi::CStr;
 use crate::daemon::{arg, Argv};
-use crate::etc::{exists, read};
+use crate::etc::{contents, exists};
 use crate::log::bytes;
 
 /// The kubelet's executable and `--config` with its file, the start of
@@ -46,22 +46,21 @@ pub fn kubelet_argv() -> (Argv, bool) {
     argv.extend(KUBELET_START);
 
     let mut file = [0u8; 4096];
-    if let Some(len) = read(c"/etc/kubernetes/node-labels", &mut file) {
+    if let Some(contents) = contents(c"/etc/kubernetes/node-labels", &mut file) {
         let mut labels: heapless::String<2048> = heapless::String::new();
-        let parsed = kios::labels::node_labels(file.get(..len).unwrap_or_default(), &mut labels, &mut |w| {
+        let parsed = kios::labels::node_labels(contents, &mut labels, &mut |w| {
             crate::warn!("/etc/kubernetes/node-labels line {}: {}; line dropped", w.line, w.reason);
         });
         match parsed {
-            Ok(()) if !labels.is_empty() => argv.flag(b"--node-labels", labels.as_bytes()),
+            Ok(()) if !labels.is_empty() => argv.flag(b"--node-labels\0", labels.as_bytes()),
             Ok(()) => {}
             Err(_) => crate::warn!("/etc/kubernetes/node-labels: labels longer than {} bytes; none passed", labels.capacity()),
         }
     }
 
-    if let Some(len) = read(NODE_IP, &mut file) {
-        let contents = file.get(..len).unwrap_or_default();
+    if let Some(contents) = contents(NODE_IP, &mut file) {
         match kios::nodeip::node_ip(contents) {
-            Ok(ip) => argv.flag(b"--node-ip", ip),
+            Ok(ip) => argv.flag(b"--node-ip\0", ip),
             Err(_) => crate::warn!("{}: not an IP address: {}; refused", NODE_IP, bytes(kios::nodeip::first_line(contents))),
         }
     }

@@ -177,30 +177,24 @@ pub struct Argv {
 }
 
 impl Argv {
-    /// Appends one argument (if it does not fit, the argv is marked full).
-    /// Arguments are not counted: the argvs built stay within `MAX_ARGS`
-    /// (checked when compiling: the profiles below,
-    /// `argv::KUBELET_MOST_ARGS`), and `sys::execve` refuses more. Nor
-    /// searched for a NUL: none holds one (constants, labels of label
+    /// Appends a flag, given NUL-terminated (as in `args!`), and its value
+    /// (if it does not fit, the argv is marked full): three appends, not
+    /// two pushes of an argument and its NUL (a function less). Arguments are not
+    /// counted: the argvs built stay within `MAX_ARGS` (checked when
+    /// compiling: the profiles below, `argv::KUBELET_MOST_ARGS`), and
+    /// `sys::execve` refuses more. Nor searched for a NUL: none holds one
+    /// but the flag's own at its end (constants, labels of label
     /// characters only, a checked IP address).
-    pub fn push(&mut self, arg: &[u8]) {
-        if self.buf.extend_from_slice(arg).is_err()
-            || self.buf.push(0).is_err()
-        {
-            self.full = true;
-        }
-    }
-
-    /// Appends a flag and its value.
     #[inline(never)]
     pub fn flag(&mut self, name: &[u8], value: &[u8]) {
-        self.push(name);
-        self.push(value);
+        self.extend(name);
+        self.extend(value);
+        self.extend(b"\0");
     }
 
     /// Appends the NUL-terminated arguments of `args` (see `args!`) as
     /// they are: the buffer holds its arguments the same way (one copy,
-    /// not an argument at a time through `push`; the profiles' argvs
+    /// not an argument at a time; the profiles' argvs
     /// are checked against `MAX_ARGS` when compiling, below).
     pub fn extend(&mut self, args: &[u8]) {
         if self.buf.extend_from_slice(args).is_err() {
@@ -221,7 +215,7 @@ const fn count_args(mut args: &[u8]) -> usize {
     count
 }
 
-// What `push` checks of each argument holds for the profiles' fixed
+// What `flag` relies on holds for the profiles' fixed
 // argvs: at most `MAX_ARGS` arguments, each NUL-terminated.
 const _: () = assert!(count_args(CRIO.argv) <= sys::MAX_ARGS && count_args(CONTAINERD.argv) <= sys::MAX_ARGS);
 const _: () = assert!(matches!(CRIO.argv, [.., 0]) && matches!(CONTAINERD.argv, [.., 0]));

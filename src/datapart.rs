@@ -17,8 +17,9 @@ use rustix::mount::{mount, mount_bind, mount_change, mount_remount, MountFlags, 
 const MOUNT: &CStr = c"/run/kios/datapart";
 
 /// Directories of the layout under [`MOUNT`], created when missing (first
-/// boot), NUL-terminated (the prefix is joined on: 152 bytes less text).
-const LAYOUT: &[u8] = b"meta\0meta/etc\0meta/etc.work\0meta/log\0data\0data/oci\0data/pods\0modules\0";
+/// boot), NUL-terminated (the prefix is joined on: 152 bytes less text;
+/// each starts with its `/`, so the prefix is [`MOUNT`]'s own bytes).
+const LAYOUT: &[u8] = b"/meta\0/meta/etc\0/meta/etc.work\0/meta/log\0/data\0/data/oci\0/data/pods\0/modules\0";
 
 /// The upper layer of `/etc` and the overlay's work directory beside it.
 const ETC_OVERLAY: &CStr =
@@ -31,6 +32,10 @@ const BINDS: &[u8] = b"\
 /run/kios/datapart/data/oci\0/var/lib/containers/storage\0\
 /run/kios/datapart/data/pods\0/var/lib/kubelet/pods\0\
 /run/kios/datapart/modules\0/lib/modules\0";
+
+// The deadlines below are `now` (CLOCK_MONOTONIC ms since boot) plus a few
+// seconds with `wrapping_add`: it cannot come near u64::MAX, so saturating
+// (a compare and a move at each of three sites) bought nothing.
 
 /// Milliseconds between two "waiting" messages.
 const REPORT_EVERY_MS: u64 = 10_000;
@@ -57,7 +62,7 @@ impl<'a> Wait<'a> {
 
     /// A device node appeared: try now, and for a few seconds more.
     pub fn device_appeared(&mut self, now: u64) -> bool {
-        self.settle_until_ms = now.saturating_add(SETTLE_MS);
+        self.settle_until_ms = now.wrapping_add(SETTLE_MS);
         self.attempt(now)
     }
 
@@ -74,7 +79,7 @@ impl<'a> Wait<'a> {
             }
         }
         if report {
-            self.next_report_ms = now.saturating_add(REPORT_EVERY_MS);
+            self.next_report_ms = now.wrapping_add(REPORT_EVERY_MS);
             let value = match self.wanted {
                 Datapart::Device(value) | Datapart::PartUuid(value) | Datapart::PartLabel(value) => value,
                 _ => b"a partition of type 97aac693-d920-465a-94fe-eb59fc86dfaa",
@@ -82,7 +87,7 @@ impl<'a> Wait<'a> {
             crate::warn!("datapart: waiting for {}", bytes(value));
         }
         let settling = now < self.settle_until_ms;
-        self.next_try_ms = if settling { now.saturating_add(SETTLE_EVERY_MS) } else { self.next_report_ms };
+        self.next_try_ms = if settling { now.wrapping_add(SETTLE_EVERY_MS) } else { self.next_report_ms };
         false
     }
 
@@ -163,7 +168,9 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
         let at = lba.checked_mul(sector_size);
         at.is_some_and(|at| rustix::io::pread(&fd, &mut *buf, at).is_ok_and(|n| n == buf.len()))
     };
-    let disk_sectors = size_512.saturating_mul(512).checked_div(sector_size).unwrap_or(0);
+    // Bytes fit: the kernel keeps a block device's size in bytes in an
+    // loff_t (below 2^63), so `wrapping_mul` (no saturating compare).
+    let disk_sectors = size_512.wrapping_mul(512).checked_div(sector_size).unwrap_or(0);
     // One sector (512 to 4096 bytes) and the entry array (16 KiB holds the
     // usual 128 entries of 128 bytes), off the stack.
     let found = crate::sys::with_scratch(20 * 1024, |scratch| {
@@ -173,14 +180,18 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
         let header = gpt::load(&mut read, sector, disk_sectors, array)?;
         // The GUID looked for (a PARTUUID is parsed once, not for each
         // entry), and whether it is the unique one or the type: one compare.
+        // A PARTUUID that is no GUID matches no entry.
         let (unique, guid) = match *wanted {
-            Datapart::PartUuid(value) => (true, gpt::parse_guid(value.get(PARTUUID..).unwrap_or_default())),
-            _ => (false, Some(gpt::KIOS_DATAPART_TYPE)),
+            Datapart::PartUuid(value) => {
+                let Some(guid) = gpt::parse_guid(value.get(PARTUUID..).unwrap_or_default()) else { return Ok(0) };
+                (true, guid)
+            }
+            _ => (false, gpt::KIOS_DATAPART_TYPE),
         };
         let mut entries = gpt::entries(&header, array);
         let is_wanted = |e: &gpt::Entry| match *wanted {
             Datapart::PartLabel(value) => e.name_is(value.get(PARTLABEL..).unwrap_or_default()),
-            _ => Some(if unique { e.unique_guid() } else { e.type_guid() }) == guid,
+            _ => (if unique { e.unique_guid() } else { e.type_guid() }) == guid,
         };
         Ok(entries.find(is_wanted).map_or(0, |e| e.number))
     });
@@ -193,9 +204,10 @@ fn sysfs_number(disk: &[u8], file: &[u8]) -> Option<u64> {
     // NUL) + 25 + NUL = 68 bytes.
     let mut path = [0u8; 80];
     let mut text = [0u8; 24];
-    let len = crate::etc::read(join(&mut path, &[b"/sys/block/", disk, file])?, &mut text)?;
+    crate::etc::read(join(&mut path, &[b"/sys/block/", disk, file])?, &mut text)?;
+    // Past what was read, `text` is still zeros, which end the digits too.
     let mut number = 0u64;
-    for &digit in text.get(..len)?.iter().take_while(|b| b.is_ascii_digit()) {
+    for &digit in text.iter().take_while(|b| b.is_ascii_digit()) {
         number = number.checked_mul(10)?.checked_add(u64::from(digit & 0x0f))?;
     }
     Some(number)
@@ -232,7 +244,7 @@ fn make_layout() {
     let mut dirs = LAYOUT;
     while let Some(dir) = next_c_str(&mut dirs) {
         let mut path = [0u8; 48]; // the longest, `.../meta/etc.work`, takes 33
-        if let Some(path) = join(&mut path, &[b"/run/kios/datapart/", dir.to_bytes()]) {
+        if let Some(path) = join(&mut path, &[MOUNT.to_bytes(), dir.to_bytes()]) {
             make_dir(path, 0o755);
         }
     }

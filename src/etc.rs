@@ -19,7 +19,8 @@ pub fn fill(path: &CStr, buf: &mut [u8]) -> Result<(usize, bool), E> {
         match rustix::io::read(&fd, if more { &mut probe[..] } else { rest }) {
             Ok(0) => return Ok((len, false)),
             Ok(_) if more => return Ok((len, true)),
-            Ok(n) => len = len.saturating_add(n),
+            // `n` is at most what was left of `buf`: no overflow.
+            Ok(n) => len = len.wrapping_add(n),
             Err(E::INTR) => {}
             Err(e) => return Err(e),
         }
@@ -28,9 +29,17 @@ pub fn fill(path: &CStr, buf: &mut [u8]) -> Result<(usize, bool), E> {
 
 /// Reads `path` into `buf`, returning its length; a missing file is `None`
 /// silently, any other failure is `None` with a logged warning.
+#[inline(always)] // a length from `contents`: less than a call
 pub fn read(path: &CStr, buf: &mut [u8]) -> Option<usize> {
+    contents(path, buf).map(<[u8]>::len)
+}
+
+/// [`read`], returning the part of `buf` read (the slice taken once here,
+/// not at each caller).
+#[inline(never)]
+pub fn contents<'b>(path: &CStr, buf: &'b mut [u8]) -> Option<&'b [u8]> {
     match fill(path, buf) {
-        Ok((len, false)) => Some(len),
+        Ok((len, false)) => buf.get(..len),
         Ok((_, true)) => {
             crate::warn!("{}: larger than {} bytes, ignored", path, buf.len());
             None
@@ -52,8 +61,7 @@ pub fn exists(path: &CStr) -> bool {
 /// `/etc/hostname` → `sethostname`.
 pub fn set_hostname() {
     let mut buf = [0u8; 256];
-    let Some(len) = read(c"/etc/hostname", &mut buf) else { return };
-    let file = buf.get(..len).unwrap_or_default();
+    let Some(file) = contents(c"/etc/hostname", &mut buf) else { return };
     match kios::hostname::hostname(file) {
         Some(name) => {
             if let Err(e) = rustix::system::sethostname(name) {
@@ -69,11 +77,12 @@ pub fn set_hostname() {
 pub fn join<'b>(out: &'b mut [u8], parts: &[&[u8]]) -> Option<&'b CStr> {
     let mut len = 0usize;
     for part in parts {
-        let end = len.checked_add(part.len())?;
         // A byte loop: `copy_from_slice` is out of line with a panic path
-        // for this caller only.
-        out.get_mut(len..end)?.iter_mut().zip(*part).for_each(|(to, &from)| *to = from);
-        len = end;
+        // for this caller only. `len` stays below `out.len()`: no overflow.
+        for &b in *part {
+            *out.get_mut(len)? = b;
+            len = len.wrapping_add(1);
+        }
     }
     *out.get_mut(len)? = 0;
     crate::sys::c_str(out.get(..=len)?)
@@ -83,7 +92,6 @@ pub fn join<'b>(out: &'b mut [u8], parts: &[&[u8]]) -> Option<&'b CStr> {
 /// into a scratch mapping: 8 KiB once, not resident for good).
 pub fn kubelet_grace_period() -> Option<u32> {
     crate::sys::with_scratch(8192, |buf| {
-        let len = read(crate::argv::KUBELET_CONFIG, buf)?;
-        kios::grace::shutdown_grace_period(buf.get(..len)?)
+        kios::grace::shutdown_grace_period(contents(crate::argv::KUBELET_CONFIG, buf)?)
     })?
 }

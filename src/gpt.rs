@@ -57,9 +57,10 @@ impl Error {
     /// A few words for the console (ASCII).
     pub fn text(self) -> &'static [u8] {
         // One per variant, in their order, NUL-terminated: a table of
-        // string references would cost more than the walk.
+        // string references would cost more than the walk. (The init skips
+        // a disk without a GPT quietly: `NoGpt`'s words are never shown.)
         const TEXTS: &[u8] = b"\
-no protective MBR (not a GPT disk)\0\
+not a GPT disk\0\
 read failed\0\
 no GPT signature\0\
 bad GPT header size\0\
@@ -137,7 +138,11 @@ impl Entry<'_> {
         // The label's units, then a NUL unless the label fills all 36.
         let units = self.raw.get(56..128).unwrap_or_default().chunks_exact(2);
         let fits = !label.is_empty() && label.len() <= 36;
-        fits && label.iter().chain([&0]).zip(units).all(|(&byte, unit)| byte.is_ascii() && unit == [byte, 0])
+        // Unit `at` is the label's byte there, or the NUL just past it (no chained iterator).
+        fits && units.enumerate().take(label.len().wrapping_add(1)).all(|(at, unit)| {
+            let byte = label.get(at).copied().unwrap_or(0);
+            byte.is_ascii() && unit == [byte, 0]
+        })
     }
 }
 
@@ -271,18 +276,19 @@ pub fn load(
     }
     let last = disk_sectors.saturating_sub(1);
     // One call of `table` in a loop over the two copies, not two calls.
-    let mut primary_error = Error::Read; // set by the first pass
-    for lba in [1, last] {
+    // (LBA 1, then `last`: no array of the two walked.)
+    let (mut lba, mut primary_error) = (1, Error::Read);
+    loop {
         match table(&mut read, sector, lba, disk_sectors, array) {
             Ok(header) => return Ok(header),
             Err(error) if lba == 1 => primary_error = error,
-            Err(_) => {}
+            Err(_) => return Err(primary_error),
         }
         if last <= 1 {
-            break; // no room for a backup
+            return Err(primary_error); // no room for a backup
         }
+        lba = last;
     }
-    Err(primary_error)
 }
 
 /// One copy: the header at `lba`, then its array.

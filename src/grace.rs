@@ -32,10 +32,10 @@ fn value(line: &[u8]) -> Option<&[u8]> {
     // A comment starts at a `#` that follows a blank.
     let rest = crate::labels::uncommented(rest);
     match *rest {
+        // The same quote at both ends, as a slice pattern (`strip_suffix`
+        // compared through an out-of-line call).
+        [first @ (b'"' | b'\''), ref inner @ .., last] if last == first => Some(inner),
         // Unbalanced quotes: the value as it is, malformed.
-        [quote @ (b'"' | b'\''), ref inner @ ..] => {
-            Some(inner.strip_suffix(&[quote]).unwrap_or(rest))
-        }
         _ => Some(rest),
     }
 }
@@ -52,21 +52,33 @@ fn duration_ns(text: &[u8]) -> Option<u64> {
     let mut rest = text;
     let mut total = 0u64;
     while !rest.is_empty() {
-        let (whole, after) = split_digits(rest);
-        let (fraction, after) = match after {
+        // The whole part's value as its digits come (no slice kept).
+        let mut whole = 0u64;
+        let mut digits = false;
+        while let [d @ b'0'..=b'9', after @ ..] = rest {
+            whole = whole.saturating_mul(10).saturating_add(u64::from(d & 0x0f));
+            digits = true;
+            rest = after;
+        }
+        let (fraction, after) = match rest {
             [b'.', after @ ..] => split_digits(after),
-            _ => (&b""[..], after),
+            _ => (&b""[..], rest),
         };
-        if whole.is_empty() && fraction.is_empty() {
+        if !digits && fraction.is_empty() {
             return None;
         }
-        let unit_len = after.iter().position(|&b| b.is_ascii_digit() || b == b'.');
-        let (unit, after) = after.split_at_checked(unit_len.unwrap_or(after.len()))?;
-        // The unit's bytes after a 1, as one number: `ms` is 0x01_6d_73.
-        let unit = unit.iter().try_fold(1u32, |key, &b| {
-            key.checked_mul(256).map(|key| key | u32::from(b))
-        });
-        let scale: u64 = match unit? {
+        // The unit, up to the next number: its bytes after a 1, as one
+        // number (`ms` is 0x01_6d_73), taken in the same loop.
+        let mut unit = 1u32;
+        rest = after;
+        while let [b, after @ ..] = rest {
+            if b.is_ascii_digit() || *b == b'.' {
+                break;
+            }
+            unit = unit.checked_mul(256)? | u32::from(*b);
+            rest = after;
+        }
+        let scale: u64 = match unit {
             0x01_6e_73 => 1,                                     // ns
             0x01_75_73 | 0x01_c2_b5_73 | 0x01_ce_bc_73 => 1_000, // us, µs (micro sign), μs (mu)
             0x01_6d_73 => 1_000_000,                             // ms
@@ -75,17 +87,15 @@ fn duration_ns(text: &[u8]) -> Option<u64> {
             0x01_68 => 3600 * SECOND,                            // h
             _ => return None,
         };
-        let whole = whole.iter().fold(0u64, |n, &d| {
-            n.saturating_mul(10).saturating_add(u64::from(d & 0x0f))
-        });
-        // floor(0.d1d2d3… × scale), exactly: Horner's rule from the last digit.
+        // floor(0.d1d2d3… × scale), exactly: Horner's rule from the last
+        // digit. No overflow: `n` stays below `scale` (at most an hour's
+        // 3.6e12 ns), so the sum is below 10 × scale.
         let fraction = fraction.iter().rev().fold(0u64, |n, &d| {
-            n.saturating_add(u64::from(d & 0x0f).saturating_mul(scale)) / 10
+            n.wrapping_add(u64::from(d & 0x0f).wrapping_mul(scale)) / 10
         });
         total = total
             .saturating_add(whole.saturating_mul(scale))
             .saturating_add(fraction);
-        rest = after;
     }
     (!text.is_empty()).then_some(total)
 }

@@ -91,7 +91,8 @@ fn label(line: &[u8]) -> Result<Option<Label<'_>>, &'static str> {
 /// the value, not a chain of two).
 fn label_text(text: &[u8]) -> bool {
     text.iter()
-        .all(|&b| matches!(b, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'/' | b'-'))
+        // `-`, `.`, `/` and the digits are one range (0x2d..=0x39).
+        .all(|&b| matches!(b, b'A'..=b'Z' | b'a'..=b'z' | b'-'..=b'9' | b'_'))
 }
 
 /// `line` up to its comment, a `#` that begins the line or follows a

@@ -35,6 +35,7 @@ fn open_kmsg() -> rustix::io::Result<rustix::fd::OwnedFd> {
 /// One part of a console line: two words, no tag of its own (the text's
 /// pointer is never null, so a number fits beside it); storing a tag cost
 /// 3 to 8 bytes at each call site.
+#[derive(Clone, Copy)]
 pub enum Piece<'a> {
     /// Text: anything but printable ASCII is shown as `?`, so no control
     /// character from files or the command line reaches the console (the
@@ -74,6 +75,19 @@ piece_from_int!(i32, u32, usize, u64, i64);
 /// Bytes shown safely (see [`Piece::Bytes`]).
 pub fn bytes(b: &[u8]) -> Piece<'_> {
     Piece::Bytes(b)
+}
+
+/// `text` (a format with its level byte at the end) as [`emit`] takes it.
+/// Every `{` must open a `{}` (checked when compiling: the macros call
+/// this in a `const` block), so `emit` takes a `{` as a piece without
+/// looking at the byte after it.
+pub const fn format(text: &'static str) -> crate::sys::StaticText {
+    let mut rest = text.as_bytes();
+    while let [c, tail @ ..] = rest {
+        assert!(*c != b'{' || matches!(tail, [b'}', ..]), "a log format has a `{{` that opens no `{{}}`");
+        rest = tail;
+    }
+    crate::sys::StaticText::new(text)
 }
 
 /// A console line being built: at most `LINE - 1` bytes of text, the
@@ -116,14 +130,17 @@ impl Line {
     fn push_piece(&mut self, piece: &Piece) {
         match *piece {
             Piece::Bytes(b) => self.extend(b),
-            Piece::Num(n) if n > i64::MAX - 0xffff => {
-                self.extend(b"errno ");
-                self.push_decimal(ERRNO.wrapping_sub(n).unsigned_abs());
-            }
             Piece::Num(n) => {
-                if n < 0 {
-                    self.extend(b"-");
-                }
+                // What goes before the digits, and the number they show:
+                // one call of each for the three kinds.
+                let (sign, n) = if n > i64::MAX - 0xffff {
+                    (&b"errno "[..], ERRNO.wrapping_sub(n))
+                } else if n < 0 {
+                    (&b"-"[..], n)
+                } else {
+                    (&b""[..], n)
+                };
+                self.extend(sign);
                 self.push_decimal(n.unsigned_abs());
             }
         }
@@ -133,64 +150,105 @@ impl Line {
 /// Writes one line: `format` is the text, each `{}` replaced by the next
 /// of `pieces`, ended by the kmsg level as a control byte (3 error,
 /// 4 warning, 6 info; the macros below put it there, so a call site passes
-/// no separate level). Text beyond the line's capacity is cut.
+/// no separate level). Text beyond the line's capacity is cut; pieces
+/// beyond the format's `{}`s are not read.
 #[inline(never)]
 pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
     let mut line = Line { bytes: [0; LINE], len: 0 };
-    let to_kmsg = TO_KMSG.load(Ordering::Relaxed);
+    // Opened first, so a line for the console (stderr, or kmsg gone) is
+    // built without the level prefix rather than cut after it.
+    let kmsg = if TO_KMSG.load(Ordering::Relaxed) { open_kmsg().ok() } else { None };
     let (text, level) = format.split();
-    if to_kmsg {
-        line.extend(&[b'<', b'0' | level, b'>']);
-    }
-    line.extend(b"kios: ");
-    line.extend(match level {
-        3 => b"error: ",
-        4 => b"warning: ",
-        _ => b"",
-    });
+    // The kmsg level and the prefix as one text per level (the macros
+    // make only these three), the level left out on the console: one call.
+    let prefix: &[u8] = match level {
+        3 => b"<3>kios: error: ",
+        4 => b"<4>kios: warning: ",
+        _ => b"<6>kios: ",
+    };
+    line.extend(prefix.get(if kmsg.is_some() { 0 } else { 3 }..).unwrap_or_default());
     let mut pieces = pieces.iter();
     let mut text = text.iter();
-    while let Some(&c) = text.next() {
-        if c == b'{' && text.as_slice().first() == Some(&b'}') {
+    while let Some(c) = text.next() {
+        if *c == b'{' {
             text.next();
             if let Some(piece) = pieces.next() {
                 line.push_piece(piece);
             }
         } else {
-            line.extend(core::slice::from_ref(&c));
+            line.extend(core::slice::from_ref(c)); // the byte where it is in the format: not copied to the stack
         }
     }
     let end = line.len.min(LINE - 1); // the compiler does not know `extend` keeps it so
     if let Some(slot) = line.bytes.get_mut(end) {
         *slot = b'\n';
     }
-    let mut text = line.bytes.get(..=end).unwrap_or_default();
-    let kmsg = if to_kmsg { open_kmsg().ok() } else { None };
-    if to_kmsg && kmsg.is_none() {
-        // /dev/kmsg is gone: the console, without the level prefix.
-        text = text.get(3..).unwrap_or_default();
-    }
+    let text = line.bytes.get(..=end).unwrap_or_default();
     // One write call for both sinks.
     let _ = rustix::io::write(kmsg.as_ref().map_or(crate::sys::stderr(), rustix::fd::AsFd::as_fd), text);
+}
+
+/// A line of the level byte `$level` (see [`emit`]): without pieces through
+/// [`emit0`]; one or two pieces are passed in registers to [`emit1`] or
+/// [`emit2`], which make the array (about 12 bytes less at each such call
+/// site than an array built there).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! log_line {
+    ($level:literal, $format:literal $(,)?) => {
+        $crate::log::emit0(const { $crate::log::format(concat!($format, $level)) })
+    };
+    ($level:literal, $format:literal, $a:expr $(,)?) => {
+        $crate::log::emit1(const { $crate::log::format(concat!($format, $level)) }, $crate::log::Piece::from($a))
+    };
+    ($level:literal, $format:literal, $a:expr, $b:expr $(,)?) => {
+        $crate::log::emit2(const { $crate::log::format(concat!($format, $level)) }, $crate::log::Piece::from($a), $crate::log::Piece::from($b))
+    };
+    ($level:literal, $format:literal $(, $piece:expr)* $(,)?) => {
+        $crate::log::emit(const { $crate::log::format(concat!($format, $level)) }, &[$($crate::log::Piece::from($piece)),*])
+    };
+}
+
+/// [`emit`] with no piece.
+#[inline(never)]
+pub fn emit0(format: crate::sys::StaticText) {
+    emit(format, &[]);
+}
+
+/// [`emit`] with one piece, taken in registers, for a format with one
+/// `{}` (as `log_line!` calls it).
+#[inline(never)]
+#[allow(improper_ctypes_definitions)] // called from Rust only: `extern "C"` passes a two-word Piece in two registers, not through memory
+pub extern "C" fn emit1(format: crate::sys::StaticText, a: Piece) {
+    // `a` again as the second piece, which the format's one `{}` never
+    // reads: two register moves and a jump, not an array of its own.
+    emit2(format, a, a);
+}
+
+/// [`emit`] with two pieces, taken in registers.
+#[inline(never)]
+#[allow(improper_ctypes_definitions)] // as `emit1`
+pub extern "C" fn emit2(format: crate::sys::StaticText, a: Piece, b: Piece) {
+    emit(format, &[a, b]);
 }
 
 /// Logs an informational line: a format string whose `{}`s take the
 /// following arguments (anything `Into<Piece>`).
 #[macro_export]
 macro_rules! info {
-    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(const { $crate::sys::StaticText::new(concat!($format, "\x06")) }, &[$($crate::log::Piece::from($piece)),*]) };
+    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log_line!("\x06", $format $(, $piece)*) };
 }
 
 /// Logs a `warning:` line (same arguments as `info!`).
 #[macro_export]
 macro_rules! warn {
-    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(const { $crate::sys::StaticText::new(concat!($format, "\x04")) }, &[$($crate::log::Piece::from($piece)),*]) };
+    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log_line!("\x04", $format $(, $piece)*) };
 }
 
 /// Logs an `error:` line (same arguments as `info!`).
 #[macro_export]
 macro_rules! error {
-    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log::emit(const { $crate::sys::StaticText::new(concat!($format, "\x03")) }, &[$($crate::log::Piece::from($piece)),*]) };
+    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log_line!("\x03", $format $(, $piece)*) };
 }
 
 /// Logs `format` (which ends with its level byte, as the macros
@@ -199,7 +257,7 @@ macro_rules! error {
 /// site; [`error_at!`] and [`warn_at!`] call it.
 #[inline(never)]
 pub fn at_path(format: crate::sys::StaticText, path: &CStr, e: rustix::io::Errno) {
-    emit(format, &[Piece::from(path), Piece::from(e)]);
+    emit2(format, Piece::from(path), Piece::from(e));
 }
 
 /// Logs an `error:` line about a path and an errno, e.g.
@@ -207,22 +265,22 @@ pub fn at_path(format: crate::sys::StaticText, path: &CStr, e: rustix::io::Errno
 /// those two arguments, from a smaller call site.
 #[macro_export]
 macro_rules! error_at {
-    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::sys::StaticText::new(concat!($format, "\x03")) }, $path, $e) };
+    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::log::format(concat!($format, "\x03")) }, $path, $e) };
 }
 
 /// Logs a `warning:` line about a path and an errno (see [`error_at!`]).
 #[macro_export]
 macro_rules! warn_at {
-    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::sys::StaticText::new(concat!($format, "\x04")) }, $path, $e) };
+    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::log::format(concat!($format, "\x04")) }, $path, $e) };
 }
 
 /// A format for [`emit`] with its level (`error`, `warning` or `info`),
 /// for a call site that picks one of several lines before a single `emit`.
 #[macro_export]
 macro_rules! format_at {
-    (error, $format:literal) => { const { $crate::sys::StaticText::new(concat!($format, "\x03")) } };
-    (warning, $format:literal) => { const { $crate::sys::StaticText::new(concat!($format, "\x04")) } };
-    (info, $format:literal) => { const { $crate::sys::StaticText::new(concat!($format, "\x06")) } };
+    (error, $format:literal) => { const { $crate::log::format(concat!($format, "\x03")) } };
+    (warning, $format:literal) => { const { $crate::log::format(concat!($format, "\x04")) } };
+    (info, $format:literal) => { const { $crate::log::format(concat!($format, "\x06")) } };
 }
 
 /// A boot or shutdown milestone; its name is part of the console contract.

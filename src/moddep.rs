@@ -108,7 +108,7 @@ pub fn find_line<'b, E>(
                 break 'file (start, end);
             }
             skipping = false;
-            start = end.saturating_add(1);
+            start = end.wrapping_add(1); // `end` is at most `buf.len()`: no overflow
         }
         if at_end {
             return Ok(None);

@@ -29,7 +29,8 @@ pub fn load(list: &[u8]) {
     // taken as it is); if it cannot be opened, each file fails with its errno.
     let fd = open(dir, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty());
     let modules = Modules { dir, fd: fd.as_ref().map_err(|&e| e) };
-    for name in moddep::names(list) {
+    // `moddep::names` without its filter: `Modules::load` skips an empty name.
+    for name in list.split(|&b| b == b',') {
         modules.load(name);
     }
 }
@@ -44,6 +45,9 @@ impl Modules<'_> {
     /// One named module: already there, built in, or loaded after its dependencies.
     #[inline(never)] // inlined into the loop of `load`, 112 bytes more
     fn load(&self, name: &[u8]) {
+        if name.is_empty() {
+            return; // `a,,b`: no module between the commas
+        }
         let mut buf = [0u8; 4096];
         let state = if sys_module(name, &mut buf).is_some_and(crate::etc::exists) {
             Ok("already loaded")
@@ -102,8 +106,13 @@ impl Modules<'_> {
             Err(Errno::EXIST) => {}
             Err(e) => {
                 // EINVAL: a kernel before 6.4, flag unknown; EOPNOTSUPP: built without that decompressor.
-                let hint = if compressed && matches!(e, Errno::INVAL | Errno::OPNOTSUPP) { "; compressed: this kernel cannot decompress it" } else { "" };
-                crate::error!("module {}: {}: {}{}", bytes(name), bytes(module), e, hint);
+                // The line with the hint or without: one emit call, the format chosen.
+                let format = if compressed && matches!(e, Errno::INVAL | Errno::OPNOTSUPP) {
+                    crate::format_at!(error, "module {}: {}: {}; compressed: this kernel cannot decompress it")
+                } else {
+                    crate::format_at!(error, "module {}: {}: {}")
+                };
+                crate::log::emit(format, &[bytes(name), bytes(module), Piece::from(e)]);
                 return false;
             }
         }

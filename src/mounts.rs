@@ -101,7 +101,9 @@ const KEPT_DEV: u64 = u64::from_le_bytes(*b"/dev\0\0\0\0");
 /// stay busy are left. `/`, `/proc` and `/dev` (the console log) stay. A
 /// table larger than the buffer is taken a part at a time: the passes
 /// shrink it.
-#[inline(never)] // 80 bytes smaller than inlined into the shutdown
+// Inlined into `Node::hard`, its one caller, entered only at shutdown (so
+// the 64 KiB buffer is on the stack there only): 8 bytes less on x86_64,
+// 24 on aarch64, than out of line.
 pub fn unmount_all() {
     let mut buf = [0u8; 64 * 1024];
     let mut stuck = false;
@@ -109,7 +111,8 @@ pub fn unmount_all() {
         let Ok((len, _)) = crate::etc::fill(c"/proc/self/mountinfo", &mut buf) else { return };
         // Whole lines only: a cut-off last line is left for a later pass.
         let table = buf.get(..len).unwrap_or_default();
-        let whole = table.iter().rposition(|&b| b == b'\n').map_or(0, |end| end.saturating_add(1));
+        // (Up to the last `\n`, left out: no empty piece after it to split.)
+        let whole = table.iter().rposition(|&b| b == b'\n').unwrap_or(0);
         // Whether this pass unmounted something, and whether one would not go.
         let (mut unmounted, mut busy) = (false, false);
         for line in table.get(..whole).unwrap_or_default().split(|&b| b == b'\n').rev() {

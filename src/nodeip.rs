@@ -39,25 +39,27 @@ pub fn first_line(file: &[u8]) -> &[u8] {
 /// the octet's value kept as its digits come.
 fn is_ipv4(text: &[u8]) -> bool {
     let mut dots = 0u8;
-    // The octet so far; `None` before its first digit.
-    let mut octet: Option<u16> = None;
+    // The octet so far; `NONE` before its first digit (a plain integer
+    // with a reserved value, not an `Option`).
+    const NONE: u32 = u32::MAX;
+    let mut octet = NONE;
     for &b in text {
         octet = match (b, octet) {
             // A dot ends a non-empty octet; a fourth dot is one too many.
-            (b'.', Some(_)) if dots < 3 => {
+            (b'.', ..=255) if dots < 3 => {
                 dots = dots.wrapping_add(1);
-                None
+                NONE
             }
-            (b'0'..=b'9', None) => Some(u16::from(b.wrapping_sub(b'0'))),
+            (b'0'..=b'9', NONE) => u32::from(b.wrapping_sub(b'0')),
             // After a leading zero no digit may follow; at most 255.
-            (b'0'..=b'9', Some(value @ 1..)) => match value.wrapping_mul(10).wrapping_add(u16::from(b.wrapping_sub(b'0'))) {
-                value @ ..=255 => Some(value),
+            (b'0'..=b'9', value @ 1..=255) => match value.wrapping_mul(10).wrapping_add(u32::from(b.wrapping_sub(b'0'))) {
+                value @ ..=255 => value,
                 _ => return false,
             },
             _ => return false,
         };
     }
-    dots == 3 && octet.is_some()
+    dots == 3 && octet != NONE
 }
 
 /// Eight 16-bit hex groups, or fewer around one `::`; the last two may be
@@ -67,11 +69,14 @@ fn is_ipv6(text: &[u8]) -> bool {
         [b':', b':', rest @ ..] => (rest, true),
         _ => (text, false),
     };
-    let mut groups = 0u8;
+    // Counted in a usize, which cannot overflow (each group takes a byte
+    // of the text at least): no bound checked while counting, more than 8
+    // fails the final check.
+    let mut groups = 0usize;
     while !rest.is_empty() {
         let end = rest.iter().position(|&b| b == b':').unwrap_or(rest.len());
         let (group, after) = rest.split_at_checked(end).unwrap_or_default();
-        if group.is_empty() || group.len() > 4 || !group.iter().all(u8::is_ascii_hexdigit) || groups > 8 {
+        if group.is_empty() || group.len() > 4 || !group.iter().all(u8::is_ascii_hexdigit) {
             // Not a group: only an IPv4 tail, which ends the address and
             // counts as two groups.
             if !(after.is_empty() && is_ipv4(group)) {

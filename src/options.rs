@@ -101,7 +101,7 @@ impl<'a> Options<'a> {
 
     /// Applies one `name=value`, or reports why not.
     fn set(&mut self, name: &'a [u8], value: &'a [u8], warn: &mut dyn FnMut(Warning<'a>)) {
-        let known = NAMES.iter().position(|known| *known == name);
+        let known = NAMES.split(|&b| b == 0).position(|known| known == name);
         let result = match known {
             Some(option) => self.apply(option, value),
             None if name.starts_with(b"kios.") => Err("unknown kios option"),
@@ -148,17 +148,11 @@ impl<'a> Options<'a> {
     }
 }
 
-/// Parameter names, each option known by its index here (a table: a
-/// `match` on byte strings is much larger code; names alone, without an
-/// enum beside each, are 48 bytes less of table).
-const NAMES: [&[u8]; 6] = [
-    b"datapart",
-    b"kios.log",
-    b"kios.shutdown_timeout",
-    b"kios.stop_timeout",
-    b"kios.modules",
-    b"kios.runtime", // the last: `apply`'s other arm
-];
+/// Parameter names, NUL-separated, each option known by its index here (a
+/// `match` on byte strings is much larger code; one string walked, not a
+/// table of slices, is 96 bytes less of `.rodata`). No NUL at the end: an
+/// empty name must match nothing.
+const NAMES: &[u8] = b"datapart\0kios.log\0kios.shutdown_timeout\0kios.stop_timeout\0kios.modules\0kios.runtime"; // the last: `apply`'s other arm
 /// Index of `datapart` in [`NAMES`].
 const DATAPART: usize = 0;
 /// Index of `kios.log` in [`NAMES`].
