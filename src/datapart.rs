@@ -204,7 +204,7 @@ fn sysfs_number(disk: &[u8], file: &[u8]) -> Option<u64> {
     // NUL) + 25 + NUL = 68 bytes.
     let mut path = [0u8; 80];
     let mut text = [0u8; 24];
-    crate::etc::read(join(&mut path, &[b"/sys/block/", disk, file])?, &mut text)?;
+    crate::etc::contents(join(&mut path, &[b"/sys/block/", disk, file])?, &mut text)?;
     // Past what was read, `text` is still zeros, which end the digits too.
     let mut number = 0u64;
     for &digit in text.iter().take_while(|b| b.is_ascii_digit()) {

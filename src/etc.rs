@@ -27,15 +27,9 @@ pub fn fill(path: &CStr, buf: &mut [u8]) -> Result<(usize, bool), E> {
     }
 }
 
-/// Reads `path` into `buf`, returning its length; a missing file is `None`
-/// silently, any other failure is `None` with a logged warning.
-#[inline(always)] // a length from `contents`: less than a call
-pub fn read(path: &CStr, buf: &mut [u8]) -> Option<usize> {
-    contents(path, buf).map(<[u8]>::len)
-}
-
-/// [`read`], returning the part of `buf` read (the slice taken once here,
-/// not at each caller).
+/// Reads `path` into `buf`, returning the part of `buf` read; a missing
+/// file is `None` silently, any other failure is `None` with a logged
+/// warning.
 #[inline(never)]
 pub fn contents<'b>(path: &CStr, buf: &'b mut [u8]) -> Option<&'b [u8]> {
     match fill(path, buf) {

@@ -48,8 +48,8 @@ fn main(startup: sys::Startup) -> ! {
 
     // Options: /proc/cmdline, then the environment, which wins.
     let mut cmdline = [0u8; 4096];
-    let len = etc::read(c"/proc/cmdline", &mut cmdline).unwrap_or(0);
-    let options = Options::parse(cmdline.get(..len).unwrap_or_default(), &startup.env, &mut |w| {
+    let cmdline = etc::contents(c"/proc/cmdline", &mut cmdline).unwrap_or_default();
+    let options = Options::parse(cmdline, &startup.env, &mut |w| {
         crate::warn!("option {}={}: {}; default used", bytes(w.name), bytes(w.value), w.reason);
     });
 
@@ -58,7 +58,7 @@ fn main(startup: sys::Startup) -> ! {
     net::loopback_up();
     modules::load(options.modules);
 
-    let Ok(signals) = signals else { halt("signalfd failed: cannot supervise") };
+    let Ok(signals) = signals else { halt("signalfd") };
     let mut node = node::Node::new(signals, &options);
     // The data partition, then /etc/hostname and the runtime; a partition
     // not there yet is awaited by the loop, and nothing starts before it.
@@ -74,10 +74,11 @@ fn main(startup: sys::Startup) -> ! {
     node.run()
 }
 
-/// Before supervision could start: say why on the console and wait
-/// forever (PID 1 must not exit; an operator reads the console).
-fn halt(why: &str) -> ! {
-    crate::error!("{}; halting", why);
+/// Before supervision could start, `call` (a syscall's name) failed: say
+/// so on the console and wait forever (PID 1 must not exit; an operator
+/// reads the console).
+fn halt(call: &str) -> ! {
+    crate::error!("{} failed: cannot supervise; halting", call);
     loop {
         rustix::event::pause();
     }

@@ -62,7 +62,7 @@ impl<'a> Node<'a> {
         let Ok(epoll) = epoll::create(epoll::CreateFlags::CLOEXEC)
             .and_then(|epoll| sys::epoll_add(&epoll, &signals, SIGNALS).map(|()| epoll))
         else {
-            crate::halt("epoll failed: cannot supervise")
+            crate::halt("epoll")
         };
         let inotify = watch_files();
         if let Some(fd) = &inotify {
@@ -221,7 +221,7 @@ impl<'a> Node<'a> {
             }
         };
         // One call for either line.
-        crate::log::emit(format, &[Piece::from(which.name()), detail]);
+        crate::log::emit2(format, Piece::from(which.name()), detail);
     }
 
     /// Daemon `index` (`Daemon as usize`) wrote: its output to the FIFO (and the log file).
