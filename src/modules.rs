@@ -29,8 +29,7 @@ pub fn load(list: &[u8]) {
     // taken as it is); if it cannot be opened, each file fails with its errno.
     let fd = open(dir, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty());
     let modules = Modules { dir, fd: fd.as_ref().map_err(|&e| e) };
-    // `moddep::names` without its filter: `Modules::load` skips an empty name.
-    for name in list.split(|&b| b == b',') {
+    for name in moddep::names(list) {
         modules.load(name);
     }
 }
@@ -45,9 +44,6 @@ impl Modules<'_> {
     /// One named module: already there, built in, or loaded after its dependencies.
     #[inline(never)] // inlined into the loop of `load`, 112 bytes more
     fn load(&self, name: &[u8]) {
-        if name.is_empty() {
-            return; // `a,,b`: no module between the commas
-        }
         let mut buf = [0u8; 4096];
         let state = if sys_module(name, &mut buf).is_some_and(crate::etc::exists) {
             Ok("already loaded")
