@@ -14,11 +14,15 @@
 //! before their children, so unmounting in reverse file order is children
 //! first.
 
+/// Every well-formed line (see [`parse_line`]), in file order; `.rev()`
+/// gives children before their parents, the unmount's order.
+pub fn mounts(mountinfo: &[u8]) -> impl DoubleEndedIterator<Item = Mount<'_>> + '_ {
+    mountinfo.split(|&b| b == b'\n').filter_map(parse_line)
+}
+
 /// Mount points (field 5) of every well-formed line, in file order, still escaped as the kernel writes them.
 pub fn mount_points(mountinfo: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> + '_ {
-    mountinfo
-        .split(|&b| b == b'\n')
-        .filter_map(|line| parse_line(line).map(|m| m.point))
+    mounts(mountinfo).map(|m| m.point)
 }
 
 /// Undoes the kernel's octal escapes (`\040` space, `\011` tab, `\012` newline, `\134` backslash) into `out`;

@@ -115,8 +115,7 @@ pub fn unmount_all() {
         let whole = table.iter().rposition(|&b| b == b'\n').unwrap_or(0);
         // Whether this pass unmounted something, and whether one would not go.
         let (mut unmounted, mut busy) = (false, false);
-        for line in table.get(..whole).unwrap_or_default().split(|&b| b == b'\n').rev() {
-            let Some(mount) = kios::mountinfo::parse_line(line) else { continue };
+        for mount in kios::mountinfo::mounts(table.get(..whole).unwrap_or_default()).rev() {
             // Unescaped, NUL-terminated (the buffer is zeroed).
             let mut path = [0u8; 256];
             let unescaped = path.get_mut(..255).and_then(|room| kios::mountinfo::unescape(mount.point, room).ok());

@@ -1,4 +1,4 @@
-//! mountinfo: mount points both ways, fs_type, parse_line (with the source) and unescape, on
+//! mountinfo: mount points (the unmount's `mounts` iterator) both ways, fs_type, parse_line (with the source) and unescape, on
 //! arbitrary /proc/self/mountinfo text.
 #![no_main]
 use kios::mountinfo::{fs_type, mount_points, parse_line, unescape};
