@@ -188,24 +188,24 @@ pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
     let _ = rustix::io::write(kmsg.as_ref().map_or(crate::sys::stderr(), rustix::fd::AsFd::as_fd), text);
 }
 
-/// A line of the level byte `$level` (see [`emit`]): without pieces through
+/// A line of level `$level` (`error`, `warning`, `info`; see [`format_at!`]): without pieces through
 /// [`emit0`]; one or two pieces are passed in registers to [`emit1`] or
 /// [`emit2`], which make the array (about 12 bytes less at each such call
 /// site than an array built there).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! log_line {
-    ($level:literal, $format:literal $(,)?) => {
-        $crate::log::emit0(const { $crate::log::format(concat!($format, $level)) })
+    ($level:ident, $format:literal $(,)?) => {
+        $crate::log::emit0($crate::format_at!($level, $format))
     };
-    ($level:literal, $format:literal, $a:expr $(,)?) => {
-        $crate::log::emit1(const { $crate::log::format(concat!($format, $level)) }, $crate::log::Piece::from($a))
+    ($level:ident, $format:literal, $a:expr $(,)?) => {
+        $crate::log::emit1($crate::format_at!($level, $format), $crate::log::Piece::from($a))
     };
-    ($level:literal, $format:literal, $a:expr, $b:expr $(,)?) => {
-        $crate::log::emit2(const { $crate::log::format(concat!($format, $level)) }, $crate::log::Piece::from($a), $crate::log::Piece::from($b))
+    ($level:ident, $format:literal, $a:expr, $b:expr $(,)?) => {
+        $crate::log::emit2($crate::format_at!($level, $format), $crate::log::Piece::from($a), $crate::log::Piece::from($b))
     };
-    ($level:literal, $format:literal $(, $piece:expr)* $(,)?) => {
-        $crate::log::emit(const { $crate::log::format(concat!($format, $level)) }, &[$($crate::log::Piece::from($piece)),*])
+    ($level:ident, $format:literal $(, $piece:expr)* $(,)?) => {
+        $crate::log::emit($crate::format_at!($level, $format), &[$($crate::log::Piece::from($piece)),*])
     };
 }
 
@@ -236,19 +236,19 @@ pub extern "C" fn emit2(format: crate::sys::StaticText, a: Piece, b: Piece) {
 /// following arguments (anything `Into<Piece>`).
 #[macro_export]
 macro_rules! info {
-    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log_line!("\x06", $format $(, $piece)*) };
+    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log_line!(info, $format $(, $piece)*) };
 }
 
 /// Logs a `warning:` line (same arguments as `info!`).
 #[macro_export]
 macro_rules! warn {
-    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log_line!("\x04", $format $(, $piece)*) };
+    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log_line!(warning, $format $(, $piece)*) };
 }
 
 /// Logs an `error:` line (same arguments as `info!`).
 #[macro_export]
 macro_rules! error {
-    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log_line!("\x03", $format $(, $piece)*) };
+    ($format:literal $(, $piece:expr)* $(,)?) => { $crate::log_line!(error, $format $(, $piece)*) };
 }
 
 /// Logs `format` (which ends with its level byte, as the macros
@@ -265,17 +265,19 @@ pub fn at_path(format: crate::sys::StaticText, path: &CStr, e: rustix::io::Errno
 /// those two arguments, from a smaller call site.
 #[macro_export]
 macro_rules! error_at {
-    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::log::format(concat!($format, "\x03")) }, $path, $e) };
+    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path($crate::format_at!(error, $format), $path, $e) };
 }
 
 /// Logs a `warning:` line about a path and an errno (see [`error_at!`]).
 #[macro_export]
 macro_rules! warn_at {
-    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path(const { $crate::log::format(concat!($format, "\x04")) }, $path, $e) };
+    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path($crate::format_at!(warning, $format), $path, $e) };
 }
 
-/// A format for [`emit`] with its level (`error`, `warning` or `info`),
-/// for a call site that picks one of several lines before a single `emit`.
+/// A format for [`emit`] with its level (`error`, `warning` or `info`):
+/// the one place a level becomes its byte (3, 4, 6). The log macros use
+/// it, and so does a call site that picks one of several lines before a
+/// single `emit`.
 #[macro_export]
 macro_rules! format_at {
     (error, $format:literal) => { const { $crate::log::format(concat!($format, "\x03")) } };
