@@ -11,8 +11,7 @@ use rustix::process::Pid;
 /// What differs between the two container runtimes (`kios.runtime`).
 pub struct RuntimeProfile {
     /// Its fixed argv (SPEC §3), the executable first, each argument
-    /// ending in a NUL (`args!`: one string rather than a table of
-    /// pointers, and the whole argv as `Argv` holds it).
+    /// ending in a NUL (`args!`: the whole argv as `Argv` holds it).
     pub argv: &'static [u8],
     /// Its log FIFO.
     pub log_fifo: &'static CStr,
@@ -178,8 +177,7 @@ pub struct Argv {
 
 impl Argv {
     /// Appends a flag, given NUL-terminated (as in `args!`), and its value
-    /// (if it does not fit, the argv is marked full): three appends, not
-    /// two pushes of an argument and its NUL (a function less). Arguments are not
+    /// (if it does not fit, the argv is marked full). Arguments are not
     /// counted: the argvs built stay within `MAX_ARGS` (checked when
     /// compiling: the profiles below, `argv::KUBELET_MOST_ARGS`), and
     /// `sys::execve` refuses more. Nor searched for a NUL: none holds one
@@ -193,9 +191,9 @@ impl Argv {
     }
 
     /// Appends the NUL-terminated arguments of `args` (see `args!`) as
-    /// they are: the buffer holds its arguments the same way (one copy,
-    /// not an argument at a time; the profiles' argvs
-    /// are checked against `MAX_ARGS` when compiling, below).
+    /// they are: the buffer holds its arguments the same way (the
+    /// profiles' argvs are checked against `MAX_ARGS` when compiling,
+    /// below).
     pub fn extend(&mut self, args: &[u8]) {
         if self.buf.extend_from_slice(args).is_err() {
             self.full = true;

@@ -17,8 +17,8 @@ use rustix::mount::{mount, mount_bind, mount_change, mount_remount, MountFlags, 
 const MOUNT: &CStr = c"/run/kios/datapart";
 
 /// Directories of the layout under [`MOUNT`], created when missing (first
-/// boot), NUL-terminated (the prefix is joined on: 152 bytes less text;
-/// each starts with its `/`, so the prefix is [`MOUNT`]'s own bytes).
+/// boot), NUL-terminated; each starts with its `/`, to be joined to
+/// [`MOUNT`].
 const LAYOUT: &[u8] = b"/meta\0/meta/etc\0/meta/etc.work\0/meta/log\0/data\0/data/oci\0/data/pods\0/modules\0";
 
 /// The upper layer of `/etc` and the overlay's work directory beside it.
@@ -34,8 +34,7 @@ const BINDS: &[u8] = b"\
 /run/kios/datapart/modules\0/lib/modules\0";
 
 // The deadlines below are `now` (CLOCK_MONOTONIC ms since boot) plus a few
-// seconds with `wrapping_add`: it cannot come near u64::MAX, so saturating
-// (a compare and a move at each of three sites) bought nothing.
+// seconds with `wrapping_add`: it cannot come near u64::MAX.
 
 /// Milliseconds between two "waiting" messages.
 const REPORT_EVERY_MS: u64 = 10_000;
@@ -108,7 +107,7 @@ fn find<'b>(wanted: &Datapart, out: &'b mut [u8; 64], report: bool) -> Option<&'
     let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 1024];
     let mut disks = rustix::fs::RawDir::new(dir, &mut buf);
     // `/dev/NAME`, NUL-terminated once NAME is written after the prefix
-    // (`out` comes zeroed from `attempt`, so no fill here: 16 bytes).
+    // (`out` comes zeroed from `attempt`).
     let (prefix, name) = out.split_at_mut(5);
     prefix.copy_from_slice(b"/dev/");
     let mut found = 0;
@@ -150,7 +149,7 @@ fn warn(report: bool, what: &[u8], problem: &[u8]) {
 }
 
 /// The number of the wanted partition on `disk` (0: none), from its GPT.
-#[inline(never)] // inlined into `find`, it made `attempt` 224 bytes larger
+#[inline(never)]
 fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
     let Some(sector_size) = sysfs_number(disk, b"/queue/logical_block_size") else { return Err(gpt::Error::Read) };
     let Some(size_512) = sysfs_number(disk, b"/size") else { return Err(gpt::Error::Read) };
@@ -239,7 +238,7 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
 }
 
 /// Makes the directories of [`LAYOUT`] (each joined to [`MOUNT`]), in order.
-#[inline(never)] // 32 bytes less than inlined into `mount_layout`
+#[inline(never)]
 fn make_layout() {
     let mut dirs = LAYOUT;
     while let Some(dir) = next_c_str(&mut dirs) {

@@ -47,7 +47,7 @@ pub fn contents<'b>(path: &CStr, buf: &'b mut [u8]) -> Option<&'b [u8]> {
 }
 
 /// Whether `path` exists.
-#[inline(never)] // several callers: one copy
+#[inline(never)]
 pub fn exists(path: &CStr) -> bool {
     rustix::fs::access(path, rustix::fs::Access::EXISTS).is_ok()
 }
@@ -71,8 +71,7 @@ pub fn set_hostname() {
 pub fn join<'b>(out: &'b mut [u8], parts: &[&[u8]]) -> Option<&'b CStr> {
     let mut len = 0usize;
     for part in parts {
-        // A byte loop: `copy_from_slice` is out of line with a panic path
-        // for this caller only. `len` stays below `out.len()`: no overflow.
+        // `len` stays below `out.len()`: no overflow.
         for &b in *part {
             *out.get_mut(len)? = b;
             len = len.wrapping_add(1);

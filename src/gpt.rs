@@ -17,7 +17,7 @@
 //! primary header and array, and when either is bad (corrupt, or beyond a
 //! truncated disk) the backup header at the last LBA and the array it
 //! names. Then [`entries`] lists the used entries. The CRC is computed bit
-//! by bit: a 1 KB table is not worth it for a few KiB read once at boot.
+//! by bit: a few KiB are read once at boot, so a table would not pay.
 //!
 //! # References
 //! UEFI Specification 2.10, §5.3 "GUID Partition Table (GPT) Disk Layout".
@@ -56,8 +56,7 @@ pub enum Error {
 impl Error {
     /// A few words for the console (ASCII).
     pub fn text(self) -> &'static [u8] {
-        // One per variant, in their order, NUL-terminated: a table of
-        // string references would cost more than the walk. (The init skips
+        // One per variant, in their order, NUL-terminated. (The init skips
         // a disk without a GPT quietly: `NoGpt`'s words are never shown.)
         const TEXTS: &[u8] = b"\
 not a GPT disk\0\
@@ -275,8 +274,7 @@ pub fn load(
         return Err(Error::NoGpt);
     }
     let last = disk_sectors.saturating_sub(1);
-    // One call of `table` in a loop over the two copies, not two calls.
-    // (LBA 1, then `last`: no array of the two walked.)
+    // The primary copy at LBA 1, then the backup at `last`.
     let (mut lba, mut primary_error) = (1, Error::Read);
     loop {
         match table(&mut read, sector, lba, disk_sectors, array) {

@@ -5,17 +5,14 @@
 //! `kios: warning: <text>`, `kios: error: <text>`, `kios: <text>`.
 //!
 //! A line is a format string whose `{}`s take [`Piece`]s, formatted by one
-//! out-of-line function: a call site costs a pointer and its dynamic
-//! pieces, not an inlined formatter (`ufmt`'s macros cost about 1.5 KB
-//! more here).
+//! out-of-line function, [`emit`].
 
 use core::ffi::CStr;
 use core::sync::atomic::{AtomicBool, Ordering};
 use rustix::fs::{open, Mode, OFlags};
 
 /// Whether lines go to `/dev/kmsg` rather than stderr (until
-/// [`open_sink`] has chosen: stderr). False at first, so it takes no
-/// byte of the file (`.bss`, not `.data`: on x86_64 a whole section less).
+/// [`open_sink`] has chosen: stderr).
 static TO_KMSG: AtomicBool = AtomicBool::new(false);
 
 /// Chooses the sink: `/dev/kmsg` unless `stderr` is asked for or kmsg
@@ -32,9 +29,7 @@ fn open_kmsg() -> rustix::io::Result<rustix::fd::OwnedFd> {
     open(c"/dev/kmsg", OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY, Mode::empty())
 }
 
-/// One part of a console line: two words, no tag of its own (the text's
-/// pointer is never null, so a number fits beside it); storing a tag cost
-/// 3 to 8 bytes at each call site.
+/// One part of a console line.
 #[derive(Clone, Copy)]
 pub enum Piece<'a> {
     /// Text: anything but printable ASCII is shown as `?`, so no control
@@ -47,9 +42,7 @@ pub enum Piece<'a> {
 
 /// Where errnos are among [`Piece::Num`]'s values: `N` as `i64::MIN - N`
 /// wrapped, i.e. just below `i64::MAX + 1`, far from any number the init
-/// shows (counts, ids, milliseconds, exit codes). rustix keeps an errno
-/// negated, so this is its sign extension with the top bit flipped (3 to
-/// 4 bytes less at each call site than `i64::MIN | N`).
+/// shows (counts, ids, milliseconds, exit codes).
 const ERRNO: i64 = i64::MIN;
 
 impl<'a> From<&'a str> for Piece<'a> {
@@ -118,7 +111,7 @@ impl Line {
     }
 
     /// Appends `n` in decimal, most significant digit first (a recursion
-    /// at most 20 deep, smaller than a digit buffer).
+    /// at most 20 deep).
     fn push_decimal(&mut self, n: u64) {
         if n >= 10 {
             self.push_decimal(n / 10);
@@ -131,8 +124,7 @@ impl Line {
         match *piece {
             Piece::Bytes(b) => self.extend(b),
             Piece::Num(n) => {
-                // What goes before the digits, and the number they show:
-                // one call of each for the three kinds.
+                // What goes before the digits, and the number they show.
                 let (sign, n) = if n > i64::MAX - 0xffff {
                     (&b"errno "[..], ERRNO.wrapping_sub(n))
                 } else if n < 0 {
@@ -160,7 +152,7 @@ pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
     let kmsg = if TO_KMSG.load(Ordering::Relaxed) { open_kmsg().ok() } else { None };
     let (text, level) = format.split();
     // The kmsg level and the prefix as one text per level (the macros
-    // make only these three), the level left out on the console: one call.
+    // make only these three), the level left out on the console.
     let prefix: &[u8] = match level {
         3 => b"<3>kios: error: ",
         4 => b"<4>kios: warning: ",
@@ -176,7 +168,7 @@ pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
                 line.push_piece(piece);
             }
         } else {
-            line.extend(core::slice::from_ref(c)); // the byte where it is in the format: not copied to the stack
+            line.extend(core::slice::from_ref(c));
         }
     }
     let end = line.len.min(LINE - 1); // the compiler does not know `extend` keeps it so
@@ -189,9 +181,8 @@ pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
 }
 
 /// A line of level `$level` (`error`, `warning`, `info`; see [`format_at!`]): without pieces through
-/// [`emit0`]; one or two pieces are passed in registers to [`emit1`] or
-/// [`emit2`], which make the array (about 12 bytes less at each such call
-/// site than an array built there).
+/// [`emit0`]; one or two pieces are passed to [`emit1`] or [`emit2`],
+/// which make the array.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! log_line {
@@ -218,10 +209,10 @@ pub fn emit0(format: crate::sys::StaticText) {
 /// [`emit`] with one piece, taken in registers, for a format with one
 /// `{}` (as `log_line!` calls it).
 #[inline(never)]
-#[allow(improper_ctypes_definitions)] // called from Rust only: `extern "C"` passes a two-word Piece in two registers, not through memory
+#[allow(improper_ctypes_definitions)] // called from Rust only: `extern "C"` passes a two-word Piece in registers
 pub extern "C" fn emit1(format: crate::sys::StaticText, a: Piece) {
     // `a` again as the second piece, which the format's one `{}` never
-    // reads: two register moves and a jump, not an array of its own.
+    // reads.
     emit2(format, a, a);
 }
 
@@ -262,7 +253,7 @@ pub fn at_path(format: crate::sys::StaticText, path: &CStr, e: rustix::io::Errno
 
 /// Logs an `error:` line about a path and an errno, e.g.
 /// `error_at!("mkdir {}: {}", path, e)`: the same line as `error!` with
-/// those two arguments, from a smaller call site.
+/// those two arguments.
 #[macro_export]
 macro_rules! error_at {
     ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path($crate::format_at!(error, $format), $path, $e) };

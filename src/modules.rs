@@ -42,21 +42,19 @@ struct Modules<'a> {
 
 impl Modules<'_> {
     /// One named module: already there, built in, or loaded after its dependencies.
-    #[inline(never)] // inlined into the loop of `load`, 112 bytes more
+    #[inline(never)]
     fn load(&self, name: &[u8]) {
         let mut buf = [0u8; 4096];
         let state = if sys_module(name, &mut buf).is_some_and(crate::etc::exists) {
             Ok("already loaded")
         } else {
-            // modules.dep, then modules.builtin: one call of `find` in a
-            // loop, which is then inlined here (smaller than two calls).
+            // modules.dep, then modules.builtin.
             let mut builtin = false;
             loop {
                 let file = if builtin { c"modules.builtin" } else { c"modules.dep" };
                 match (builtin, self.find(file, name, &mut buf)) {
                     // The dependencies (the last listed first), then the module; a failure stops it.
                     (false, Ok(Some(line))) => {
-                        // One call of `insert` for the dependencies and the module.
                         let (mut deps, mut module) = (line.load_order(), Some(line.path));
                         while let Some(file) = deps.next().or_else(|| module.take()) {
                             if !self.insert(name, file) {
@@ -75,7 +73,6 @@ impl Modules<'_> {
         };
         match state {
             Ok(state) => say(name, state),
-            // Either error line from one call.
             Err((format, e)) => crate::log::emit(format, &[bytes(name), Piece::from(self.dir), Piece::from(e)]),
         }
     }
@@ -102,7 +99,6 @@ impl Modules<'_> {
             Err(Errno::EXIST) => {}
             Err(e) => {
                 // EINVAL: a kernel before 6.4, flag unknown; EOPNOTSUPP: built without that decompressor.
-                // The line with the hint or without: one emit call, the format chosen.
                 let format = if compressed && matches!(e, Errno::INVAL | Errno::OPNOTSUPP) {
                     crate::format_at!(error, "module {}: {}: {}; compressed: this kernel cannot decompress it")
                 } else {
@@ -116,7 +112,7 @@ impl Modules<'_> {
     }
 }
 
-/// `module NAME STATE` on the console: one call site for the three states.
+/// `module NAME STATE` on the console.
 #[inline(never)]
 fn say(name: &[u8], state: &str) {
     crate::info!("module {} {}", bytes(name), state);

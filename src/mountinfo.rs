@@ -82,8 +82,7 @@ pub fn parse_line(line: &[u8]) -> Option<Mount<'_>> {
     })
 }
 
-/// The space-separated fields of a line, as `split(' ')` gives them (an
-/// iterator of our own: smaller than core's `Split` in the init).
+/// The space-separated fields of a line, as `split(' ')` gives them.
 struct Fields<'a> {
     /// What is left to split; `None` once the last field is out.
     rest: Option<&'a [u8]>,

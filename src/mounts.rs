@@ -45,7 +45,6 @@ fn mount_all(mut table: &[u8]) {
         else {
             return;
         };
-        // The table's byte as it is (no match on a letter: 32 bytes).
         let flags = MountFlags::from_bits_retain(u32::from(flags));
         let _ = mkdir(target, Mode::from_raw_mode(0o755));
         if fstype.is_empty() {
@@ -86,8 +85,7 @@ pub fn make_dir(path: &CStr, mode: u32) {
 
 /// The mounts [`unmount_all`] leaves, `/`, `/proc` and `/dev`, as the first
 /// 8 bytes of a zeroed buffer holding the path: the path then zeros (a
-/// longer path has no zero there), compared as one number (three constant
-/// patterns, not a table in `.rodata` walked).
+/// longer path has no zero there), compared as one number.
 const KEPT_ROOT: u64 = u64::from_le_bytes(*b"/\0\0\0\0\0\0\0");
 /// `/proc` (see [`KEPT_ROOT`]).
 const KEPT_PROC: u64 = u64::from_le_bytes(*b"/proc\0\0\0");
@@ -101,9 +99,6 @@ const KEPT_DEV: u64 = u64::from_le_bytes(*b"/dev\0\0\0\0");
 /// stay busy are left. `/`, `/proc` and `/dev` (the console log) stay. A
 /// table larger than the buffer is taken a part at a time: the passes
 /// shrink it.
-// Inlined into `Node::hard`, its one caller, entered only at shutdown (so
-// the 64 KiB buffer is on the stack there only): 8 bytes less on x86_64,
-// 24 on aarch64, than out of line.
 pub fn unmount_all() {
     let mut buf = [0u8; 64 * 1024];
     let mut stuck = false;

@@ -29,9 +29,6 @@ const CLIENT: u64 = 16;
 const OUTPUT: u64 = 3;
 
 /// Everything the supervision loop owns.
-// In this order (`repr(C)`): the fields the loop reads most come first, at
-// offsets that x86_64 encodes in one byte instead of four (128 bytes less).
-#[repr(C)]
 pub struct Node<'a> {
     state: State,
     runtime_ready: bool,
@@ -57,7 +54,6 @@ pub struct Node<'a> {
 impl<'a> Node<'a> {
     /// Prepares the loop with the timeouts of `options`; halts without
     /// epoll (nothing could be supervised).
-    #[inline(always)] // one caller; out of line, the Node it returns is moved
     pub fn new(signals: OwnedFd, options: &Options) -> Node<'a> {
         let Ok(epoll) = epoll::create(epoll::CreateFlags::CLOEXEC)
             .and_then(|epoll| sys::epoll_add(&epoll, &signals, SIGNALS).map(|()| epoll))
@@ -147,7 +143,6 @@ impl<'a> Node<'a> {
         match SystemSocket::open() {
             Ok(socket) => {
                 let _ = sys::epoll_add(&self.epoll, &socket.listener, LISTENER);
-                // What it replaces is `None`: nothing to drop (no close inlined).
                 core::mem::forget(self.socket.replace(socket));
             }
             Err(e) => crate::error_at!("system socket {}: {}", crate::socket::PATH, e),
@@ -220,7 +215,6 @@ impl<'a> Node<'a> {
                 (crate::format_at!(error, "{} not started: {}"), Piece::from(e)) // E2BIG: its command line did not fit
             }
         };
-        // One call for either line.
         crate::log::emit2(format, Piece::from(which.name()), detail);
     }
 
@@ -247,7 +241,6 @@ impl<'a> Node<'a> {
         while let Some(signo) = sys::read_signal(&self.signals) {
             match signo {
                 SIGCHLD => self.on_children(),
-                // One call of request for the three.
                 SIGTERM | SIGPWR | SIGINT => self.request(if signo == SIGINT { Goal::Reboot } else { Goal::PowerOff }),
                 signo => crate::info!("signal {} ignored", signo),
             }
@@ -259,8 +252,7 @@ impl<'a> Node<'a> {
         while let (pid @ 1.., status) = sys::reap() {
             // Restarted even during the graceful wait (the kubelet must
             // finish it); the hard shutdown leaves this loop for good.
-            // Both supervisors through one call of `exited` (inlined once);
-            // an orphan is neither's.
+            // An orphan is neither's.
             for which in [Daemon::Runtime, Daemon::Kubelet] {
                 let sup = self.supervisor(which);
                 if !sup.exited(pid, now, true) {
@@ -291,7 +283,7 @@ impl<'a> Node<'a> {
     /// Client `fd` sent bytes: each is a command, in order.
     fn on_client(&mut self, fd: i32) {
         // Commands are single bytes; more than 16 at once are read on the
-        // loop's next rounds (a smaller buffer to zero: 32 bytes less).
+        // loop's next rounds.
         let mut buf = [0u8; 16];
         let Some(socket) = self.socket.as_mut() else { return };
         let n = socket.read(fd, &mut buf);
@@ -355,7 +347,6 @@ impl<'a> Node<'a> {
                 output.close_file();
             }
         };
-        // `Option<Pid>`: one register each (0 is its `None`).
         let (kubelet, runtime) = (self.kubelet.pid().and_then(Pid::from_raw), self.runtime.pid().and_then(Pid::from_raw));
         crate::stop::hard_shutdown(goal, &self.signals, kubelet, runtime, self.stop_timeout_s, &mut last_output)
     }
@@ -393,7 +384,7 @@ fn open_output(epoll: &OwnedFd, daemon: Daemon) -> Option<Output> {
     if let Some(output) = &output {
         let _ = sys::epoll_add(epoll, &output.drain_end, OUTPUT.wrapping_add(daemon as u64));
     }
-    output // not taken out and wrapped again: no copy
+    output
 }
 
 /// One inotify descriptor, watching the runtime socket's directory (the

@@ -117,7 +117,6 @@ impl<'a> Options<'a> {
     fn apply(&mut self, option: usize, value: &'a [u8]) -> Result<(), &'static str> {
         match option {
             DATAPART => self.datapart = datapart(value)?,
-            // Both timeouts through one call of `seconds`.
             SHUTDOWN_TIMEOUT | STOP_TIMEOUT => {
                 let seconds = seconds(value)?;
                 if option == STOP_TIMEOUT {
@@ -127,8 +126,7 @@ impl<'a> Options<'a> {
                 }
             }
             MODULES => self.modules = value,
-            // `kios.log` and `kios.runtime`: one of two words each, through
-            // one call of `either`.
+            // `kios.log` and `kios.runtime`: one of two words each.
             _ => {
                 let log = option == LOG;
                 let (first, second, expected): (&[u8], &[u8], _) = if log {
@@ -148,10 +146,8 @@ impl<'a> Options<'a> {
     }
 }
 
-/// Parameter names, NUL-separated, each option known by its index here (a
-/// `match` on byte strings is much larger code; one string walked, not a
-/// table of slices, is 96 bytes less of `.rodata`). No NUL at the end: an
-/// empty name must match nothing.
+/// Parameter names, NUL-separated, each option known by its index here.
+/// No NUL at the end: an empty name must match nothing.
 const NAMES: &[u8] = b"datapart\0kios.log\0kios.shutdown_timeout\0kios.stop_timeout\0kios.modules\0kios.runtime"; // the last: `apply`'s other arm
 /// Index of `datapart` in [`NAMES`].
 const DATAPART: usize = 0;

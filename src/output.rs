@@ -133,8 +133,7 @@ impl Output {
     /// The full file becomes `NAME.1`; a new one starts.
     fn rotate(&mut self) {
         let path = self.path;
-        // `NAME.1`, built here rather than kept as a second path for each
-        // log (the longest, containerd's, is 31 bytes with its NUL).
+        // `NAME.1` (the longest, containerd's, is 31 bytes with its NUL).
         let mut old = [0u8; 32];
         let renamed = crate::etc::join(&mut old, &[path.to_bytes(), b".1"]).ok_or(Errno::NAMETOOLONG).and_then(|old| rustix::fs::rename(path, old));
         if let Err(e) = renamed {

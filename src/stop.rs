@@ -12,7 +12,6 @@ use rustix::system::{reboot, RebootCommand};
 /// Stops every process and ends the node. `kubelet` and `runtime` are the
 /// daemons' pids if they run; `stop_timeout_s` bounds each wait;
 /// `before_unmount` runs once no process is left.
-#[inline(always)] // one caller (Node::hard): no arguments to pass
 pub fn hard_shutdown(
     goal: Goal,
     signals: &OwnedFd,

@@ -94,7 +94,7 @@ impl Supervisor {
         true
     }
 
-    #[inline(never)] // two callers (start failed, exited): once is smaller
+    #[inline(never)]
     fn schedule_after_backoff(&mut self, now_ms: u64) {
         self.start_at_ms = now_ms.saturating_add(u64::from(self.delay_ms));
         // Never above MAX_DELAY_MS before doubling: no overflow to saturate.

@@ -68,9 +68,7 @@ unsafe extern "C" fn strlen(p: *const u8) -> usize {
 
 /// A static text passed as one pointer: it ends at its first byte below
 /// 0x20, a control byte its user gives a meaning (the log formats: their
-/// level). A `&str` is a pointer and a length: the length cost 3 to 4
-/// bytes at each log call site, and a NUL after the level one byte more
-/// per format.
+/// level).
 #[derive(Clone, Copy)]
 pub struct StaticText(&'static u8);
 
@@ -150,10 +148,9 @@ pub fn rename_process(name: &[u8]) {
     }
 }
 
-// x86_64: no `options(nostack)` (the kernel does not touch the user stack
-// either way): with it, LLVM keeps a function's locals below the stack
-// pointer (the red zone), where it may not use push/pop to load a small
-// constant, and loads each as a 10-byte movabs (24 bytes in all).
+// x86_64: number in rax, arguments in rdi, rsi, rdx, r10, r8, r9, result
+// in rax; `syscall` overwrites rcx and r11. Not `nostack`: LLVM then need
+// not keep the caller's locals out of the red zone.
 #[cfg(target_arch = "x86_64")]
 unsafe fn syscall6(nr: u32, a: [usize; 6]) -> isize {
     let ret: isize;
@@ -243,8 +240,9 @@ fn check(ret: isize) -> Result<usize, Errno> {
     }
 }
 
-/// `bytes` as a C string if it ends with its only NUL. (`CStr`'s own
-/// constructors search with core's `memchr`, 0.9 KB of this binary.)
+/// `bytes` as a C string if it ends with its only NUL (`CStr`'s own
+/// constructors would search with core's `memchr`, which this binary
+/// does not otherwise link).
 #[allow(clippy::manual_contains)] // `contains` on bytes is that `memchr` too
 pub fn c_str(bytes: &[u8]) -> Option<&CStr> {
     let (&last, body) = bytes.split_last()?;
@@ -294,8 +292,7 @@ pub fn execve(args: &[u8], env: &CStr) -> Errno {
 
 /// `wait4(-1, WNOHANG)`, retried on `EINTR`: one child that has exited,
 /// as its pid and raw wait status; pid 0 when none has (yet), -1 when no
-/// child is left at all (`ECHILD`, or any other error). Raw, and a plain
-/// pair, so it comes back in one register.
+/// child is left at all (`ECHILD`, or any other error).
 #[inline(never)]
 pub fn reap() -> (i32, u32) {
     let mut status = 0u32;
@@ -354,8 +351,8 @@ pub fn signalfd(set: SigSet) -> Result<OwnedFd, Errno> {
 /// The signal number of the next `signalfd_siginfo` record of `signals`
 /// (a descriptor from [`signalfd`]); `None` when none is pending.
 pub fn read_signal(signals: &OwnedFd) -> Option<u32> {
-    // struct signalfd_siginfo: 128 bytes, the signal number first; not
-    // zeroed first (32 bytes of stores), only read once the kernel filled it.
+    // struct signalfd_siginfo: 128 bytes, the signal number first; only
+    // read once the kernel filled it.
     let mut record = core::mem::MaybeUninit::<[u32; 32]>::uninit();
     // SAFETY: the kernel writes at most the 128 bytes of `record`, which lives for the call.
     let n = unsafe { syscall3(k::__NR_read, [signals.as_raw_fd() as usize, record.as_mut_ptr() as usize, 128]) };
@@ -424,12 +421,10 @@ pub fn tee(from: &OwnedFd, to: &OwnedFd, len: usize, flags: u32) -> Result<usize
 }
 
 /// `bind(socket, {AF_UNIX, path})`: `ENAMETOOLONG` for a path longer
-/// than a `sockaddr_un` holds. Raw: rustix's `SocketAddrUnix` is built
-/// and copied whole, for one constant path.
+/// than a `sockaddr_un` holds.
 pub fn bind_unix(socket: &OwnedFd, path: &CStr) -> Result<(), Errno> {
     // struct sockaddr_un: the 16-bit family, then the path with its NUL.
-    // Only the first `len` bytes are written (the kernel reads no more):
-    // zeroing all 110 cost 6 16-byte stores.
+    // Only the first `len` bytes are written (the kernel reads no more).
     let mut addr = [const { core::mem::MaybeUninit::<u8>::uninit() }; 110];
     let path = path.to_bytes_with_nul();
     let len = 2 + path.len();
