@@ -19,6 +19,7 @@ mod net;
 mod node;
 mod output;
 mod reap;
+mod root;
 mod socket;
 mod stop;
 mod sys;
@@ -37,11 +38,18 @@ fn main(startup: sys::Startup) -> ! {
     let _ = sys::set_signal_mask(sys::SigSet::ALL);
     let signals = sys::signalfd(sys::SigSet::ALL);
 
+    // A root with a parent mount, which runc can pivot from: before any
+    // mount, so every later one is made under it.
+    let root = root::enter_bind_of_itself();
+
     // The console: /dev first, so /dev/kmsg exists.
     mounts::dev();
     let early = Options::parse(b"", &startup.env, &mut |_| {});
     log::open_sink(early.log == LogSink::Stderr);
     milestone("init-start");
+    if let Err((call, e)) = root {
+        crate::error!("root: {}: {}; containers cannot pivot_root", call, e);
+    }
 
     mounts::base();
     milestone("base-mounts");

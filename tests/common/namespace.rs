@@ -8,12 +8,13 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// Starts `unshare` for new PID, mount, UTS, IPC and network namespaces;
-/// its child binds `root` onto itself (so the chroot's `/` is a mount
-/// point the init can make shared) and becomes, through `env -i` and
-/// `chroot`, the init with only `options` as its environment. stdout and
+/// its child becomes, through `env -i` and `chroot`, the init with only
+/// `options` as its environment. `root` is a plain directory, not a mount
+/// point: like the kernel's rootfs, a root `pivot_root(2)` refuses, and
+/// the init's first step binds it on itself (src/root.rs; tests/ns_root.rs). stdout and
 /// stderr are piped; unshare leads a process group of its own.
 pub fn spawn<'a>(root: &Path, options: impl Iterator<Item = &'a &'a str>) -> Child {
-    let script = r#"mount --bind "$0" "$0" && exec env -i "$@" "$(command -v chroot)" "$0" /init"#;
+    let script = r#"exec env -i "$@" "$(command -v chroot)" "$0" /init"#;
     let mut command = Command::new("unshare");
     command
         .args(["--pid", "--mount", "--uts", "--ipc", "--net", "--fork", "--", "sh", "-c", script])
