@@ -3,7 +3,7 @@
 
 use core::ffi::CStr;
 use crate::daemon::{arg, Argv};
-use crate::etc::{contents, exists};
+use crate::etc::{contents, is_file};
 use crate::log::bytes;
 
 /// The kubelet's executable and `--config` with its file, the start of
@@ -65,14 +65,14 @@ pub fn kubelet_argv() -> (Argv, bool) {
         }
     }
 
-    let standalone = !exists(KUBECONFIG);
+    let standalone = !is_file(KUBECONFIG);
     if !standalone {
         argv.extend(KUBECONFIG_FLAG);
     }
-    if exists(BOOTSTRAP) {
+    if is_file(BOOTSTRAP) {
         argv.extend(BOOTSTRAP_FLAG);
     }
-    if exists(CREDENTIAL_PROVIDERS) {
+    if is_file(CREDENTIAL_PROVIDERS) {
         argv.extend(CREDENTIAL_FLAGS);
     }
     (argv, standalone)

@@ -158,7 +158,8 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
     }
     let mut path = [0u8; 48];
     let Some(path) = join(&mut path, &[b"/dev/", disk]) else { return Err(gpt::Error::Read) };
-    let fd = match open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) {
+    // Without blocking: a FIFO put in the device's place waits for no writer.
+    let fd = match open(path, OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC, Mode::empty()) {
         Ok(fd) => fd,
         Err(rustix::io::Errno::NOENT) => return Ok(0), // its node is yet to come
         Err(_) => return Err(gpt::Error::Read),

@@ -3,13 +3,33 @@
 
 use crate::log::bytes;
 use core::ffi::CStr;
-use rustix::fs::{open, Mode, OFlags};
+use rustix::fd::{BorrowedFd, OwnedFd};
+use rustix::fs::{openat, FileType, Mode, OFlags, CWD};
 use rustix::io::Errno as E;
 
-/// Reads `path` into `buf` until the file ends or `buf` is full; returns
-/// the length read and whether the file had more.
+/// What [`open_file`] returns for anything but a regular file (a FIFO, a
+/// device, a socket, a directory); [`contents`] says so in words.
+pub const NOT_REGULAR: E = E::NODEV;
+
+/// `openat(dir, path, O_RDONLY | O_NONBLOCK | O_NOCTTY)`, then `fstat`:
+/// the file if it is a regular one, else [`NOT_REGULAR`]. Every file the
+/// init reads is opened so: a FIFO put in place of a file would block a
+/// plain `open` until a writer comes (forever), a device could block in
+/// `read` or become PID 1's controlling terminal; PID 1 must never wait
+/// on either.
+pub fn open_file(dir: BorrowedFd, path: &CStr) -> Result<OwnedFd, E> {
+    let fd = openat(dir, path, OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC, Mode::empty())?;
+    if FileType::from_raw_mode(rustix::fs::fstat(&fd)?.st_mode) != FileType::RegularFile {
+        return Err(NOT_REGULAR);
+    }
+    Ok(fd)
+}
+
+/// Reads `path` (a regular file, see [`open_file`]) into `buf` until the
+/// file ends or `buf` is full; returns the length read and whether the
+/// file had more.
 pub fn fill(path: &CStr, buf: &mut [u8]) -> Result<(usize, bool), E> {
-    let fd = open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+    let fd = open_file(CWD, path)?;
     let mut len = 0;
     loop {
         let rest = buf.get_mut(len..).unwrap_or_default();
@@ -39,6 +59,10 @@ pub fn contents<'b>(path: &CStr, buf: &'b mut [u8]) -> Option<&'b [u8]> {
             None
         }
         Err(E::NOENT) => None,
+        Err(NOT_REGULAR) => {
+            crate::warn!("{}: not a regular file; ignored", path);
+            None
+        }
         Err(e) => {
             crate::warn_at!("read {}: {}", path, e);
             None
@@ -50,6 +74,17 @@ pub fn contents<'b>(path: &CStr, buf: &'b mut [u8]) -> Option<&'b [u8]> {
 #[inline(never)]
 pub fn exists(path: &CStr) -> bool {
     rustix::fs::access(path, rustix::fs::Access::EXISTS).is_ok()
+}
+
+/// Whether `path` is a regular file (a file the kubelet is told about):
+/// anything else there is refused with a warning, as [`contents`] does.
+#[inline(never)]
+pub fn is_file(path: &CStr) -> bool {
+    let regular = open_file(CWD, path);
+    if regular.as_ref().err() == Some(&NOT_REGULAR) {
+        crate::warn!("{}: not a regular file; ignored", path);
+    }
+    regular.is_ok()
 }
 
 /// `/etc/hostname` → `sethostname`.

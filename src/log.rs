@@ -24,9 +24,11 @@ pub fn open_sink(stderr: bool) {
 }
 
 /// `/dev/kmsg`, opened for one line: the kernel rate-limits each open file
-/// to 10 lines per 5 s, which would hide a crash loop's lines.
+/// to 10 lines per 5 s, which would hide a crash loop's lines. Without
+/// blocking: a FIFO put in its place (a privileged pod shares `/dev`)
+/// fails at once (ENXIO) and the line goes to the console instead.
 fn open_kmsg() -> rustix::io::Result<rustix::fd::OwnedFd> {
-    open(c"/dev/kmsg", OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY, Mode::empty())
+    open(c"/dev/kmsg", OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK, Mode::empty())
 }
 
 /// One part of a console line.

@@ -9,7 +9,8 @@ use crate::log::{bytes, Piece};
 use core::ffi::CStr;
 use kios::moddep::{self, Line};
 use rustix::fd::OwnedFd;
-use rustix::fs::{open, openat, Mode, OFlags};
+use rustix::fd::AsFd;
+use rustix::fs::{open, Mode, OFlags};
 use rustix::io::Errno;
 use rustix::system::finit_module;
 
@@ -79,7 +80,7 @@ impl Modules<'_> {
 
     /// The line of module `name` in the directory's `file`, streamed through `buf`.
     fn find<'b>(&self, file: &CStr, name: &[u8], buf: &'b mut [u8]) -> Result<Option<Line<'b>>, Errno> {
-        let fd = openat(self.fd?, file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+        let fd = crate::etc::open_file(self.fd?.as_fd(), file)?;
         moddep::find_line(buf, |chunk| rustix::io::read(&fd, chunk), name)
     }
 
@@ -92,7 +93,7 @@ impl Modules<'_> {
         let mut path = [0u8; 256];
         let loaded = join(&mut path, &[module])
             .ok_or(Errno::NAMETOOLONG)
-            .and_then(|path| openat(self.fd?, path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()))
+            .and_then(|path| crate::etc::open_file(self.fd?.as_fd(), path))
             .and_then(|fd| finit_module(&fd, c"", if compressed { MODULE_INIT_COMPRESSED_FILE } else { 0 }));
         match loaded {
             Ok(()) => say(moddep::module_name(module), "loaded"),

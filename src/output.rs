@@ -74,7 +74,9 @@ impl Output {
     /// before), or logs why not.
     fn open_file(&mut self, flags: OFlags) {
         let path = self.path;
-        let flags = flags | OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC;
+        // Without blocking: a FIFO left in the file's place on the data
+        // partition would wait for a reader forever (it fails ENXIO instead).
+        let flags = flags | OFlags::WRONLY | OFlags::CREATE | OFlags::NONBLOCK | OFlags::CLOEXEC;
         // The size is where a seek to the end lands (writes give their
         // offset, so where the descriptor's own offset stays is unused).
         let opened = open(path, flags, Mode::from_raw_mode(0o640)).and_then(|fd| Ok((rustix::fs::seek(&fd, rustix::fs::SeekFrom::End(0))?, fd)));
