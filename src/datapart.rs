@@ -3,10 +3,10 @@
 //! PARTLABEL), mount it on [`MOUNT`], create its layout on first boot, and
 //! put its directories where the node expects them.
 
-use crate::etc::join;
 use crate::log::bytes;
-use crate::mounts::{make_dir, next_c_str};
+use crate::mounts::make_dir;
 use core::ffi::CStr;
+use kios::cstr::{self, join};
 use kios::gpt;
 use kios::options::{Datapart, PARTLABEL, PARTUUID};
 use rustix::fs::{mkdir, open, Mode, OFlags};
@@ -132,7 +132,7 @@ fn find<'b>(wanted: &Datapart, out: &'b mut [u8; 64], report: bool) -> Option<&'
     if found == 0 {
         return None;
     }
-    let path = crate::sys::c_str(out.get(..found.checked_add(6)?)?)?;
+    let path = cstr::c_str(out.get(..found.checked_add(6)?)?)?;
     let there = crate::etc::exists(path);
     if !there {
         warn(report, path.to_bytes(), b"found in the table, but not there (yet)");
@@ -242,7 +242,7 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
 #[inline(never)]
 fn make_layout() {
     let mut dirs = LAYOUT;
-    while let Some(dir) = next_c_str(&mut dirs) {
+    while let Some(dir) = cstr::next(&mut dirs) {
         let mut path = [0u8; 48]; // the longest, `.../meta/etc.work`, takes 33
         if let Some(path) = join(&mut path, &[MOUNT.to_bytes(), dir.to_bytes()]) {
             make_dir(path, 0o755);
@@ -262,14 +262,14 @@ pub fn bind_seccomp() {
 /// is logged and the next pair goes on.
 #[inline(never)]
 fn bind_all(mut table: &[u8]) {
-    while let (Some(from), Some(to)) = (next_c_str(&mut table), next_c_str(&mut table)) {
+    while let (Some(from), Some(to)) = (cstr::next(&mut table), cstr::next(&mut table)) {
         // `mkdir -p`: each prefix ending before a `/` or the NUL, made
         // NUL-terminated in `dir` (zeroed, filled one byte behind; the
         // longest target, `/var/lib/containers/storage`, takes 28 bytes).
         let mut dir = [0u8; 32];
         for (at, &b) in to.to_bytes_with_nul().iter().enumerate() {
             if at > 0 && (b == b'/' || b == 0) {
-                if let Some(dir) = dir.get(..=at).and_then(crate::sys::c_str) {
+                if let Some(dir) = dir.get(..=at).and_then(cstr::c_str) {
                     let _ = mkdir(dir, Mode::from_raw_mode(0o755));
                 }
             }

@@ -100,26 +100,3 @@ pub fn set_hostname() {
         None => crate::warn!("/etc/hostname: no valid name on its first line, hostname not set"),
     }
 }
-
-/// `parts` concatenated and NUL-terminated in `out` (a path built from a
-/// directory and a name); None if it does not fit or holds a NUL.
-pub fn join<'b>(out: &'b mut [u8], parts: &[&[u8]]) -> Option<&'b CStr> {
-    let mut len = 0usize;
-    for part in parts {
-        // `len` stays below `out.len()`: no overflow.
-        for &b in *part {
-            *out.get_mut(len)? = b;
-            len = len.wrapping_add(1);
-        }
-    }
-    *out.get_mut(len)? = 0;
-    crate::sys::c_str(out.get(..=len)?)
-}
-
-/// `shutdownGracePeriod` from the kubelet's config file, if set (read
-/// into a scratch mapping: 8 KiB once, not resident for good).
-pub fn kubelet_grace_period() -> Option<u32> {
-    crate::sys::with_scratch(8192, |buf| {
-        kios::grace::shutdown_grace_period(contents(crate::argv::KUBELET_CONFIG, buf)?)
-    })?
-}

@@ -72,17 +72,32 @@ pub fn bytes(b: &[u8]) -> Piece<'_> {
     Piece::Bytes(b)
 }
 
+/// A log line's format: its text, whose `{}`s take the pieces, then its
+/// kmsg level as one byte below 0x20 (3 error, 4 warning, 6 info).
+#[derive(Clone, Copy)]
+pub struct Format(&'static [u8]);
+
+impl Format {
+    /// The text and the level.
+    fn split(self) -> (&'static [u8], u8) {
+        match self.0.split_last() {
+            Some((&level, text)) => (text, level),
+            None => (b"", 6),
+        }
+    }
+}
+
 /// `text` (a format with its level byte at the end) as [`emit`] takes it.
 /// Every `{` must open a `{}` (checked when compiling: the macros call
 /// this in a `const` block), so `emit` takes a `{` as a piece without
 /// looking at the byte after it.
-pub const fn format(text: &'static str) -> crate::sys::StaticText {
+pub const fn format(text: &'static str) -> Format {
     let mut rest = text.as_bytes();
     while let [c, tail @ ..] = rest {
         assert!(*c != b'{' || matches!(tail, [b'}', ..]), "a log format has a `{{` that opens no `{{}}`");
         rest = tail;
     }
-    crate::sys::StaticText::new(text)
+    Format(text.as_bytes())
 }
 
 /// A console line being built: at most `LINE - 1` bytes of text, the
@@ -147,7 +162,7 @@ impl Line {
 /// no separate level). Text beyond the line's capacity is cut; pieces
 /// beyond the format's `{}`s are not read.
 #[inline(never)]
-pub fn emit(format: crate::sys::StaticText, pieces: &[Piece]) {
+pub fn emit(format: Format, pieces: &[Piece]) {
     let mut line = Line { bytes: [0; LINE], len: 0 };
     // Opened first, so a line for the console (stderr, or kmsg gone) is
     // built without the level prefix rather than cut after it.
@@ -204,7 +219,7 @@ macro_rules! log_line {
 
 /// [`emit`] with no piece.
 #[inline(never)]
-pub fn emit0(format: crate::sys::StaticText) {
+pub fn emit0(format: Format) {
     emit(format, &[]);
 }
 
@@ -212,7 +227,7 @@ pub fn emit0(format: crate::sys::StaticText) {
 /// `{}` (as `log_line!` calls it).
 #[inline(never)]
 #[allow(improper_ctypes_definitions)] // called from Rust only: `extern "C"` passes a two-word Piece in registers
-pub extern "C" fn emit1(format: crate::sys::StaticText, a: Piece) {
+pub extern "C" fn emit1(format: Format, a: Piece) {
     // `a` again as the second piece, which the format's one `{}` never
     // reads.
     emit2(format, a, a);
@@ -221,7 +236,7 @@ pub extern "C" fn emit1(format: crate::sys::StaticText, a: Piece) {
 /// [`emit`] with two pieces, taken in registers.
 #[inline(never)]
 #[allow(improper_ctypes_definitions)] // as `emit1`
-pub extern "C" fn emit2(format: crate::sys::StaticText, a: Piece, b: Piece) {
+pub extern "C" fn emit2(format: Format, a: Piece, b: Piece) {
     emit(format, &[a, b]);
 }
 
@@ -249,7 +264,7 @@ macro_rules! error {
 /// the errno's. The pieces are built here, once, instead of at every call
 /// site; [`error_at!`] and [`warn_at!`] call it.
 #[inline(never)]
-pub fn at_path(format: crate::sys::StaticText, path: &CStr, e: rustix::io::Errno) {
+pub fn at_path(format: Format, path: &CStr, e: rustix::io::Errno) {
     emit2(format, Piece::from(path), Piece::from(e));
 }
 
@@ -281,4 +296,14 @@ macro_rules! format_at {
 /// A boot or shutdown milestone; its name is part of the console contract.
 pub fn milestone(name: &str) {
     info!("milestone {}", name);
+}
+
+/// Before supervision could start, `call` (a syscall's name) failed: say
+/// so on the console and wait forever (PID 1 must not exit; an operator
+/// reads the console).
+pub fn halt(call: &str) -> ! {
+    error!("{} failed: cannot supervise; halting", call);
+    loop {
+        rustix::event::pause();
+    }
 }

@@ -8,24 +8,28 @@
 #![deny(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-mod argv;
-mod daemon;
-mod datapart;
-mod etc;
+// Bottom first: each module imports only those above it in this list
+// (docs/architecture.md, "Layers").
+mod sys;
 mod log;
-mod modules;
+mod etc;
+mod daemon;
 mod mounts;
-mod net;
-mod node;
-mod output;
 mod reap;
 mod root;
+mod argv;
+mod datapart;
+mod modules;
+mod net;
+mod output;
 mod socket;
 mod stop;
-mod sys;
+mod node;
 
 use kios::options::{LogSink, Options};
 use log::{bytes, milestone};
+
+entry_point!(main);
 
 fn main(startup: sys::Startup) -> ! {
     // Anything but PID 1 (someone ran it on a workstation): refuse, touch nothing.
@@ -62,11 +66,11 @@ fn main(startup: sys::Startup) -> ! {
     });
 
     log::open_sink(options.log == LogSink::Stderr);
-    daemon::choose_runtime(options.runtime);
+    argv::choose_runtime(options.runtime);
     net::loopback_up();
     modules::load(options.modules);
 
-    let Ok(signals) = signals else { halt("signalfd") };
+    let Ok(signals) = signals else { log::halt("signalfd") };
     let mut node = node::Node::new(signals, &options);
     // The data partition, then /etc/hostname and the runtime; a partition
     // not there yet is awaited by the loop, and nothing starts before it.
@@ -80,14 +84,4 @@ fn main(startup: sys::Startup) -> ! {
     let _ = rustix::fs::unlink(c"/init");
 
     node.run()
-}
-
-/// Before supervision could start, `call` (a syscall's name) failed: say
-/// so on the console and wait forever (PID 1 must not exit; an operator
-/// reads the console).
-fn halt(call: &str) -> ! {
-    crate::error!("{} failed: cannot supervise; halting", call);
-    loop {
-        rustix::event::pause();
-    }
 }

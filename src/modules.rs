@@ -4,9 +4,9 @@
 //! partition is looked for. Loaded already or built in is fine; anything
 //! else is one console error, and the boot goes on.
 
-use crate::etc::join;
 use crate::log::{bytes, Piece};
 use core::ffi::CStr;
+use kios::cstr::{self, join};
 use kios::moddep::{self, Line};
 use rustix::fd::OwnedFd;
 use rustix::fd::AsFd;
@@ -127,5 +127,5 @@ fn sys_module<'b>(name: &[u8], out: &'b mut [u8]) -> Option<&'b CStr> {
     for b in path.iter_mut().filter(|b| **b == b'-') {
         *b = b'_';
     }
-    crate::sys::c_str(path)
+    cstr::c_str(path)
 }

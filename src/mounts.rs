@@ -1,6 +1,7 @@
 //! Base filesystems at boot (SPEC §2.1) and the unmount at shutdown.
 
 use core::ffi::CStr;
+use kios::cstr;
 use rustix::fs::{mkdir, Mode};
 use rustix::mount::{mount, mount_change, mount_remount, unmount, MountFlags, MountPropagationFlags, UnmountFlags};
 
@@ -26,14 +27,6 @@ const BASE: &[u8] = b"\
 \x06tmpfs\0/var/run\0mode=0755\0\
 \x06tmpfs\0/var/lib/kubelet\0mode=0755\0";
 
-/// The first NUL-terminated string of `table`, which is moved past it.
-pub fn next_c_str<'a>(table: &mut &'a [u8]) -> Option<&'a CStr> {
-    let end = table.iter().position(|&b| b == 0)?;
-    let (first, rest) = table.split_at_checked(end.checked_add(1)?)?;
-    *table = rest;
-    crate::sys::c_str(first)
-}
-
 /// `mount(fstype, target, fstype, flags, data)` of each entry of `table`
 /// (see [`BASE`]), creating `target` if needed; a failure is logged.
 #[inline(never)]
@@ -41,7 +34,7 @@ fn mount_all(mut table: &[u8]) {
     while let Some((&flags, rest)) = table.split_first() {
         table = rest;
         let (Some(fstype), Some(target), Some(data)) =
-            (next_c_str(&mut table), next_c_str(&mut table), next_c_str(&mut table))
+            (cstr::next(&mut table), cstr::next(&mut table), cstr::next(&mut table))
         else {
             return;
         };
@@ -118,7 +111,7 @@ pub fn unmount_all() {
             if matches!(head, KEPT_ROOT | KEPT_PROC | KEPT_DEV) {
                 continue;
             }
-            let Some(path) = unescaped.and_then(|n| crate::sys::c_str(path.get(..=n)?)) else { continue };
+            let Some(path) = unescaped.and_then(|n| cstr::c_str(path.get(..=n)?)) else { continue };
             let Err(e) = unmount(path, UnmountFlags::empty()) else {
                 unmounted = true;
                 continue;

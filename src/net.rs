@@ -14,7 +14,7 @@ pub fn loopback_up() {
 /// `net.ipv4.ip_forward=1` and `net.ipv6.conf.all.forwarding=1` (pods are routed).
 pub fn enable_forwarding() {
     let mut paths: &[u8] = b"/proc/sys/net/ipv4/ip_forward\0/proc/sys/net/ipv6/conf/all/forwarding\0";
-    while let Some(path) = crate::mounts::next_c_str(&mut paths) {
+    while let Some(path) = kios::cstr::next(&mut paths) {
         let written = rustix::fs::open(path, rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
             .and_then(|fd| rustix::io::write(&fd, b"1\n"));
         if let Err(e) = written {

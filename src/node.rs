@@ -3,7 +3,8 @@
 //! and of the shutdown deadline.
 
 use crate::argv::{self, KUBECONFIG};
-use crate::daemon::{self, Daemon};
+use crate::argv::Daemon;
+use crate::daemon;
 use crate::datapart;
 use crate::log::{milestone, Piece};
 use crate::reap;
@@ -58,7 +59,7 @@ impl<'a> Node<'a> {
         let Ok(epoll) = epoll::create(epoll::CreateFlags::CLOEXEC)
             .and_then(|epoll| sys::epoll_add(&epoll, &signals, SIGNALS).map(|()| epoll))
         else {
-            crate::halt("epoll")
+            crate::log::halt("epoll")
         };
         let inotify = watch_files();
         if let Some(fd) = &inotify {
@@ -110,13 +111,13 @@ impl<'a> Node<'a> {
         }
         crate::etc::set_hostname();
         datapart::bind_seccomp();
-        let timeout_s = kios::shutdown::graceful_timeout_s(self.shutdown_timeout_s, crate::etc::kubelet_grace_period());
+        let timeout_s = kios::shutdown::graceful_timeout_s(self.shutdown_timeout_s, argv::kubelet_grace_period());
         self.graceful_timeout_ms = u64::from(timeout_s).saturating_mul(1000);
         if let Some(fd) = &self.inotify {
-            let _ = rustix::fs::mkdir(c"/etc/kubernetes", rustix::fs::Mode::from_raw_mode(0o755));
+            let _ = rustix::fs::mkdir(argv::KUBELET_DIR, rustix::fs::Mode::from_raw_mode(0o755));
             let mask = linux_raw_sys::general::IN_CLOSE_WRITE | linux_raw_sys::general::IN_MOVED_TO;
-            if let Err(e) = sys::add_watch(fd, c"/etc/kubernetes", mask) {
-                crate::error_at!("inotify watch {}: {}", c"/etc/kubernetes", e);
+            if let Err(e) = sys::add_watch(fd, argv::KUBELET_DIR, mask) {
+                crate::error_at!("inotify watch {}: {}", argv::KUBELET_DIR, e);
             }
         }
         self.runtime.schedule_now(sys::monotonic_ms());
@@ -359,14 +360,14 @@ impl<'a> Node<'a> {
         while let Ok(event) = reader.next() {
             if let Some(name) = event.file_name() {
                 let name = name.to_bytes();
-                socket_created |= name == daemon::runtime().socket_name;
-                kubeconfig_written |= name == &b"kubelet.conf"[..];
+                socket_created |= name == argv::runtime().socket_name;
+                kubeconfig_written |= name == argv::KUBECONFIG_NAME;
             }
         }
         if self.datapart.is_some() {
             self.await_datapart(true);
         }
-        if socket_created && crate::etc::exists(daemon::runtime().socket) {
+        if socket_created && crate::etc::exists(argv::runtime().socket) {
             self.runtime_is_ready();
         }
         if kubeconfig_written && self.kubelet_standalone && self.kubelet.pid().is_some() {
@@ -394,7 +395,7 @@ fn watch_files() -> Option<OwnedFd> {
     let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
         .inspect_err(|&e| crate::error!("inotify: {}", e))
         .ok()?;
-    let dir = daemon::runtime().socket_dir;
+    let dir = argv::runtime().socket_dir;
     let _ = rustix::fs::mkdir(dir, rustix::fs::Mode::from_raw_mode(0o711));
     if let Err(e) = sys::add_watch(&fd, dir, linux_raw_sys::general::IN_CREATE | linux_raw_sys::general::IN_MOVED_TO) {
         crate::error_at!("inotify watch {}: {}", dir, e);

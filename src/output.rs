@@ -11,7 +11,7 @@
 //! a new file starts. The data stays in kernel pipe buffers and the page
 //! cache: nothing is copied through PID 1's memory.
 
-use crate::daemon::Daemon;
+use crate::argv::Daemon;
 use core::ffi::CStr;
 use rustix::fd::OwnedFd;
 use rustix::fs::{mknodat, open, FileType, Mode, OFlags, CWD};
@@ -137,7 +137,7 @@ impl Output {
         let path = self.path;
         // `NAME.1` (the longest, containerd's, is 31 bytes with its NUL).
         let mut old = [0u8; 32];
-        let renamed = crate::etc::join(&mut old, &[path.to_bytes(), b".1"]).ok_or(Errno::NAMETOOLONG).and_then(|old| rustix::fs::rename(path, old));
+        let renamed = kios::cstr::join(&mut old, &[path.to_bytes(), b".1"]).ok_or(Errno::NAMETOOLONG).and_then(|old| rustix::fs::rename(path, old));
         if let Err(e) = renamed {
             crate::error_at!("rotate {}: {}", path, e);
         }

@@ -1,0 +1,38 @@
+//! Descriptor controls: bytes waiting in a pipe, non-blocking mode,
+//! inotify watches; the console's descriptor.
+
+use super::syscall::{check, syscall3};
+use core::ffi::CStr;
+use linux_raw_sys::general as k;
+use rustix::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use rustix::io::Errno;
+
+/// `ioctl(FIONREAD)`: how many bytes wait in the pipe `fd` (0 on an error).
+pub fn pending(fd: &OwnedFd) -> usize {
+    let mut n: i32 = 0;
+    // SAFETY: the kernel writes one `int` into `n`, which lives for the call.
+    let ret = unsafe { syscall3(k::__NR_ioctl, [fd.as_raw_fd() as usize, linux_raw_sys::ioctl::FIONREAD as usize, &mut n as *mut i32 as usize]) };
+    if check(ret).is_ok() { usize::try_from(n).unwrap_or(0) } else { 0 }
+}
+
+/// `ioctl(FIONBIO, 1)`: makes `fd` non-blocking (its own open file only,
+/// so not the other end of a pipe).
+pub fn set_nonblocking(fd: &OwnedFd) -> Result<(), Errno> {
+    let on: i32 = 1;
+    // SAFETY: the kernel reads one `int` from `on`, which lives for the call.
+    check(unsafe { syscall3(k::__NR_ioctl, [fd.as_raw_fd() as usize, linux_raw_sys::ioctl::FIONBIO as usize, &on as *const i32 as usize]) }).map(drop)
+}
+
+/// `inotify_add_watch(inotify, path, mask)`; the watch descriptor is not
+/// kept (the init never removes a watch).
+pub fn add_watch(inotify: &OwnedFd, path: &CStr, mask: u32) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated and lives for the call; the kernel only reads it.
+    check(unsafe { syscall3(k::__NR_inotify_add_watch, [inotify.as_raw_fd() as usize, path.as_ptr() as usize, mask as usize]) }).map(drop)
+}
+
+/// Descriptor 2, which the kernel opens on the console for PID 1.
+pub fn stderr() -> BorrowedFd<'static> {
+    // SAFETY: fd 2 is opened by the kernel (or the test harness) before we
+    // start and the init never closes it.
+    unsafe { rustix::stdio::stderr() }
+}
