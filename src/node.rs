@@ -38,6 +38,10 @@ pub struct Node<'a> {
     /// The signal descriptor (every signal is blocked and read here).
     pub signals: OwnedFd,
     inotify: Option<OwnedFd>,
+    /// `/dev/null`, where a full log FIFO's oldest output goes; opened
+    /// first, so it has a low number: it is also the descriptor kept in
+    /// reserve, released at shutdown so the mount table can be read even
+    /// when PID 1 has run out of descriptors (EMFILE).
     null: Option<OwnedFd>,
     runtime: Supervisor,
     kubelet: Supervisor,
@@ -56,6 +60,7 @@ impl<'a> Node<'a> {
     /// Prepares the loop with the timeouts of `options`; halts without
     /// epoll (nothing could be supervised).
     pub fn new(signals: OwnedFd, options: &Options) -> Node<'a> {
+        let null = rustix::fs::open(c"/dev/null", rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty()).ok();
         let Ok(epoll) = epoll::create(epoll::CreateFlags::CLOEXEC)
             .and_then(|epoll| sys::epoll_add(&epoll, &signals, SIGNALS).map(|()| epoll))
         else {
@@ -74,7 +79,7 @@ impl<'a> Node<'a> {
             runtime: Supervisor::new(),
             kubelet: Supervisor::new(),
             outputs,
-            null: rustix::fs::open(c"/dev/null", rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty()).ok(),
+            null,
             runtime_ready: false,
             kubelet_standalone: false,
             state: State::Running,
@@ -159,6 +164,9 @@ impl<'a> Node<'a> {
                 self.await_datapart(false);
             }
             let now = sys::monotonic_ms();
+            if self.socket.as_ref().is_some_and(|socket| socket.paused_until_ms() <= now) {
+                self.listen_again();
+            }
             if let Action::Hard(goal) = self.state.tick(now) {
                 crate::warn!("shutdown deadline passed: continuing without the kubelet");
                 self.hard(goal);
@@ -184,7 +192,8 @@ impl<'a> Node<'a> {
         let kubelet = if self.runtime_ready { self.kubelet.start_at_or_never_ms() } else { u64::MAX };
         let datapart = self.datapart.as_ref().map_or(u64::MAX, datapart::Wait::next_try_ms);
         let deadline = self.state.deadline_ms().unwrap_or(u64::MAX);
-        self.runtime.start_at_or_never_ms().min(kubelet).min(deadline).min(datapart)
+        let listen = self.socket.as_ref().map_or(u64::MAX, SystemSocket::paused_until_ms);
+        self.runtime.start_at_or_never_ms().min(kubelet).min(deadline).min(datapart).min(listen)
     }
 
     fn start_due(&mut self) {
@@ -275,10 +284,26 @@ impl<'a> Node<'a> {
         let shutting_down = self.state.under_way();
         let Some(socket) = self.socket.as_mut() else { return };
         let epoll = &self.epoll;
-        socket.accept(shutting_down, sys::monotonic_ms(), |client| {
+        let accepted = socket.accept(shutting_down, sys::monotonic_ms(), |client| {
             let token = CLIENT.wrapping_add(client.as_raw_fd() as u64); // a descriptor is small
             let _ = sys::epoll_add(epoll, client, token);
         });
+        // Accepting failed (EMFILE, ENFILE, ENOMEM, ENOBUFS): the pending
+        // connection keeps the listener readable, so epoll would report it
+        // again at once, forever. It leaves epoll until `listen_again`.
+        if !accepted {
+            let _ = epoll::delete(epoll, &socket.listener);
+        }
+    }
+
+    /// The accept backoff is over: the listener back in epoll, and the
+    /// connections that waited meanwhile accepted now.
+    fn listen_again(&mut self) {
+        if let Some(socket) = self.socket.as_mut() {
+            socket.resume();
+            let _ = sys::epoll_add(&self.epoll, &socket.listener, LISTENER);
+        }
+        self.on_connect();
     }
 
     /// Client `fd` sent bytes: each is a command, in order.
@@ -337,16 +362,21 @@ impl<'a> Node<'a> {
     fn hard(&mut self, goal: Goal) -> ! {
         // No `Supervisor::hold` needed: the hard shutdown never returns to
         // the loop, so nothing is started or restarted again.
-        let (outputs, null) = (&mut self.outputs, &self.null);
+        let (outputs, null, socket) = (&mut self.outputs, &mut self.null, &mut self.socket);
         // Once every process has stopped: their last output to the log
-        // files, which are then closed so the data partition unmounts.
+        // files; then the outputs (files and FIFOs) and the system socket
+        // are closed, so nothing of PID 1's keeps a mount busy; last the
+        // reserve descriptor goes, so the mount table opens in its place
+        // even if PID 1 has no other left (EMFILE).
         let mut last_output = || {
             for output in outputs.iter_mut().flatten() {
                 if let Some(null) = null {
                     output.drain(null);
                 }
-                output.close_file();
             }
+            *outputs = [None, None];
+            *socket = None;
+            *null = None;
         };
         let (kubelet, runtime) = (self.kubelet.pid().and_then(Pid::from_raw), self.runtime.pid().and_then(Pid::from_raw));
         crate::stop::hard_shutdown(goal, &self.signals, kubelet, runtime, self.stop_timeout_s, &mut last_output)

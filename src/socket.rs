@@ -18,7 +18,16 @@ pub struct SystemSocket {
     clients: heapless::Vec<OwnedFd, CAPACITY>,
     unknown: RateLimit,
     refused: RateLimit,
+    /// While accepting fails: when to listen again (`u64::MAX`: listening).
+    paused_until_ms: u64,
+    /// The pause after the next failure: 100 ms, doubling up to 10 s,
+    /// back to 100 ms once a client is accepted.
+    backoff_ms: u64,
 }
+
+/// The first pause after a failed accept, and the longest.
+const BACKOFF_MIN_MS: u64 = 100;
+const BACKOFF_MAX_MS: u64 = 10_000;
 
 impl SystemSocket {
     /// Binds and listens on `PATH`, mode 0600 (a stale file is replaced).
@@ -30,7 +39,14 @@ impl SystemSocket {
         rustix::process::umask(old);
         bound?;
         net::listen(&listener, 16)?;
-        Ok(SystemSocket { listener, clients: heapless::Vec::new(), unknown: RateLimit::default(), refused: RateLimit::default() })
+        Ok(SystemSocket {
+            listener,
+            clients: heapless::Vec::new(),
+            unknown: RateLimit::default(),
+            refused: RateLimit::default(),
+            paused_until_ms: u64::MAX,
+            backoff_ms: BACKOFF_MIN_MS,
+        })
     }
 
     /// Number of connected clients.
@@ -38,19 +54,37 @@ impl SystemSocket {
         self.clients.len()
     }
 
+    /// When to listen again after failed accepts (`u64::MAX`: listening).
+    pub fn paused_until_ms(&self) -> u64 {
+        self.paused_until_ms
+    }
+
+    /// The pause is over (the caller watches the listener again).
+    pub fn resume(&mut self) {
+        self.paused_until_ms = u64::MAX;
+    }
+
     /// Accepts every pending connection; `watch` registers each new
     /// client with the event loop. `shutting_down`: tell each new client at
     /// once. Refusals are logged at most once a second (a flood of
-    /// connections must not flood the console).
-    pub fn accept(&mut self, shutting_down: bool, now_ms: u64, mut watch: impl FnMut(&OwnedFd)) {
+    /// connections must not flood the console). False if accepting failed
+    /// (EMFILE, ENFILE, ENOMEM, ENOBUFS: the connection stays pending): the
+    /// caller stops watching the listener until [`Self::paused_until_ms`],
+    /// said once per pause.
+    pub fn accept(&mut self, shutting_down: bool, now_ms: u64, mut watch: impl FnMut(&OwnedFd)) -> bool {
         loop {
             let client = match net::accept_with(&self.listener, SocketFlags::CLOEXEC | SocketFlags::NONBLOCK) {
                 Ok(c) => c,
-                Err(E::AGAIN) => return,
+                Err(E::AGAIN) => return true,
                 Err(E::INTR) | Err(E::CONNABORTED) => continue,
-                // ENOMEM, ENFILE…: the loop will be back at once; said once a second.
-                Err(e) => return self.refuse("accept failed: errno", e.raw_os_error().into(), now_ms),
+                Err(e) => {
+                    crate::warn!("system socket: accept: {}; not listening for {} ms", e, self.backoff_ms);
+                    self.paused_until_ms = now_ms.saturating_add(self.backoff_ms);
+                    self.backoff_ms = self.backoff_ms.saturating_mul(2).min(BACKOFF_MAX_MS);
+                    return false;
+                }
             };
+            self.backoff_ms = BACKOFF_MIN_MS;
             let (why, n) = match crate::sys::peer_uid(&client) {
                 Ok(0) if !self.clients.is_full() => {
                     if shutting_down {
@@ -82,12 +116,14 @@ impl SystemSocket {
         let Some(index) = self.clients.iter().position(|c| c.as_raw_fd() == fd) else { return 0 };
         let Some(client) = self.clients.get(index) else { return 0 };
         match rustix::io::read(client, buf) {
-            Ok(0) | Err(E::CONNRESET) => {
+            Ok(n @ 1..) => n,
+            Err(E::AGAIN | E::INTR) => 0,
+            // Gone (0 bytes, ECONNRESET) or failing: dropped, so a read
+            // that keeps failing cannot keep the loop busy.
+            _ => {
                 self.clients.swap_remove(index);
                 0
             }
-            Ok(n) => n,
-            Err(_) => 0,
         }
     }
 

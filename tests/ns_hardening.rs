@@ -104,3 +104,79 @@ fn bootstrap_kubeconfig_fifo_or_device_is_refused() {
 fn credential_provider_config_fifo_or_device_is_refused() {
     refused("etc/kubernetes/credential-providers.yaml", Some("--image-credential-provider-config"));
 }
+
+/// CPU time (user + system) of `pid` so far, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // pid (comm) state ...: utime and stime are fields 14 and 15, the 12th
+    // and 13th after the comm.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    fields.get(11..13).map_or(0, |f| f.iter().map(|t| t.parse::<u64>().unwrap_or(0)).sum())
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`).
+fn ticks_per_second() -> u64 {
+    let out = std::process::Command::new("getconf").arg("CLK_TCK").output().expect("getconf");
+    String::from_utf8_lossy(&out.stdout).trim().parse().expect("CLK_TCK")
+}
+
+/// The lowest descriptor number `pid` does not use: with RLIMIT_NOFILE
+/// set to it, every further open, accept, socket… fails with EMFILE.
+fn lowest_free_fd(pid: u32) -> u32 {
+    let used: std::collections::BTreeSet<u32> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    (0..).find(|n| !used.contains(n)).unwrap()
+}
+
+/// The mount points of a mountinfo text.
+fn mount_points(mountinfo: &str) -> Vec<String> {
+    mountinfo.lines().filter_map(|l| l.split(' ').nth(4)).map(String::from).collect()
+}
+
+/// PID 1 out of descriptors (RLIMIT_NOFILE lowered under it with
+/// prlimit) with a connection pending: the failed accept takes the
+/// listener off epoll and retries after a backoff, logged once per
+/// backoff, so PID 1 stays nearly idle (< 5% CPU over 3 s); the shutdown
+/// still unmounts everything (the mount table is read through the
+/// descriptor kept in reserve), read afterwards through a mountinfo the
+/// test holds open (which keeps the dead namespace's mounts to look at).
+#[test]
+fn descriptor_exhaustion_backs_off_and_shutdown_still_unmounts() {
+    use std::io::{Read, Seek};
+    let node = common::boot_ready("emfile", &[]);
+    let pid = node.pid();
+    let mut mountinfo = std::fs::File::open(format!("/proc/{pid}/mountinfo")).unwrap();
+    let limit = lowest_free_fd(pid);
+    let status = std::process::Command::new("prlimit")
+        .args([format!("--pid={pid}"), format!("--nofile={limit}:{limit}")])
+        .status()
+        .expect("prlimit");
+    assert!(status.success(), "prlimit failed");
+    let _pending = std::os::unix::net::UnixStream::connect(node.proc_root("run/system.sock")).expect("connect");
+    node.wait_log("errno 24");
+    let (before, start) = (cpu_ticks(pid), std::time::Instant::now());
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let (ticks, elapsed) = (cpu_ticks(pid) - before, start.elapsed());
+    let share = ticks as f64 / ticks_per_second() as f64 / elapsed.as_secs_f64();
+    let lines = node.lines("errno 24");
+    eprintln!("EMFILE (limit {limit}): {ticks} ticks in {elapsed:?} = {:.1}% CPU; {} accept lines: {lines:#?}", share * 100.0, lines.len());
+    if share >= 0.05 {
+        node.fail(&format!("PID 1 used {:.1}% CPU with its descriptors exhausted", share * 100.0));
+    }
+    if lines.len() > 8 {
+        node.fail(&format!("{} accept lines in about 3 s", lines.len()));
+    }
+    node.signal("TERM");
+    node.wait_record("kubelet", "shutdown event", 1);
+    node.expect_poweroff();
+    let mut left = String::new();
+    mountinfo.rewind().unwrap();
+    mountinfo.read_to_string(&mut left).unwrap();
+    let left = mount_points(&left);
+    eprintln!("mounts left after the power-off: {left:?}");
+    if left != ["/", "/proc", "/dev"] && left != ["/", "/dev", "/proc"] {
+        node.fail(&format!("the shutdown left these mounted: {left:?}"));
+    }
+}
