@@ -13,6 +13,7 @@ pub mod gpt;
 pub mod grace;
 pub mod hostname;
 pub mod labels;
+pub mod logfmt;
 pub mod moddep;
 pub mod mountinfo;
 pub mod nodeip;

@@ -73,11 +73,19 @@ pub fn bytes(b: &[u8]) -> Piece<'_> {
 }
 
 /// A log line's format: its text, whose `{}`s take the pieces, then its
-/// kmsg level as one byte below 0x20 (3 error, 4 warning, 6 info).
+/// kmsg level as one byte below 0x20 (3 error, 4 warning, 6 info). Made
+/// by [`format_at!`], which checks the text against the pieces when
+/// compiling ([`kios::logfmt::check`]).
 #[derive(Clone, Copy)]
 pub struct Format(&'static [u8]);
 
 impl Format {
+    /// `text`, a checked format followed by its level byte.
+    #[doc(hidden)]
+    pub const fn new(text: &'static str) -> Format {
+        Format(text.as_bytes())
+    }
+
     /// The text and the level.
     fn split(self) -> (&'static [u8], u8) {
         match self.0.split_last() {
@@ -85,19 +93,6 @@ impl Format {
             None => (b"", 6),
         }
     }
-}
-
-/// `text` (a format with its level byte at the end) as [`emit`] takes it.
-/// Every `{` must open a `{}` (checked when compiling: the macros call
-/// this in a `const` block), so `emit` takes a `{` as a piece without
-/// looking at the byte after it.
-pub const fn format(text: &'static str) -> Format {
-    let mut rest = text.as_bytes();
-    while let [c, tail @ ..] = rest {
-        assert!(*c != b'{' || matches!(tail, [b'}', ..]), "a log format has a `{{` that opens no `{{}}`");
-        rest = tail;
-    }
-    Format(text.as_bytes())
 }
 
 /// A console line being built: at most `LINE - 1` bytes of text, the
@@ -197,23 +192,27 @@ pub fn emit(format: Format, pieces: &[Piece]) {
     let _ = rustix::io::write(kmsg.as_ref().map_or(crate::sys::stderr(), rustix::fd::AsFd::as_fd), text);
 }
 
-/// A line of level `$level` (`error`, `warning`, `info`; see [`format_at!`]): without pieces through
-/// [`emit0`]; one or two pieces are passed to [`emit1`] or [`emit2`],
-/// which make the array.
+/// A line of level `$level` (`error`, `warning`, `info`; see
+/// [`format_at!`]) with its pieces: without pieces through [`emit0`]; one
+/// or two pieces are passed to [`emit1`] or [`emit2`], which make the
+/// array.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! log_line {
     ($level:ident, $format:literal $(,)?) => {
-        $crate::log::emit0($crate::format_at!($level, $format))
+        $crate::log::emit0($crate::format_at!($level, $format, 0))
     };
     ($level:ident, $format:literal, $a:expr $(,)?) => {
-        $crate::log::emit1($crate::format_at!($level, $format), $crate::log::Piece::from($a))
+        $crate::log::emit1($crate::format_at!($level, $format, 1), $crate::log::Piece::from($a))
     };
     ($level:ident, $format:literal, $a:expr, $b:expr $(,)?) => {
-        $crate::log::emit2($crate::format_at!($level, $format), $crate::log::Piece::from($a), $crate::log::Piece::from($b))
+        $crate::log::emit2($crate::format_at!($level, $format, 2), $crate::log::Piece::from($a), $crate::log::Piece::from($b))
     };
     ($level:ident, $format:literal $(, $piece:expr)* $(,)?) => {
-        $crate::log::emit($crate::format_at!($level, $format), &[$($crate::log::Piece::from($piece)),*])
+        $crate::log::emit(
+            $crate::format_at!($level, $format, <[&str]>::len(&[$(stringify!($piece)),*])),
+            &[$($crate::log::Piece::from($piece)),*],
+        )
     };
 }
 
@@ -223,19 +222,16 @@ pub fn emit0(format: Format) {
     emit(format, &[]);
 }
 
-/// [`emit`] with one piece, taken in registers, for a format with one
-/// `{}` (as `log_line!` calls it).
+/// [`emit`] with one piece.
 #[inline(never)]
-#[allow(improper_ctypes_definitions)] // called from Rust only: `extern "C"` passes a two-word Piece in registers
+#[allow(improper_ctypes_definitions)]
 pub extern "C" fn emit1(format: Format, a: Piece) {
-    // `a` again as the second piece, which the format's one `{}` never
-    // reads.
-    emit2(format, a, a);
+    emit(format, &[a]);
 }
 
-/// [`emit`] with two pieces, taken in registers.
+/// [`emit`] with two pieces.
 #[inline(never)]
-#[allow(improper_ctypes_definitions)] // as `emit1`
+#[allow(improper_ctypes_definitions)]
 pub extern "C" fn emit2(format: Format, a: Piece, b: Piece) {
     emit(format, &[a, b]);
 }
@@ -273,28 +269,31 @@ pub fn at_path(format: Format, path: &CStr, e: rustix::io::Errno) {
 /// those two arguments.
 #[macro_export]
 macro_rules! error_at {
-    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path($crate::format_at!(error, $format), $path, $e) };
+    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path($crate::format_at!(error, $format, 2), $path, $e) };
 }
 
 /// Logs a `warning:` line about a path and an errno (see [`error_at!`]).
 #[macro_export]
 macro_rules! warn_at {
-    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path($crate::format_at!(warning, $format), $path, $e) };
+    ($format:literal, $path:expr, $e:expr $(,)?) => { $crate::log::at_path($crate::format_at!(warning, $format, 2), $path, $e) };
 }
 
-/// A format for [`emit`] with its level (`error`, `warning` or `info`):
-/// the one place a level becomes its byte (3, 4, 6). The log macros use
-/// it, and so does a call site that picks one of several lines before a
-/// single `emit`.
+/// A format for [`emit`] with its level (`error`, `warning` or `info`)
+/// and the number of pieces it takes: checked when compiling (its `{}`s
+/// against the pieces, printable ASCII only: [`kios::logfmt::check`]), and
+/// the one place a level becomes its byte (3, 4, 6).
+#[doc(hidden)]
 #[macro_export]
 macro_rules! format_at {
-    (error, $format:literal) => { const { $crate::log::format(concat!($format, "\x03")) } };
-    (warning, $format:literal) => { const { $crate::log::format(concat!($format, "\x04")) } };
-    (info, $format:literal) => { const { $crate::log::format(concat!($format, "\x06")) } };
+    (error, $format:literal, $pieces:expr) => { const { kios::logfmt::check($format, $pieces); $crate::log::Format::new(concat!($format, "\x03")) } };
+    (warning, $format:literal, $pieces:expr) => { const { kios::logfmt::check($format, $pieces); $crate::log::Format::new(concat!($format, "\x04")) } };
+    (info, $format:literal, $pieces:expr) => { const { kios::logfmt::check($format, $pieces); $crate::log::Format::new(concat!($format, "\x06")) } };
 }
 
 /// A boot or shutdown milestone; its name is part of the console contract.
 pub fn milestone(name: &str) {
+    #[cfg(any(kios_bad_log = "none", kios_bad_log = "count", kios_bad_log = "control"))]
+    bad_log_line();
     info!("milestone {}", name);
 }
 
@@ -306,4 +305,19 @@ pub fn halt(call: &str) -> ! {
     loop {
         rustix::event::pause();
     }
+}
+
+// Lines the format check must refuse, compiled in only by
+// `tests/log_format.rs` (`--cfg kios_bad_log="..."`, from a reachable
+// function: the check runs where the compiler generates code), which
+// expects the build to fail with the check's message; "none" is its
+// control, a line that builds.
+#[cfg(any(kios_bad_log = "none", kios_bad_log = "count", kios_bad_log = "control"))]
+fn bad_log_line() {
+    #[cfg(kios_bad_log = "none")]
+    info!("{} and {}", 1, 2);
+    #[cfg(kios_bad_log = "count")]
+    info!("{} and {}", 1);
+    #[cfg(kios_bad_log = "control")]
+    warn!("tab\there");
 }

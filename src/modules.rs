@@ -4,7 +4,7 @@
 //! partition is looked for. Loaded already or built in is fine; anything
 //! else is one console error, and the boot goes on.
 
-use crate::log::{bytes, Piece};
+use crate::log::bytes;
 use core::ffi::CStr;
 use kios::cstr::{self, join};
 use kios::moddep::{self, Line};
@@ -46,35 +46,26 @@ impl Modules<'_> {
     #[inline(never)]
     fn load(&self, name: &[u8]) {
         let mut buf = [0u8; 4096];
-        let state = if sys_module(name, &mut buf).is_some_and(crate::etc::exists) {
-            Ok("already loaded")
-        } else {
-            // modules.dep, then modules.builtin.
-            let mut builtin = false;
-            loop {
-                let file = if builtin { c"modules.builtin" } else { c"modules.dep" };
-                match (builtin, self.find(file, name, &mut buf)) {
-                    // The dependencies (the last listed first), then the module; a failure stops it.
-                    (false, Ok(Some(line))) => {
-                        let (mut deps, mut module) = (line.load_order(), Some(line.path));
-                        while let Some(file) = deps.next().or_else(|| module.take()) {
-                            if !self.insert(name, file) {
-                                break;
-                            }
-                        }
+        if sys_module(name, &mut buf).is_some_and(crate::etc::exists) {
+            return say(name, "already loaded");
+        }
+        match self.find(c"modules.dep", name, &mut buf) {
+            Ok(Some(line)) => {
+                // The dependencies (the last listed first), then the
+                // module; a failure stops it.
+                for file in line.load_order().chain([line.path]) {
+                    if !self.insert(name, file) {
                         return;
                     }
-                    (false, Ok(None)) => builtin = true,
-                    (false, Err(e)) => break Err((crate::format_at!(error, "module {}: {}/modules.dep: {}"), e)),
-                    (true, Ok(Some(_))) => break Ok("built in"),
-                    // The errno is not shown: the format has no third `{}`.
-                    (true, _) => break Err((crate::format_at!(error, "module {}: not in modules.dep or modules.builtin of {}"), Errno::NOENT)),
                 }
+                return;
             }
-        };
-        match state {
-            Ok(state) => say(name, state),
-            Err((format, e)) => crate::log::emit(format, &[bytes(name), Piece::from(self.dir), Piece::from(e)]),
+            Ok(None) => {}
+            Err(e) => return crate::error!("module {}: {}/modules.dep: {}", bytes(name), self.dir, e),
+        }
+        match self.find(c"modules.builtin", name, &mut buf) {
+            Ok(Some(_)) => say(name, "built in"),
+            _ => crate::error!("module {}: not in modules.dep or modules.builtin of {}", bytes(name), self.dir),
         }
     }
 
@@ -98,14 +89,13 @@ impl Modules<'_> {
         match loaded {
             Ok(()) => say(moddep::module_name(module), "loaded"),
             Err(Errno::EXIST) => {}
+            // EINVAL: a kernel before 6.4, flag unknown; EOPNOTSUPP: built without that decompressor.
+            Err(e @ (Errno::INVAL | Errno::OPNOTSUPP)) if compressed => {
+                crate::error!("module {}: {}: {}; compressed: this kernel cannot decompress it", bytes(name), bytes(module), e);
+                return false;
+            }
             Err(e) => {
-                // EINVAL: a kernel before 6.4, flag unknown; EOPNOTSUPP: built without that decompressor.
-                let format = if compressed && matches!(e, Errno::INVAL | Errno::OPNOTSUPP) {
-                    crate::format_at!(error, "module {}: {}: {}; compressed: this kernel cannot decompress it")
-                } else {
-                    crate::format_at!(error, "module {}: {}: {}")
-                };
-                crate::log::emit(format, &[bytes(name), bytes(module), Piece::from(e)]);
+                crate::error!("module {}: {}: {}", bytes(name), bytes(module), e);
                 return false;
             }
         }

@@ -6,7 +6,7 @@ use crate::argv::{self, KUBECONFIG};
 use crate::argv::Daemon;
 use crate::daemon;
 use crate::datapart;
-use crate::log::{milestone, Piece};
+use crate::log::milestone;
 use crate::reap;
 use crate::output::Output;
 use crate::socket::SystemSocket;
@@ -215,17 +215,18 @@ impl<'a> Node<'a> {
     fn spawn(&mut self, which: Daemon, argv: &daemon::Argv, now: u64) {
         let output = self.outputs.get(which as usize).and_then(Option::as_ref).map(|o| &o.daemon_end);
         let sup = if which == Daemon::Runtime { &mut self.runtime } else { &mut self.kubelet };
-        let (format, detail) = match daemon::spawn(argv, output) {
+        match daemon::spawn(argv, output) {
             Ok(pid) => {
-                sup.started(pid.as_raw_nonzero().get(), now);
-                (crate::format_at!(info, "milestone {}-exec pid {}"), Piece::from(pid.as_raw_nonzero().get()))
+                let pid = pid.as_raw_nonzero().get();
+                sup.started(pid, now);
+                crate::info!("milestone {}-exec pid {}", which.name(), pid);
             }
             Err(e) => {
                 sup.start_failed(now);
-                (crate::format_at!(error, "{} not started: {}"), Piece::from(e)) // E2BIG: its command line did not fit
+                // E2BIG: its command line did not fit; EINVAL: an argument held a NUL.
+                crate::error!("{} not started: {}", which.name(), e);
             }
-        };
-        crate::log::emit2(format, Piece::from(which.name()), detail);
+        }
     }
 
     /// Daemon `index` (`Daemon as usize`) wrote: its output to the FIFO (and the log file).

@@ -28,6 +28,7 @@
 //! (`// SAFETY:`).
 #![allow(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
 // Pointer and index arithmetic here walks kernel-built structures (the
 // initial stack, argv strings) within the bounds the kernel gives.
 #![allow(clippy::arithmetic_side_effects)]
