@@ -19,5 +19,6 @@ pub mod mountinfo;
 pub mod nodeip;
 pub mod options;
 pub mod protocol;
+pub mod ratelimit;
 pub mod shutdown;
 pub mod supervisor;

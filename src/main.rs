@@ -22,6 +22,7 @@ mod datapart;
 mod modules;
 mod net;
 mod output;
+mod repeats;
 mod socket;
 mod stop;
 mod node;

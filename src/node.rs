@@ -8,6 +8,7 @@ use crate::daemon;
 use crate::datapart;
 use crate::log::milestone;
 use crate::reap;
+use crate::repeats::{Repeat, Repeats};
 use crate::output::Output;
 use crate::socket::SystemSocket;
 use crate::sys;
@@ -54,6 +55,8 @@ pub struct Node<'a> {
     shutdown_timeout_s: Option<u32>,
     graceful_timeout_ms: u64,
     stop_timeout_s: u32,
+    /// The rate limits of the lines others can make repeat.
+    repeats: Repeats,
 }
 
 impl<'a> Node<'a> {
@@ -87,6 +90,7 @@ impl<'a> Node<'a> {
             shutdown_timeout_s: options.shutdown_timeout,
             graceful_timeout_ms: 0,
             stop_timeout_s: options.stop_timeout,
+            repeats: Repeats::default(),
         }
     }
 
@@ -171,6 +175,7 @@ impl<'a> Node<'a> {
                 crate::warn!("shutdown deadline passed: continuing without the kubelet");
                 self.hard(goal);
             }
+            self.repeats.report(now);
             let wake = self.next_wake();
             let timeout = if wake == u64::MAX { u64::MAX } else { wake.saturating_sub(now) };
             let n = sys::epoll_wait(&self.epoll, &mut events, timeout);
@@ -193,7 +198,7 @@ impl<'a> Node<'a> {
         let datapart = self.datapart.as_ref().map_or(u64::MAX, datapart::Wait::next_try_ms);
         let deadline = self.state.deadline_ms().unwrap_or(u64::MAX);
         let listen = self.socket.as_ref().map_or(u64::MAX, SystemSocket::paused_until_ms);
-        self.runtime.start_at_or_never_ms().min(kubelet).min(deadline).min(datapart).min(listen)
+        self.runtime.start_at_or_never_ms().min(kubelet).min(deadline).min(datapart).min(listen).min(self.repeats.due_ms())
     }
 
     fn start_due(&mut self) {
@@ -253,7 +258,11 @@ impl<'a> Node<'a> {
             match signo {
                 SIGCHLD => self.on_children(),
                 SIGTERM | SIGPWR | SIGINT => self.request(if signo == SIGINT { Goal::Reboot } else { Goal::PowerOff }),
-                signo => crate::info!("signal {} ignored", signo),
+                signo => {
+                    if self.repeats.allow(Repeat::Signal) {
+                        crate::info!("signal {} ignored", signo);
+                    }
+                }
             }
         }
     }
@@ -285,7 +294,7 @@ impl<'a> Node<'a> {
         let shutting_down = self.state.under_way();
         let Some(socket) = self.socket.as_mut() else { return };
         let epoll = &self.epoll;
-        let accepted = socket.accept(shutting_down, sys::monotonic_ms(), |client| {
+        let accepted = socket.accept(shutting_down, sys::monotonic_ms(), &mut self.repeats, |client| {
             let token = CLIENT.wrapping_add(client.as_raw_fd() as u64); // a descriptor is small
             let _ = sys::epoll_add(epoll, client, token);
         });
@@ -325,11 +334,7 @@ impl<'a> Node<'a> {
                 }
                 Some(Command::RestartKubelet) => self.restart(Daemon::Kubelet),
                 Some(Command::RestartRuntime) => self.restart(Daemon::Runtime),
-                None => {
-                    if let Some(socket) = self.socket.as_mut() {
-                        socket.unknown(byte, sys::monotonic_ms());
-                    }
-                }
+                None => SystemSocket::unknown(byte, &mut self.repeats),
             }
         }
     }
@@ -337,7 +342,9 @@ impl<'a> Node<'a> {
     fn restart(&mut self, which: Daemon) {
         let pid = self.supervisor(which).request_restart().and_then(Pid::from_raw);
         let outcome = if pid.is_some() { "" } else { ": not running; request ignored" };
-        crate::info!("restarting the {}{}", which.name(), outcome);
+        if self.repeats.allow(Repeat::Restart) {
+            crate::info!("restarting the {}{}", which.name(), outcome);
+        }
         if let Some(pid) = pid {
             let _ = rustix::process::kill_process(pid, Signal::TERM);
         }
@@ -356,7 +363,11 @@ impl<'a> Node<'a> {
                 }
             }
             Action::Hard(goal) => self.hard(goal),
-            Action::None => crate::info!("shutdown already under way; request ignored"),
+            Action::None => {
+                if self.repeats.allow(Repeat::Request) {
+                    crate::info!("shutdown already under way; request ignored");
+                }
+            }
         }
     }
 

@@ -38,31 +38,6 @@ pub fn decode(byte: u8) -> Option<Command> {
     }
 }
 
-/// Lets one warning through per `period_ms` and counts the rest, so a client
-/// sending garbage cannot flood the console.
-#[derive(Debug, Default)]
-pub struct RateLimit {
-    last_ms: Option<u64>,
-    suppressed: u32,
-}
-
-impl RateLimit {
-    /// At `now_ms`: `Some(n)` if a warning may be logged now (`n` warnings
-    /// were held back since the last one), `None` if this one is held back.
-    pub fn allow(&mut self, now_ms: u64, period_ms: u64) -> Option<u32> {
-        match self.last_ms {
-            Some(last) if now_ms.saturating_sub(last) < period_ms => {
-                self.suppressed = self.suppressed.saturating_add(1);
-                None
-            }
-            _ => {
-                self.last_ms = Some(now_ms);
-                Some(core::mem::take(&mut self.suppressed))
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,15 +52,5 @@ mod tests {
         for b in (0..=255u8).filter(|b| !(1..=5).contains(b)) {
             assert_eq!(decode(b), None, "byte {b}");
         }
-    }
-
-    #[test]
-    fn rate_limit_lets_one_per_period_and_counts_the_rest() {
-        let mut r = RateLimit::default();
-        assert_eq!(r.allow(0, 1000), Some(0));
-        assert_eq!(r.allow(10, 1000), None);
-        assert_eq!(r.allow(999, 1000), None);
-        assert_eq!(r.allow(1000, 1000), Some(2));
-        assert_eq!(r.allow(5000, 1000), Some(0));
     }
 }

@@ -1,7 +1,8 @@
 //! The system socket `/run/system.sock` (SPEC §5): one-byte commands from
 //! root clients, the one-byte shutdown event to all of them.
 
-use kios::protocol::{self, RateLimit};
+use crate::repeats::{Repeat, Repeats};
+use kios::protocol;
 use rustix::fd::{AsRawFd, OwnedFd};
 use rustix::io::Errno as E;
 use rustix::net::{self, AddressFamily, SendFlags, SocketFlags, SocketType};
@@ -16,8 +17,6 @@ pub struct SystemSocket {
     /// The listening socket.
     pub listener: OwnedFd,
     clients: heapless::Vec<OwnedFd, CAPACITY>,
-    unknown: RateLimit,
-    refused: RateLimit,
     /// While accepting fails: when to listen again (`u64::MAX`: listening).
     paused_until_ms: u64,
     /// The pause after the next failure: 100 ms, doubling up to 10 s,
@@ -42,8 +41,6 @@ impl SystemSocket {
         Ok(SystemSocket {
             listener,
             clients: heapless::Vec::new(),
-            unknown: RateLimit::default(),
-            refused: RateLimit::default(),
             paused_until_ms: u64::MAX,
             backoff_ms: BACKOFF_MIN_MS,
         })
@@ -71,7 +68,7 @@ impl SystemSocket {
     /// (EMFILE, ENFILE, ENOMEM, ENOBUFS: the connection stays pending): the
     /// caller stops watching the listener until [`Self::paused_until_ms`],
     /// said once per pause.
-    pub fn accept(&mut self, shutting_down: bool, now_ms: u64, mut watch: impl FnMut(&OwnedFd)) -> bool {
+    pub fn accept(&mut self, shutting_down: bool, now_ms: u64, repeats: &mut Repeats, mut watch: impl FnMut(&OwnedFd)) -> bool {
         loop {
             let client = match net::accept_with(&self.listener, SocketFlags::CLOEXEC | SocketFlags::NONBLOCK) {
                 Ok(c) => c,
@@ -98,15 +95,9 @@ impl SystemSocket {
                 Ok(uid) => ("not root: uid", i64::from(uid)),
                 Err(e) => ("no credentials: errno", i64::from(e.raw_os_error())),
             };
-            self.refuse(why, n, now_ms);
-        }
-    }
-
-    /// A client was refused (or could not be accepted): logged at most once
-    /// a second (a flood of connections must not flood the console).
-    fn refuse(&mut self, why: &str, n: i64, now_ms: u64) {
-        if let Some(held) = self.refused.allow(now_ms, 1000) {
-            crate::warn!("system socket: refused a client: {} {} ({} more refusals held back)", why, n, held);
+            if repeats.allow(Repeat::Refused) {
+                crate::warn!("system socket: refused a client: {} {}", why, n);
+            }
         }
     }
 
@@ -127,11 +118,11 @@ impl SystemSocket {
         }
     }
 
-    /// A client sent `byte`, which is no command: warned about at most
-    /// once a second.
-    pub fn unknown(&mut self, byte: u8, now_ms: u64) {
-        if let Some(held) = self.unknown.allow(now_ms, 1000) {
-            crate::warn!("system socket: unknown byte 0x{} ignored ({} more held back)", crate::log::bytes(&hex(byte)), held);
+    /// A client sent `byte`, which is no command: warned about under a
+    /// rate limit.
+    pub fn unknown(byte: u8, repeats: &mut Repeats) {
+        if repeats.allow(Repeat::Unknown) {
+            crate::warn!("system socket: unknown byte 0x{} ignored", crate::log::bytes(&hex(byte)));
         }
     }
 

@@ -180,3 +180,92 @@ fn descriptor_exhaustion_backs_off_and_shutdown_still_unmounts() {
         node.fail(&format!("the shutdown left these mounted: {left:?}"));
     }
 }
+
+extern "C" {
+    fn kill(pid: i32, sig: i32) -> i32;
+}
+
+/// Waits for the line reporting the lines of `kind` held back and
+/// returns its count; fails unless the lines containing `needle` (the
+/// kind's own) are at most `most`.
+fn suppressed(node: &Node, kind: &str, needle: &str, most: usize) -> u64 {
+    let line = node.wait_log(&format!("more \"{kind}\" lines suppressed"));
+    let count: u64 = line
+        .split_whitespace()
+        .find_map(|w| w.parse().ok())
+        .unwrap_or_else(|| node.fail(&format!("no count in {line:?}")));
+    let shown = node.lines(needle).iter().filter(|l| !l.contains("suppressed")).count();
+    eprintln!("{kind}: {shown} lines shown, then {line:?}");
+    if shown > most {
+        node.fail(&format!("{shown} lines with {needle:?}: not rate-limited"));
+    }
+    count
+}
+
+/// A real-time signal sent to PID 1 as fast as the host can for 2 s:
+/// a few `signal 40 ignored` lines, then one count.
+#[test]
+fn a_signal_flood_shows_a_few_lines_and_a_count() {
+    let node = common::boot_ready("sigflood", &[]);
+    let pid = node.pid() as i32;
+    let (start, mut sent) = (std::time::Instant::now(), 0u64);
+    while start.elapsed() < std::time::Duration::from_secs(2) {
+        // SAFETY: a plain kill(2) of the init's host pid.
+        if unsafe { kill(pid, 40) } == 0 {
+            sent += 1;
+        }
+    }
+    let count = suppressed(&node, "signal ignored", "signal 40 ignored", 5);
+    let lines = node.log().lines().count();
+    eprintln!("signal flood: {sent} signals sent in 2 s; {count} suppressed; the whole log {lines} lines");
+    node.signal("TERM");
+    node.expect_poweroff();
+}
+
+/// Bytes `0x03`, `0x04` and unknown ones by the thousand, and clients
+/// beyond the capacity: each kind of line a few times, then a count;
+/// the node still powers off on request.
+#[test]
+fn a_command_flood_shows_a_few_lines_of_each_kind_and_counts() {
+    let node = common::boot_ready("cmdflood", &[]);
+    let mut client = node.connect();
+    for _ in 0..100 {
+        client.send(&[0x03; 100]);
+        client.send(&[0x04; 100]);
+        client.send(&[0x7f; 100]);
+    }
+    // 7 places are left (the kubelet and `client` hold 2 of 8): 30 more
+    // clients, 21 or more of them refused.
+    let crowd: Vec<_> = (0..30).map(|_| node.connect()).collect();
+    let restarts = suppressed(&node, "restarting", "restarting the", 5);
+    let unknown = suppressed(&node, "unknown byte", "unknown byte 0x7f", 5);
+    let refused = suppressed(&node, "refused a client", "refused a client", 5);
+    eprintln!("command flood: {restarts} restart lines, {unknown} unknown-byte lines, {refused} refusals suppressed");
+    drop(crowd);
+    // The restarted kubelet may not be connected yet: this client ends
+    // the graceful wait itself.
+    client.send(&[0x01]);
+    client.expect_byte(&node, 0x01);
+    client.send(&[0x02]);
+    node.expect_poweroff();
+}
+
+/// 200,000 bytes of `0x01` during a graceful wait: a few `shutdown
+/// already under way` lines, then a count; `0x02` still ends it.
+#[test]
+fn a_shutdown_request_flood_shows_a_few_lines_and_a_count() {
+    let root = Root::new("reqflood");
+    root.standin("kubelet.hang_on_shutdown=1\n");
+    let node = root.boot(&["kios.shutdown_timeout=60"]);
+    node.wait_ready();
+    let mut client = node.connect();
+    client.send(&[0x01]);
+    node.wait_record("kubelet", "hanging", 1);
+    for _ in 0..200 {
+        client.send(&[0x01; 1000]);
+    }
+    let count = suppressed(&node, "shutdown already under way", "shutdown already under way", 5);
+    eprintln!("request flood: 200,000 bytes of 0x01; {count} lines suppressed");
+    client.send(&[0x02]);
+    node.expect_poweroff();
+}

@@ -13,9 +13,12 @@
 //!   the hard shutdown it never restarts anything;
 //! - a backoff delay is never over MAX_DELAY_MS, and a restart is never
 //!   scheduled in the past;
-//! - the rate limit lets at most one warning per period through.
+//! - a console rate limit lets at most `BURST` lines through per window
+//!   (so at most twice that in any `WINDOW_MS`), and the count it reports
+//!   is exactly the lines it held back.
 #![no_main]
-use kios::protocol::{decode, Command, RateLimit};
+use kios::protocol::{decode, Command};
+use kios::ratelimit::{RateLimit, BURST, WINDOW_MS};
 use kios::shutdown::{Action, Goal, State};
 use kios::supervisor::{Supervisor, MAX_DELAY_MS};
 use libfuzzer_sys::fuzz_target;
@@ -28,7 +31,8 @@ fuzz_target!(|data: &[u8]| {
     let mut now: u64 = 0;
     let mut clients: usize = 0;
     let mut limit = RateLimit::default();
-    let mut last_warning: Option<u64> = None;
+    let mut shown: Vec<u64> = Vec::new();
+    let mut held_back: u64 = 0;
     let timeout_ms = 5_000;
     daemons[0].schedule_now(now);
 
@@ -52,11 +56,18 @@ fuzz_target!(|data: &[u8]| {
                 }
                 Some(_) => Action::None,
                 None => {
-                    if limit.allow(now, 1000).is_some() {
-                        if let Some(last) = last_warning {
-                            assert!(now - last >= 1000, "two warnings within a second");
-                        }
-                        last_warning = Some(now);
+                    // As src/repeats.rs: the count due first, then the line.
+                    if let Some(n) = limit.suppressed_due(now) {
+                        assert_eq!(u64::from(n), held_back, "reported count");
+                        held_back = 0;
+                    }
+                    if limit.allow(now) {
+                        shown.push(now);
+                        let recent = shown.iter().filter(|&&t| now - t < WINDOW_MS).count();
+                        assert!(recent <= 2 * BURST as usize, "{recent} lines within a window");
+                    } else {
+                        held_back += 1;
+                        assert!(limit.due_ms() > now && limit.due_ms() <= now + WINDOW_MS, "count due at {}", limit.due_ms());
                     }
                     Action::None
                 }
