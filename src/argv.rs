@@ -102,6 +102,22 @@ pub fn runtime() -> &'static RuntimeProfile {
     }
 }
 
+/// The longest of the daemons' log file paths (NUL not counted).
+pub const LOG_FILE_MAX: usize = {
+    let lens = [CRIO.log_file.count_bytes(), CONTAINERD.log_file.count_bytes(), KUBELET_LOG_FILE.count_bytes()];
+    let (mut max, mut rest) = (0, lens.as_slice());
+    while let [len, tail @ ..] = rest {
+        if *len > max {
+            max = *len;
+        }
+        rest = tail;
+    }
+    max
+};
+
+/// The kubelet's log on the data partition.
+const KUBELET_LOG_FILE: &CStr = c"/var/log/kios/kubelet.log";
+
 /// The two programs PID 1 keeps alive.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Daemon {
@@ -133,7 +149,7 @@ impl Daemon {
     pub fn log_file(self) -> &'static CStr {
         match self {
             Daemon::Runtime => runtime().log_file,
-            Daemon::Kubelet => c"/var/log/kios/kubelet.log",
+            Daemon::Kubelet => KUBELET_LOG_FILE,
         }
     }
 }

@@ -62,6 +62,35 @@ pub const fn file_name(path: &'static CStr) -> &'static [u8] {
     name
 }
 
+/// The length of the longest string of the NUL-terminated list `list`
+/// (NUL not counted), when compiling: the room a buffer needs for any of
+/// them is this plus one.
+pub const fn longest(list: &[u8]) -> usize {
+    let (mut longest, mut len) = (0usize, 0usize);
+    let mut rest = list;
+    while let [first, tail @ ..] = rest {
+        if *first == 0 {
+            if len > longest {
+                longest = len;
+            }
+            len = 0;
+        } else {
+            len = len.saturating_add(1);
+        }
+        rest = tail;
+    }
+    longest
+}
+
+/// The directories `mkdir -p` makes for `path`, outermost first: each
+/// prefix that ends before a `/`, then `path` itself (`/var/lib/x` →
+/// `/var`, `/var/lib`, `/var/lib/x`). The root, and the empty prefix of a
+/// path that starts with `/`, are left out.
+pub fn ancestors(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let slashes = path.iter().enumerate().filter(|&(at, &b)| b == b'/' && at > 0);
+    slashes.filter_map(|(at, _)| path.get(..at)).chain((!path.is_empty() && path != b"/").then_some(path))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +126,26 @@ mod tests {
         assert_eq!(join(&mut out, &[b"/dev/", b"s\0a"]), None, "a part holding a NUL");
         assert_eq!(join(&mut out, &[]), Some(c""));
         assert_eq!(join(&mut [], &[]), None);
+    }
+
+    #[test]
+    fn longest_of_a_list() {
+        const LONGEST: usize = longest(b"/var/log\0/var/lib/containers/storage\0/x\0");
+        assert_eq!(LONGEST, 27);
+        assert_eq!(longest(b""), 0);
+        assert_eq!(longest(b"\0\0"), 0);
+        assert_eq!(longest(b"abc"), 0, "a last string without its NUL is not counted");
+    }
+
+    #[test]
+    fn ancestors_as_mkdir_p_makes_them() {
+        let all = |path: &'static [u8]| ancestors(path).collect::<Vec<_>>();
+        assert_eq!(all(b"/var/lib/containers/storage"), [&b"/var"[..], b"/var/lib", b"/var/lib/containers", b"/var/lib/containers/storage"]);
+        assert_eq!(all(b"/var"), [&b"/var"[..]]);
+        assert_eq!(all(b"/var/"), [&b"/var"[..], b"/var/"]);
+        assert_eq!(all(b"relative/dir"), [&b"relative"[..], b"relative/dir"]);
+        assert!(all(b"/").is_empty());
+        assert!(all(b"").is_empty());
     }
 
     #[test]

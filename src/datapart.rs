@@ -156,7 +156,7 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
     if size_512 == 0 {
         return Ok(0); // an empty loop device, a drive without medium
     }
-    let mut path = [0u8; 48];
+    let mut path = [0u8; b"/dev/".len() + DISK_NAME + 1];
     let Some(path) = join(&mut path, &[b"/dev/", disk]) else { return Err(gpt::Error::Read) };
     // Without blocking: a FIFO put in the device's place waits for no writer.
     let fd = match open(path, OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC, Mode::empty()) {
@@ -168,9 +168,8 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
         let at = lba.checked_mul(sector_size);
         at.is_some_and(|at| rustix::io::pread(&fd, &mut *buf, at).is_ok_and(|n| n == buf.len()))
     };
-    // Bytes fit: the kernel keeps a block device's size in bytes in an
-    // loff_t (below 2^63), so `wrapping_mul` (no saturating compare).
-    let disk_sectors = size_512.wrapping_mul(512).checked_div(sector_size).unwrap_or(0);
+    let Some(disk_bytes) = size_512.checked_mul(512) else { return Err(gpt::Error::Read) };
+    let disk_sectors = disk_bytes.checked_div(sector_size).unwrap_or(0);
     // One sector (512 to 4096 bytes) and the entry array (16 KiB holds the
     // usual 128 entries of 128 bytes), off the stack.
     let found = crate::sys::with_scratch(20 * 1024, |scratch| {
@@ -198,11 +197,17 @@ fn scan(disk: &[u8], wanted: &Datapart) -> Result<u32, gpt::Error> {
     found.unwrap_or(Err(gpt::Error::Read))
 }
 
-/// A decimal number from `/sys/block/<disk><file>`.
+/// The longest name of a disk in `/sys/block` (the kernel's
+/// `DISK_NAME_LEN` less its NUL).
+const DISK_NAME: usize = 31;
+
+/// The longest file [`sysfs_number`] reads under a disk's directory.
+const SYSFS_FILE: usize = b"/queue/logical_block_size".len();
+
+/// A decimal number from `/sys/block/<disk><file>` (`file` at most
+/// [`SYSFS_FILE`] bytes).
 fn sysfs_number(disk: &[u8], file: &[u8]) -> Option<u64> {
-    // Room for the longest: 11 + 31 (a disk name, DISK_NAME_LEN less its
-    // NUL) + 25 + NUL = 68 bytes.
-    let mut path = [0u8; 80];
+    let mut path = [0u8; b"/sys/block/".len() + DISK_NAME + SYSFS_FILE + 1];
     let mut text = [0u8; 24];
     crate::etc::contents(join(&mut path, &[b"/sys/block/", disk, file])?, &mut text)?;
     // Past what was read, `text` is still zeros, which end the digits too.
@@ -243,7 +248,7 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
 fn make_layout() {
     let mut dirs = LAYOUT;
     while let Some(dir) = cstr::next(&mut dirs) {
-        let mut path = [0u8; 48]; // the longest, `.../meta/etc.work`, takes 33
+        let mut path = [0u8; MOUNT.count_bytes() + cstr::longest(LAYOUT) + 1];
         if let Some(path) = join(&mut path, &[MOUNT.to_bytes(), dir.to_bytes()]) {
             make_dir(path, 0o755);
         }
@@ -254,8 +259,18 @@ fn make_layout() {
 /// where the kubelet looks for seccomp profiles.
 pub fn bind_seccomp() {
     let _ = mkdir(c"/etc/seccomp", Mode::from_raw_mode(0o755));
-    bind_all(b"/etc/seccomp\0/var/lib/kubelet/seccomp\0");
+    bind_all(SECCOMP_BIND);
 }
+
+/// The seccomp profiles' bind, a table as [`BINDS`].
+const SECCOMP_BIND: &[u8] = b"/etc/seccomp\0/var/lib/kubelet/seccomp\0";
+
+/// Room for any target of [`BINDS`] and [`SECCOMP_BIND`] with its NUL.
+const BIND_PATH: usize = 1 + if cstr::longest(BINDS) > cstr::longest(SECCOMP_BIND) {
+    cstr::longest(BINDS)
+} else {
+    cstr::longest(SECCOMP_BIND)
+};
 
 /// Binds each NUL-terminated `source`, `target` pair of `table`, in order,
 /// creating the target and its parents (mode 0755) when missing; a failure
@@ -263,18 +278,11 @@ pub fn bind_seccomp() {
 #[inline(never)]
 fn bind_all(mut table: &[u8]) {
     while let (Some(from), Some(to)) = (cstr::next(&mut table), cstr::next(&mut table)) {
-        // `mkdir -p`: each prefix ending before a `/` or the NUL, made
-        // NUL-terminated in `dir` (zeroed, filled one byte behind; the
-        // longest target, `/var/lib/containers/storage`, takes 28 bytes).
-        let mut dir = [0u8; 32];
-        for (at, &b) in to.to_bytes_with_nul().iter().enumerate() {
-            if at > 0 && (b == b'/' || b == 0) {
-                if let Some(dir) = dir.get(..=at).and_then(cstr::c_str) {
-                    let _ = mkdir(dir, Mode::from_raw_mode(0o755));
-                }
-            }
-            if let Some(slot) = dir.get_mut(at) {
-                *slot = b;
+        // `mkdir -p` of the target (room for each: `BIND_PATH`).
+        for dir in cstr::ancestors(to.to_bytes()) {
+            let mut path = [0u8; BIND_PATH];
+            if let Some(dir) = join(&mut path, &[dir]) {
+                let _ = mkdir(dir, Mode::from_raw_mode(0o755));
             }
         }
         if let Err(e) = mount_bind(from, to) {

@@ -39,8 +39,8 @@ pub fn fill(path: &CStr, buf: &mut [u8]) -> Result<(usize, bool), E> {
         match rustix::io::read(&fd, if more { &mut probe[..] } else { rest }) {
             Ok(0) => return Ok((len, false)),
             Ok(_) if more => return Ok((len, true)),
-            // `n` is at most what was left of `buf`: no overflow.
-            Ok(n) => len = len.wrapping_add(n),
+            // `n` is at most what was left of `buf`.
+            Ok(n) => len = len.saturating_add(n),
             Err(E::INTR) => {}
             Err(e) => return Err(e),
         }

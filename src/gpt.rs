@@ -54,32 +54,21 @@ pub enum Error {
 }
 
 impl Error {
-    /// A few words for the console (ASCII).
+    /// A few words for the console (ASCII). (The init skips a disk
+    /// without a GPT quietly: `NoGpt`'s words are never shown.)
     pub fn text(self) -> &'static [u8] {
-        // One per variant, in their order, NUL-terminated. (The init skips
-        // a disk without a GPT quietly: `NoGpt`'s words are never shown.)
-        const TEXTS: &[u8] = b"\
-not a GPT disk\0\
-read failed\0\
-no GPT signature\0\
-bad GPT header size\0\
-GPT header CRC mismatch\0\
-GPT header at the wrong LBA\0\
-bad GPT layout\0\
-GPT ends beyond the disk (truncated?)\0\
-GPT entry array too large\0\
-GPT entry array CRC mismatch\0";
-        let (mut skip, mut start) = (self as usize, 0);
-        for (at, &b) in TEXTS.iter().enumerate() {
-            if b == 0 {
-                if skip == 0 {
-                    return TEXTS.get(start..at).unwrap_or_default();
-                }
-                skip = skip.wrapping_sub(1);
-                start = at.wrapping_add(1);
-            }
+        match self {
+            Error::NoGpt => b"not a GPT disk",
+            Error::Read => b"read failed",
+            Error::Signature => b"no GPT signature",
+            Error::HeaderSize => b"bad GPT header size",
+            Error::HeaderCrc => b"GPT header CRC mismatch",
+            Error::Location => b"GPT header at the wrong LBA",
+            Error::Layout => b"bad GPT layout",
+            Error::BeyondDisk => b"GPT ends beyond the disk (truncated?)",
+            Error::ArrayTooLarge => b"GPT entry array too large",
+            Error::ArrayCrc => b"GPT entry array CRC mismatch",
         }
-        b""
     }
 }
 
@@ -137,8 +126,8 @@ impl Entry<'_> {
         // The label's units, then a NUL unless the label fills all 36.
         let units = self.raw.get(56..128).unwrap_or_default().chunks_exact(2);
         let fits = !label.is_empty() && label.len() <= 36;
-        // Unit `at` is the label's byte there, or the NUL just past it (no chained iterator).
-        fits && units.enumerate().take(label.len().wrapping_add(1)).all(|(at, unit)| {
+        // Unit `at` is the label's byte there, or the NUL just past it.
+        fits && units.enumerate().take(label.len().saturating_add(1)).all(|(at, unit)| {
             let byte = label.get(at).copied().unwrap_or(0);
             byte.is_ascii() && unit == [byte, 0]
         })
@@ -152,7 +141,7 @@ fn crc_with_zeroed(bytes: &[u8], zeroed: usize) -> u32 {
     let mut crc = !0u32;
     for (at, &byte) in bytes.iter().enumerate() {
         // A zero byte XORs nothing in; outside the 4 bytes, the byte as it is.
-        if at.wrapping_sub(zeroed) >= 4 {
+        if !(zeroed..zeroed.saturating_add(4)).contains(&at) {
             crc ^= u32::from(byte);
         }
         for _ in 0..8 {
@@ -339,7 +328,7 @@ pub fn parse_guid(text: &[u8]) -> Option<[u8; 16]> {
         let value = char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok())?;
         let byte = guid.get_mut(usize::from(*ORDER.get(digit / 2)?))?;
         *byte = (*byte << 4) | value;
-        digit = digit.wrapping_add(1);
+        digit = digit.saturating_add(1);
     }
     Some(guid)
 }
@@ -379,6 +368,31 @@ pub fn partition_device(disk: &[u8], number: u32, out: &mut [u8]) -> Option<usiz
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::arithmetic_side_effects)] // a failing test may panic
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_error_has_its_own_printable_text() {
+        let all = [
+            Error::NoGpt,
+            Error::Read,
+            Error::Signature,
+            Error::HeaderSize,
+            Error::HeaderCrc,
+            Error::Location,
+            Error::Layout,
+            Error::BeyondDisk,
+            Error::ArrayTooLarge,
+            Error::ArrayCrc,
+        ];
+        for (i, e) in all.iter().enumerate() {
+            // Listed in declaration order, so none is left out.
+            assert_eq!(*e as usize, i);
+            let text = e.text();
+            assert!(!text.is_empty() && text.iter().all(|b| (0x20..0x7f).contains(b)), "{e:?}");
+            assert!(all[..i].iter().all(|other| other.text() != text), "{e:?} shares its text");
+        }
+        assert_eq!(Error::ArrayCrc as usize, all.len() - 1, "a variant missing from the list");
+        assert_eq!(Error::BeyondDisk.text(), b"GPT ends beyond the disk (truncated?)");
+    }
 
     const DATA_TEXT: &[u8] = b"97aac693-d920-465a-94fe-eb59fc86dfaa";
     const UNIQUE: [u8; 16] = [7; 16];

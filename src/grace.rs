@@ -32,8 +32,7 @@ fn value(line: &[u8]) -> Option<&[u8]> {
     // A comment starts at a `#` that follows a blank.
     let rest = crate::labels::uncommented(rest);
     match *rest {
-        // The same quote at both ends, as a slice pattern (`strip_suffix`
-        // compared through an out-of-line call).
+        // The same quote at both ends.
         [first @ (b'"' | b'\''), ref inner @ .., last] if last == first => Some(inner),
         // Unbalanced quotes: the value as it is, malformed.
         _ => Some(rest),
@@ -67,38 +66,71 @@ fn duration_ns(text: &[u8]) -> Option<u64> {
         if !digits && fraction.is_empty() {
             return None;
         }
-        // The unit, up to the next number: its bytes after a 1, as one
-        // number (`ms` is 0x01_6d_73), taken in the same loop.
-        let mut unit = 1u32;
+        // The unit, up to the next number, read as its key (see `key`).
+        let mut unit = key("");
         rest = after;
         while let [b, after @ ..] = rest {
             if b.is_ascii_digit() || *b == b'.' {
                 break;
             }
-            unit = unit.checked_mul(256)? | u32::from(*b);
+            unit = push(unit, *b)?;
             rest = after;
         }
         let scale: u64 = match unit {
-            0x01_6e_73 => 1,                                     // ns
-            0x01_75_73 | 0x01_c2_b5_73 | 0x01_ce_bc_73 => 1_000, // us, µs (micro sign), μs (mu)
-            0x01_6d_73 => 1_000_000,                             // ms
-            0x01_73 => SECOND,                                   // s
-            0x01_6d => 60 * SECOND,                              // m
-            0x01_68 => 3600 * SECOND,                            // h
+            NS => 1,
+            US | MICRO_SIGN_S | MU_S => 1_000,
+            MS => 1_000_000,
+            S => SECOND,
+            M => 60 * SECOND,
+            H => 3600 * SECOND,
             _ => return None,
         };
         // floor(0.d1d2d3… × scale), exactly: Horner's rule from the last
-        // digit. No overflow: `n` stays below `scale` (at most an hour's
-        // 3.6e12 ns), so the sum is below 10 × scale.
-        let fraction = fraction.iter().rev().fold(0u64, |n, &d| {
-            n.wrapping_add(u64::from(d & 0x0f).wrapping_mul(scale)) / 10
-        });
+        // digit (`n` stays below `scale`).
+        let fraction = fraction.iter().rev().try_fold(0u64, |n, &d| {
+            Some(n.checked_add(u64::from(d & 0x0f).checked_mul(scale)?)? / 10)
+        })?;
         total = total
             .saturating_add(whole.saturating_mul(scale))
             .saturating_add(fraction);
     }
     (!text.is_empty()).then_some(total)
 }
+
+/// A unit's bytes as one number, a 1 then each byte (`ms` is 0x01_6d_73),
+/// so a unit read byte by byte is matched against the keys below; `None`
+/// for more than three bytes.
+const fn push(key: u32, byte: u8) -> Option<u32> {
+    match key.checked_mul(256) {
+        Some(shifted) => Some(shifted | byte as u32),
+        None => None,
+    }
+}
+
+/// The key of `unit` (see [`push`]); only units of up to three bytes have one.
+const fn key(unit: &str) -> u32 {
+    assert!(unit.len() <= 3, "a unit of more than three bytes");
+    let mut key = 1u32;
+    let mut rest = unit.as_bytes();
+    while let [b, tail @ ..] = rest {
+        if let Some(next) = push(key, *b) {
+            key = next;
+        }
+        rest = tail;
+    }
+    key
+}
+
+const NS: u32 = key("ns");
+const US: u32 = key("us");
+/// `µs`, with U+00B5 MICRO SIGN.
+const MICRO_SIGN_S: u32 = key("\u{b5}s");
+/// `μs`, with U+03BC GREEK SMALL LETTER MU.
+const MU_S: u32 = key("\u{3bc}s");
+const MS: u32 = key("ms");
+const S: u32 = key("s");
+const M: u32 = key("m");
+const H: u32 = key("h");
 
 /// Leading ASCII digits of `s`, and the rest.
 fn split_digits(s: &[u8]) -> (&[u8], &[u8]) {
@@ -112,6 +144,14 @@ fn split_digits(s: &[u8]) -> (&[u8], &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unit_keys_are_their_bytes() {
+        assert_eq!(MS, 0x01_6d_73);
+        assert_eq!(MICRO_SIGN_S, 0x01_c2_b5_73);
+        assert_eq!(MU_S, 0x01_ce_bc_73);
+        assert_eq!(push(key("abc"), b'd'), None, "a fourth byte has no room");
+    }
 
     fn grace(value: &str) -> Option<u32> {
         shutdown_grace_period(format!("shutdownGracePeriod: {value}\n").as_bytes())

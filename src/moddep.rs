@@ -108,7 +108,7 @@ pub fn find_line<'b, E>(
                 break 'file (start, end);
             }
             skipping = false;
-            start = end.wrapping_add(1); // `end` is at most `buf.len()`: no overflow
+            start = end.saturating_add(1);
         }
         if at_end {
             return Ok(None);

@@ -23,8 +23,8 @@ pub fn load(list: &[u8]) {
         return;
     }
     let uname = rustix::system::uname();
-    // 13 + a release of at most 64 characters (utsname's 65 less its NUL) + NUL.
-    let mut dir = [0u8; 80];
+    // A release has at most 64 bytes (utsname's 65 less its NUL).
+    let mut dir = [0u8; b"/lib/modules/".len() + 64 + 1];
     let Some(dir) = join(&mut dir, &[b"/lib/modules/", uname.release().to_bytes()]) else { return };
     // Files are opened relative to it (an absolute path in modules.dep is
     // taken as it is); if it cannot be opened, each file fails with its errno.

@@ -5,44 +5,42 @@ use kios::cstr;
 use rustix::fs::{mkdir, Mode};
 use rustix::mount::{mount, mount_change, mount_remount, unmount, MountFlags, MountPropagationFlags, UnmountFlags};
 
-/// The mounts of [`dev`] and [`base`], in order: a byte of mount flags
-/// (`MS_NOSUID` 2, `MS_NODEV` 4, `MS_NOEXEC` 8: `\x0a` nosuid, noexec;
-/// `\x0e` nosuid, nodev, noexec; `\x06` nosuid, nodev), then the fstype,
-/// the target and the data, each NUL-terminated. An entry with no fstype
-/// only makes its target (`/var` and `/var/lib`, parents of later targets):
-/// the walk does their `mkdir`s, no code of their own.
-const DEV: &[u8] = b"\x0adevtmpfs\0/dev\0mode=0755\0";
-const BASE: &[u8] = b"\
-\0\0/var\0\0\
-\0\0/var/lib\0\0\
-\x0eproc\0/proc\0\0\
-\x0esysfs\0/sys\0\0\
-\x0adevpts\0/dev/pts\0gid=5,mode=0620,ptmxmode=0666\0\
-\x0esecurityfs\0/sys/kernel/security\0\0\
-\x0ecgroup2\0/sys/fs/cgroup\0\0\
-\x06tmpfs\0/run\0mode=0755\0\
-\x06tmpfs\0/tmp\0mode=1777\0\
-\x06tmpfs\0/var/cache\0mode=0755\0\
-\x06tmpfs\0/var/tmp\0mode=1777\0\
-\x06tmpfs\0/var/run\0mode=0755\0\
-\x06tmpfs\0/var/lib/kubelet\0mode=0755\0";
+// The base mounts, grouped by their flags: in each group, a
+// NUL-terminated fstype, target and data per mount, in order (a target
+// below another is mounted after it).
 
-/// `mount(fstype, target, fstype, flags, data)` of each entry of `table`
-/// (see [`BASE`]), creating `target` if needed; a failure is logged.
+/// devtmpfs: devices, but nothing to run.
+const DEV: &[u8] = b"devtmpfs\0/dev\0mode=0755\0";
+/// Kernel filesystems: nothing to run, no devices.
+const KERNEL: &[u8] = b"\
+proc\0/proc\0\0\
+sysfs\0/sys\0\0\
+securityfs\0/sys/kernel/security\0\0\
+cgroup2\0/sys/fs/cgroup\0\0";
+/// Terminals: devices, but nothing to run.
+const DEVPTS: &[u8] = b"devpts\0/dev/pts\0gid=5,mode=0620,ptmxmode=0666\0";
+/// Scratch and state: no devices, no set-uid.
+const TMPFS: &[u8] = b"\
+tmpfs\0/run\0mode=0755\0\
+tmpfs\0/tmp\0mode=1777\0\
+tmpfs\0/var/cache\0mode=0755\0\
+tmpfs\0/var/tmp\0mode=1777\0\
+tmpfs\0/var/run\0mode=0755\0\
+tmpfs\0/var/lib/kubelet\0mode=0755\0";
+
+/// The parents of `/var/...` targets, which the initramfs need not have.
+const PARENTS: &[u8] = b"/var\0/var/lib\0";
+
+const NOSUID_NODEV_NOEXEC: MountFlags = MountFlags::NOSUID.union(MountFlags::NODEV).union(MountFlags::NOEXEC);
+const NOSUID_NOEXEC: MountFlags = MountFlags::NOSUID.union(MountFlags::NOEXEC);
+const NOSUID_NODEV: MountFlags = MountFlags::NOSUID.union(MountFlags::NODEV);
+
+/// `mount(fstype, target, fstype, flags, data)` of each mount of `table`
+/// (fstype, target, data), creating `target` if needed; a failure is logged.
 #[inline(never)]
-fn mount_all(mut table: &[u8]) {
-    while let Some((&flags, rest)) = table.split_first() {
-        table = rest;
-        let (Some(fstype), Some(target), Some(data)) =
-            (cstr::next(&mut table), cstr::next(&mut table), cstr::next(&mut table))
-        else {
-            return;
-        };
-        let flags = MountFlags::from_bits_retain(u32::from(flags));
+fn mount_all(mut table: &[u8], flags: MountFlags) {
+    while let (Some(fstype), Some(target), Some(data)) = (cstr::next(&mut table), cstr::next(&mut table), cstr::next(&mut table)) {
         let _ = mkdir(target, Mode::from_raw_mode(0o755));
-        if fstype.is_empty() {
-            continue; // a directory only
-        }
         if let Err(e) = mount(fstype, target, fstype, flags, Some(data)) {
             crate::error!("mount {} on {}: {}", fstype, target, e);
         }
@@ -51,13 +49,19 @@ fn mount_all(mut table: &[u8]) {
 
 /// devtmpfs on `/dev`: first, so the console log (`/dev/kmsg`) can open.
 pub fn dev() {
-    mount_all(DEV);
+    mount_all(DEV, NOSUID_NOEXEC);
 }
 
 /// Every other base mount, the shared propagation pods need, and the
 /// directories the runtime and the kubelet expect.
 pub fn base() {
-    mount_all(BASE);
+    let mut parents = PARENTS;
+    while let Some(dir) = cstr::next(&mut parents) {
+        let _ = mkdir(dir, Mode::from_raw_mode(0o755));
+    }
+    mount_all(KERNEL, NOSUID_NODEV_NOEXEC);
+    mount_all(DEVPTS, NOSUID_NOEXEC);
+    mount_all(TMPFS, NOSUID_NODEV);
     // Recursively: `/var/run` and `/var/lib/kubelet` too.
     if let Err(e) = mount_change(c"/", MountPropagationFlags::SHARED | MountPropagationFlags::REC) {
         crate::error_at!("make {} shared: {}", c"/", e);
@@ -75,15 +79,6 @@ pub fn make_dir(path: &CStr, mode: u32) {
         Err(e) => crate::error_at!("mkdir {}: {}", path, e),
     }
 }
-
-/// The mounts [`unmount_all`] leaves, `/`, `/proc` and `/dev`, as the first
-/// 8 bytes of a zeroed buffer holding the path: the path then zeros (a
-/// longer path has no zero there), compared as one number.
-const KEPT_ROOT: u64 = u64::from_le_bytes(*b"/\0\0\0\0\0\0\0");
-/// `/proc` (see [`KEPT_ROOT`]).
-const KEPT_PROC: u64 = u64::from_le_bytes(*b"/proc\0\0\0");
-/// `/dev`, the console log (see [`KEPT_ROOT`]).
-const KEPT_DEV: u64 = u64::from_le_bytes(*b"/dev\0\0\0\0");
 
 /// Unmounts everything, children first (mountinfo lists parents before
 /// children, so it is read backwards), pass after pass while passes make
@@ -107,13 +102,14 @@ pub fn unmount_all() {
         // Whether this pass unmounted something, and whether one would not go.
         let (mut unmounted, mut busy) = (false, false);
         for mount in kios::mountinfo::mounts(table.get(..whole).unwrap_or_default()).rev() {
+            // Kept: the root, `/proc` (this table) and `/dev` (the console
+            // log). None of the three has a byte mountinfo escapes.
+            if matches!(mount.point, b"/" | b"/proc" | b"/dev") {
+                continue;
+            }
             // Unescaped, NUL-terminated (the buffer is zeroed).
             let mut path = [0u8; 256];
             let unescaped = path.get_mut(..255).and_then(|room| kios::mountinfo::unescape(mount.point, room).ok());
-            let head = path.first_chunk().map_or(0, |&head| u64::from_le_bytes(head));
-            if matches!(head, KEPT_ROOT | KEPT_PROC | KEPT_DEV) {
-                continue;
-            }
             let Some(path) = unescaped.and_then(|n| cstr::c_str(path.get(..=n)?)) else { continue };
             let Err(e) = unmount(path, UnmountFlags::empty()) else {
                 unmounted = true;

@@ -83,10 +83,10 @@ fn is_ipv6(text: &[u8]) -> bool {
             if !(after.is_empty() && is_ipv4(group)) {
                 return false;
             }
-            groups = groups.wrapping_add(2);
+            groups = groups.saturating_add(2);
             break;
         }
-        groups = groups.wrapping_add(1);
+        groups = groups.saturating_add(1);
         // `after` is empty or starts with the group's `:`.
         let Some(after) = after.get(1..) else { break };
         rest = match after {

@@ -101,8 +101,7 @@ impl<'a> Options<'a> {
 
     /// Applies one `name=value`, or reports why not.
     fn set(&mut self, name: &'a [u8], value: &'a [u8], warn: &mut dyn FnMut(Warning<'a>)) {
-        let known = NAMES.split(|&b| b == 0).position(|known| known == name);
-        let result = match known {
+        let result = match Opt::named(name) {
             Some(option) => self.apply(option, value),
             None if name.starts_with(b"kios.") => Err("unknown kios option"),
             None => Ok(()),
@@ -112,53 +111,92 @@ impl<'a> Options<'a> {
         }
     }
 
-    /// Sets `option` (its index in [`NAMES`]) to `value`, or says what is
-    /// wrong with the value.
-    fn apply(&mut self, option: usize, value: &'a [u8]) -> Result<(), &'static str> {
+    /// Sets `option` to `value`, or says what is wrong with the value.
+    fn apply(&mut self, option: Opt, value: &'a [u8]) -> Result<(), &'static str> {
         match option {
-            DATAPART => self.datapart = datapart(value)?,
-            SHUTDOWN_TIMEOUT | STOP_TIMEOUT => {
-                let seconds = seconds(value)?;
-                if option == STOP_TIMEOUT {
-                    self.stop_timeout = seconds;
-                } else {
-                    self.shutdown_timeout = Some(seconds);
-                }
-            }
-            MODULES => self.modules = value,
-            // `kios.log` and `kios.runtime`: one of two words each.
-            _ => {
-                let log = option == LOG;
-                let (first, second, expected): (&[u8], &[u8], _) = if log {
-                    (b"kmsg", b"stderr", "expected kmsg or stderr")
-                } else {
-                    (b"crio", b"containerd", "expected crio or containerd")
-                };
-                let second = either(value, first, second).ok_or(expected)?;
-                if log {
-                    self.log = if second { LogSink::Stderr } else { LogSink::Kmsg };
-                } else {
-                    self.runtime = if second { Runtime::Containerd } else { Runtime::Crio };
-                }
-            }
+            Opt::Datapart => self.datapart = datapart(value)?,
+            Opt::Log if value == b"kmsg" => self.log = LogSink::Kmsg,
+            Opt::Log if value == b"stderr" => self.log = LogSink::Stderr,
+            Opt::Log => return Err("expected kmsg or stderr"),
+            Opt::ShutdownTimeout => self.shutdown_timeout = Some(seconds(value)?),
+            Opt::StopTimeout => self.stop_timeout = seconds(value)?,
+            Opt::Modules => self.modules = value,
+            Opt::Runtime if value == b"crio" => self.runtime = Runtime::Crio,
+            Opt::Runtime if value == b"containerd" => self.runtime = Runtime::Containerd,
+            Opt::Runtime => return Err("expected crio or containerd"),
         }
         Ok(())
     }
 }
 
-/// Parameter names, NUL-separated, each option known by its index here.
-/// No NUL at the end: an empty name must match nothing.
-const NAMES: &[u8] = b"datapart\0kios.log\0kios.shutdown_timeout\0kios.stop_timeout\0kios.modules\0kios.runtime"; // the last: `apply`'s other arm
-/// Index of `datapart` in [`NAMES`].
-const DATAPART: usize = 0;
-/// Index of `kios.log` in [`NAMES`].
-const LOG: usize = 1;
-/// Index of `kios.shutdown_timeout` in [`NAMES`].
-const SHUTDOWN_TIMEOUT: usize = 2;
-/// Index of `kios.stop_timeout` in [`NAMES`].
-const STOP_TIMEOUT: usize = 3;
-/// Index of `kios.modules` in [`NAMES`].
-const MODULES: usize = 4;
+/// The options the init knows.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+enum Opt {
+    Datapart,
+    Log,
+    ShutdownTimeout,
+    StopTimeout,
+    Modules,
+    Runtime,
+}
+
+impl Opt {
+    /// Every option, in declaration order.
+    const ALL: [Opt; 6] = [Opt::Datapart, Opt::Log, Opt::ShutdownTimeout, Opt::StopTimeout, Opt::Modules, Opt::Runtime];
+
+    /// Its parameter name.
+    const fn name(self) -> &'static [u8] {
+        match self {
+            Opt::Datapart => b"datapart",
+            Opt::Log => b"kios.log",
+            Opt::ShutdownTimeout => b"kios.shutdown_timeout",
+            Opt::StopTimeout => b"kios.stop_timeout",
+            Opt::Modules => b"kios.modules",
+            Opt::Runtime => b"kios.runtime",
+        }
+    }
+
+    /// The option called `name`, if any.
+    fn named(name: &[u8]) -> Option<Opt> {
+        Opt::ALL.into_iter().find(|option| option.name() == name)
+    }
+}
+
+// The names, checked when compiling: `ALL` holds every option once, in
+// declaration order (so a variant missing from it breaks the count);
+// every name but `datapart` (the kernel's own spelling, SPEC §4) is
+// `kios.*`; no two names are the same.
+const _: () = {
+    assert!(Opt::ALL.len() == Opt::Runtime as usize + 1);
+    let mut index = 0usize;
+    let mut rest: &[Opt] = &Opt::ALL;
+    while let [option, later @ ..] = rest {
+        assert!(*option as usize == index);
+        let name = option.name();
+        assert!(matches!(option, Opt::Datapart) || matches!(name, [b'k', b'i', b'o', b's', b'.', _, ..]));
+        let mut others = later;
+        while let [other, tail @ ..] = others {
+            assert!(!eq(other.name(), name));
+            others = tail;
+        }
+        index = index.saturating_add(1);
+        rest = later;
+    }
+};
+
+/// `a == b`, when compiling.
+const fn eq(mut a: &[u8], mut b: &[u8]) -> bool {
+    loop {
+        match (a, b) {
+            ([], []) => return true,
+            ([x, a_tail @ ..], [y, b_tail @ ..]) if *x == *y => {
+                a = a_tail;
+                b = b_tail;
+            }
+            _ => return false,
+        }
+    }
+}
 
 /// Length of `PARTUUID=`, before the GUID in [`Datapart::PartUuid`].
 pub const PARTUUID: usize = b"PARTUUID=".len();
@@ -171,11 +209,8 @@ fn datapart(value: &[u8]) -> Result<Datapart<'_>, &'static str> {
         Ok(Datapart::Auto)
     } else if value == b"none" {
         Ok(Datapart::None)
-    } else if value.starts_with(b"PARTUUID=") {
-        // `starts_with` then the rest, not `strip_prefix`: `starts_with`
-        // is out of line for other callers too, `strip_prefix` was for
-        // this one only.
-        match crate::gpt::parse_guid(value.get(PARTUUID..).unwrap_or_default()) {
+    } else if let Some(guid) = value.strip_prefix(b"PARTUUID=") {
+        match crate::gpt::parse_guid(guid) {
             Some(_) => Ok(Datapart::PartUuid(value)),
             None => Err("PARTUUID is not a GUID"),
         }
@@ -192,25 +227,13 @@ fn datapart(value: &[u8]) -> Result<Datapart<'_>, &'static str> {
     }
 }
 
-/// Which of two words `value` is: `Some(false)` for `first`, `Some(true)`
-/// for `second`.
-fn either(value: &[u8], first: &[u8], second: &[u8]) -> Option<bool> {
-    if value == first {
-        Some(false)
-    } else {
-        (value == second).then_some(true)
-    }
-}
-
 /// Parses a decimal number of seconds: digits only, fits in a u32.
 fn seconds(value: &[u8]) -> Result<u32, &'static str> {
     if value.is_empty() {
         return Err("empty number");
     }
     value.iter().try_fold(0u32, |n, &b| match b {
-        // Computed in 64 bits, where it cannot overflow; too large if it needs more than 32.
-        b'0'..=b'9' => u32::try_from(u64::from(n).wrapping_mul(10).wrapping_add(u64::from(b & 0x0f)))
-            .map_err(|_| "number too large"),
+        b'0'..=b'9' => n.checked_mul(10).and_then(|n| n.checked_add(u32::from(b & 0x0f))).ok_or("number too large"),
         _ => Err("not a decimal number"),
     })
 }

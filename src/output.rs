@@ -135,8 +135,8 @@ impl Output {
     /// The full file becomes `NAME.1`; a new one starts.
     fn rotate(&mut self) {
         let path = self.path;
-        // `NAME.1` (the longest, containerd's, is 31 bytes with its NUL).
-        let mut old = [0u8; 32];
+        // `NAME.1`.
+        let mut old = [0u8; crate::argv::LOG_FILE_MAX + b".1".len() + 1];
         let renamed = kios::cstr::join(&mut old, &[path.to_bytes(), b".1"]).ok_or(Errno::NAMETOOLONG).and_then(|old| rustix::fs::rename(path, old));
         if let Err(e) = renamed {
             crate::error_at!("rotate {}: {}", path, e);

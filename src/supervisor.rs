@@ -85,8 +85,9 @@ impl Supervisor {
         } else if core::mem::take(&mut self.restart_requested) {
             self.start_at_ms = now_ms;
         } else {
-            // The clock is monotonic: now_ms >= started_ms, nothing to saturate.
-            if now_ms.wrapping_sub(self.started_ms) >= STABLE_MS {
+            // The clock is monotonic.
+            debug_assert!(now_ms >= self.started_ms);
+            if now_ms.saturating_sub(self.started_ms) >= STABLE_MS {
                 self.delay_ms = FIRST_DELAY_MS;
             }
             self.schedule_after_backoff(now_ms);
@@ -97,8 +98,8 @@ impl Supervisor {
     #[inline(never)]
     fn schedule_after_backoff(&mut self, now_ms: u64) {
         self.start_at_ms = now_ms.saturating_add(u64::from(self.delay_ms));
-        // Never above MAX_DELAY_MS before doubling: no overflow to saturate.
-        self.delay_ms = self.delay_ms.wrapping_mul(2).min(MAX_DELAY_MS);
+        debug_assert!(self.delay_ms <= MAX_DELAY_MS);
+        self.delay_ms = self.delay_ms.saturating_mul(2).min(MAX_DELAY_MS);
     }
 
     /// When the daemon is due to start, if it is waiting to.
