@@ -4,6 +4,10 @@
 
 use std::fmt::Write as _;
 
+pub mod compare;
+pub mod history;
+pub mod steps;
+
 /// A point of the boot, as the console shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mark {
@@ -29,7 +33,8 @@ impl Mark {
     }
 }
 
-/// One measured phase: from one mark to another.
+/// One measured phase: from one mark to another, plus, for a phase made
+/// of two pieces (the init's own time), a second interval.
 #[derive(Clone, Copy, Debug)]
 pub struct Phase {
     /// Key in boot.json.
@@ -38,17 +43,55 @@ pub struct Phase {
     pub label: &'static str,
     pub from: Mark,
     pub to: Mark,
+    /// A second interval added to the first.
+    pub plus: Option<(Mark, Mark)>,
 }
 
+const fn phase(key: &'static str, label: &'static str, from: Mark, to: Mark) -> Phase {
+    Phase { key, label, from, to, plus: None }
+}
+
+const INIT_START: Mark = Mark::Milestone("init-start");
+const RUNTIME_EXEC: Mark = Mark::Milestone("runtime-exec");
+const RUNTIME_READY: Mark = Mark::Milestone("runtime-ready");
+const KUBELET_EXEC: Mark = Mark::Milestone("kubelet-exec");
+
 /// Every phase, in the order of the report.
-pub const PHASES: [Phase; 6] = [
-    Phase { key: "kernel_to_init", label: "kernel → /init", from: Mark::KernelStart, to: Mark::RunInit },
-    Phase { key: "init_to_runtime_exec", label: "/init → runtime-exec", from: Mark::RunInit, to: Mark::Milestone("runtime-exec") },
-    Phase { key: "runtime_exec_to_ready", label: "runtime-exec → runtime-ready", from: Mark::Milestone("runtime-exec"), to: Mark::Milestone("runtime-ready") },
-    Phase { key: "runtime_ready_to_kubelet_exec", label: "runtime-ready → kubelet-exec", from: Mark::Milestone("runtime-ready"), to: Mark::Milestone("kubelet-exec") },
-    Phase { key: "total_to_kubelet_exec", label: "total to kubelet-exec", from: Mark::KernelStart, to: Mark::Milestone("kubelet-exec") },
-    Phase { key: "shutdown_continued_to_power_off", label: "shutdown-continued → power off", from: Mark::Milestone("shutdown-continued"), to: Mark::PowerDown },
+pub const PHASES: [Phase; 10] = [
+    phase("kernel_to_init", "kernel → /init", Mark::KernelStart, Mark::RunInit),
+    phase("init_to_init_start", "/init → init-start", Mark::RunInit, INIT_START),
+    phase("init_start_to_runtime_exec", "init-start → runtime-exec", INIT_START, RUNTIME_EXEC),
+    phase("init_to_runtime_exec", "/init → runtime-exec", Mark::RunInit, RUNTIME_EXEC),
+    phase("runtime_exec_to_ready", "runtime-exec → runtime-ready", RUNTIME_EXEC, RUNTIME_READY),
+    phase("runtime_ready_to_kubelet_exec", "runtime-ready → kubelet-exec", RUNTIME_READY, KUBELET_EXEC),
+    // The init's own time on the critical path (issue 14's goal).
+    Phase {
+        key: "init_own",
+        label: "init's own (start→rt-exec + ready→kl-exec)",
+        from: INIT_START,
+        to: RUNTIME_EXEC,
+        plus: Some((RUNTIME_READY, KUBELET_EXEC)),
+    },
+    phase("init_to_kubelet_exec", "/init → kubelet-exec", Mark::RunInit, KUBELET_EXEC),
+    phase("total_to_kubelet_exec", "total to kubelet-exec", Mark::KernelStart, KUBELET_EXEC),
+    phase("shutdown_continued_to_power_off", "shutdown-continued → power off", Mark::Milestone("shutdown-continued"), Mark::PowerDown),
 ];
+
+/// Index of the phase with `key` in [`PHASES`].
+pub fn phase_index(key: &str) -> usize {
+    PHASES.iter().position(|p| p.key == key).unwrap_or_else(|| panic!("no phase {key}"))
+}
+
+/// One `kios: trace STEP µs` line (the init's `trace` feature).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trace {
+    pub step: String,
+    /// The console's kernel timestamp (s), if the line had one (lines
+    /// written before `/dev/kmsg` opens go to the console unstamped).
+    pub stamp: Option<f64>,
+    /// The `CLOCK_MONOTONIC` time the init took at the end of the step (µs).
+    pub mono_us: f64,
+}
 
 /// What one console says, in seconds of the kernel clock.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -61,6 +104,8 @@ pub struct Console {
     pub init_vmrss_kb: Option<u64>,
     /// `standin-kubelet: init-rss N kB` (smaps_rollup), in kB.
     pub init_rss_kb: Option<u64>,
+    /// Every `kios: trace` line, in console order.
+    pub traces: Vec<Trace>,
 }
 
 /// `[   2.265842] text` → (2.265842, "text"); `None` for other lines.
@@ -82,7 +127,18 @@ impl Console {
     /// each mark counts.
     pub fn parse(text: &str) -> Console {
         let mut c = Console::default();
-        for (t, msg) in text.lines().filter_map(stamped) {
+        for line in text.lines() {
+            let (stamp, msg) = match stamped(line) {
+                Some((t, msg)) => (Some(t), msg),
+                None => (None, line.trim_end_matches('\r')),
+            };
+            if let Some(trace) = msg.strip_prefix("kios: trace ").and_then(|rest| rest.rsplit_once(' ')) {
+                if let Ok(mono_us) = trace.1.parse() {
+                    c.traces.push(Trace { step: trace.0.to_string(), stamp, mono_us });
+                }
+                continue;
+            }
+            let Some(t) = stamp else { continue };
             if msg.starts_with("Run /init as init process") {
                 c.run_init.get_or_insert(t);
             } else if let Some(m) = msg.strip_prefix("kios: milestone ") {
@@ -115,15 +171,18 @@ impl Console {
         let mut missing: Vec<String> = Vec::new();
         let mut out = [Span::default(); PHASES.len()];
         for (span, p) in out.iter_mut().zip(PHASES) {
-            match (self.time(p.from), self.time(p.to)) {
-                (Some(a), Some(b)) => *span = Span { start_ms: a * 1000.0, ms: (b - a) * 1000.0 },
-                (a, b) => {
-                    for (mark, t) in [(p.from, a), (p.to, b)] {
-                        let d = mark.describe();
-                        if t.is_none() && !missing.contains(&d) {
-                            missing.push(d);
-                        }
-                    }
+            let mut marks = vec![p.from, p.to];
+            marks.extend(p.plus.iter().flat_map(|&(a, b)| [a, b]));
+            let times: Vec<Option<f64>> = marks.iter().map(|&m| self.time(m)).collect();
+            if let Some(t) = times.iter().copied().collect::<Option<Vec<f64>>>() {
+                let ms = t.chunks(2).map(|pair| (pair[1] - pair[0]) * 1000.0).sum();
+                *span = Span { start_ms: t[0] * 1000.0, ms };
+                continue;
+            }
+            for (mark, t) in marks.iter().zip(times) {
+                let d = mark.describe();
+                if t.is_none() && !missing.contains(&d) {
+                    missing.push(d);
                 }
             }
         }
@@ -186,6 +245,10 @@ pub struct Config {
     pub runs: Vec<[Span; PHASES.len()]>,
     pub vmrss_kb: Vec<f64>,
     pub rss_kb: Vec<f64>,
+    /// The trace steps of each boot (a `trace` build's), see [`steps`].
+    pub steps: Vec<Vec<(String, f64)>>,
+    /// The host's 1-minute load average as each boot started.
+    pub loads: Vec<f64>,
 }
 
 impl Config {
@@ -281,6 +344,7 @@ pub fn to_json(
     configs: &[Config],
     ratios: &[(String, String, Option<f64>)],
     containerd_ratios: Option<&[(String, String, Option<f64>)]>,
+    compared: &[(String, String, Vec<compare::Ratio>)],
 ) -> String {
     let mut j = String::from("{\n");
     let _ = writeln!(j, "  \"runs_per_config\": {runs},");
@@ -305,6 +369,13 @@ pub fn to_json(
         let _ = writeln!(j, "      \"initramfs_bytes\": {},", c.initramfs_bytes);
         let _ = writeln!(j, "      \"init_vmrss_kb\": {},", json_stats(Stats::of(&c.vmrss_kb)));
         let _ = writeln!(j, "      \"init_rss_kb\": {},", json_stats(Stats::of(&c.rss_kb)));
+        let _ = writeln!(j, "      \"host_load_1min\": {},", json_stats(Stats::of(&c.loads)));
+        let table = steps::table(&c.steps);
+        let items: Vec<String> = table
+            .iter()
+            .map(|(name, st, n)| format!("{{\"step\": {}, \"ms\": {}, \"runs\": {n}}}", json_str(name), json_stats(Some(*st))))
+            .collect();
+        let _ = writeln!(j, "      \"trace_steps\": [{}],", items.join(", "));
         j.push_str("      \"phases\": {\n");
         for (i, p) in PHASES.iter().enumerate() {
             let _ = write!(
@@ -327,7 +398,26 @@ pub fn to_json(
         j.push_str("  },\n  \"ratios_containerd_over_ours\": {\n");
         json_ratios(&mut j, rc);
     }
-    j.push_str("  }\n}\n");
+    j.push_str("  },\n  \"comparisons\": [");
+    for (ci, (a, b, rs)) in compared.iter().enumerate() {
+        let _ = write!(j, "{}\n    {{\"a\": {}, \"b\": {}, \"bootstrap\": {{\"resamples\": {}, \"seed\": {}, \"paired\": true}}, \"phases\": {{\n", if ci > 0 { "," } else { "" }, json_str(a), json_str(b), compare::RESAMPLES, compare::SEED);
+        for (i, r) in rs.iter().enumerate() {
+            let ci95 = r.ci.map_or("null".into(), |(lo, hi)| format!("[{}, {}]", json_num(Some(lo)), json_num(Some(hi))));
+            let _ = write!(
+                j,
+                "      {}: {{\"median_a_ms\": {}, \"median_b_ms\": {}, \"ratio\": {}, \"ci95\": {}, \"verdict\": {}}}",
+                json_str(r.key),
+                json_num(r.a),
+                json_num(r.b),
+                json_num(r.ratio),
+                ci95,
+                json_str(&compare::verdict(r, a, b))
+            );
+            j.push_str(if i + 1 < rs.len() { ",\n" } else { "\n" });
+        }
+        j.push_str("    }}");
+    }
+    j.push_str(if compared.is_empty() { "]\n}\n" } else { "\n  ]\n}\n" });
     j
 }
 
@@ -339,7 +429,7 @@ fn json_ratios(j: &mut String, ratios: &[(String, String, Option<f64>)]) {
     }
 }
 
-fn xml(s: &str) -> String {
+pub fn xml(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
@@ -491,11 +581,16 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
         assert_eq!(c.time(Mark::Milestone("kubelet-exec")), Some(2.441706));
         let p = c.phases().unwrap();
         assert!(close(p[0].ms, 2265.842));
-        assert!(close(p[1].ms, 95.297) && close(p[1].start_ms, 2265.842));
-        assert!(close(p[2].ms, 78.734));
-        assert!(close(p[3].ms, 1.833));
-        assert!(close(p[4].ms, 2441.706) && close(p[4].start_ms, 0.0));
-        assert!(close(p[5].ms, 45.471));
+        assert!(close(p[1].ms, 44.74) && close(p[1].start_ms, 2265.842));
+        assert!(close(p[2].ms, 50.557));
+        assert!(close(p[3].ms, 95.297) && close(p[3].start_ms, 2265.842));
+        assert!(close(p[4].ms, 78.734));
+        assert!(close(p[5].ms, 1.833));
+        assert!(close(p[6].ms, 50.557 + 1.833) && close(p[6].start_ms, 2310.582));
+        assert!(close(p[7].ms, 175.864));
+        assert!(close(p[8].ms, 2441.706) && close(p[8].start_ms, 0.0));
+        assert!(close(p[9].ms, 45.471));
+        assert!(c.traces.is_empty());
     }
 
     #[test]
@@ -514,6 +609,7 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
     fn every_missing_mark_is_named_once() {
         for (drop, want) in [
             ("Run /init", "`Run /init as init process`"),
+            ("init-start", "`kios: milestone init-start`"),
             ("runtime-exec", "`kios: milestone runtime-exec`"),
             ("runtime-ready", "`kios: milestone runtime-ready`"),
             ("kubelet-exec", "`kios: milestone kubelet-exec`"),
@@ -525,7 +621,7 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
             assert_eq!(missing, vec![want.to_string()], "dropping {drop}");
         }
         let missing = Console::parse("no kernel here\n").phases().unwrap_err();
-        assert_eq!(missing.len(), 6);
+        assert_eq!(missing.len(), 7);
     }
 
     #[test]
@@ -578,14 +674,14 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
         let configs = [config("ours", OURS), config("baseline", OURS)];
         let r = ratios(&configs[0], &configs[1]);
         assert!(r.iter().all(|(_, _, v)| *v == Some(1.0)));
-        let j = to_json(&m, 1, &configs, &r, None);
+        let j = to_json(&m, 1, &configs, &r, None, &[]);
         assert!(!j.contains("containerd"));
         assert!(j.contains("\"cpu\": \"AMD \\\"EPYC\\\"\""));
         assert!(j.contains("\"kernel_to_init\": {\"label\": \"kernel → /init\", \"ms\": {\"min\": 2265.842, \"median\": 2265.842, \"max\": 2265.842}"));
         assert_eq!(j.matches('{').count(), j.matches('}').count());
         let s = to_svg(&m, 1, &configs);
         assert!(s.starts_with("<svg") && s.ends_with("</svg>\n"));
-        assert_eq!(s.matches("<rect x=").count(), 2 + 2 * 6 + 2 * 4);
+        assert_eq!(s.matches("<rect x=").count(), 2 + 2 * PHASES.len() + 2 * (PHASES.len() - 2));
         assert!(s.contains("&lt;b&gt;") && !s.contains("<b>"));
     }
 
@@ -595,12 +691,12 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
         let configs = [config("ours", OURS), config("baseline", OURS), config("containerd", OURS)];
         let r = ratios(&configs[0], &configs[1]);
         let rc = ratios(&configs[2], &configs[0]);
-        let j = to_json(&m, 1, &configs, &r, Some(&rc));
+        let j = to_json(&m, 1, &configs, &r, Some(&rc), &[("ours".into(), "baseline".into(), compare::compare(&configs[0], &configs[1]))]);
         assert!(j.contains("\"ratios_containerd_over_ours\": {\n    \"kernel_to_init\": 1,"));
         assert!(j.contains("\"name\": \"containerd\""));
         assert_eq!(j.matches('{').count(), j.matches('}').count());
         let s = to_svg(&m, 1, &configs);
-        assert_eq!(s.matches("<rect x=").count(), 3 + 3 * 6 + 3 * 4);
+        assert_eq!(s.matches("<rect x=").count(), 3 + 3 * PHASES.len() + 3 * (PHASES.len() - 2));
         assert!(s.contains(COLORS[2]));
     }
 }

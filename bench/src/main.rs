@@ -3,20 +3,30 @@
 //!
 //!     kios-bench run --runs N --out DIR --qemu BIN [--machine-arg ARG]... --kernel FILE
 //!                    --append CMDLINE --kernel-version V --arch A [--timeout S]
-//!                    --ours CPIO INIT --baseline CPIO SCRIPT INTERPRETER
+//!                    --ours CPIO INIT [--ours-label TEXT] [--against CPIO INIT LABEL]
+//!                    [--baseline CPIO SCRIPT INTERPRETER] [--variant NAME CPIO LABEL]...
 //!                    [--containerd CPIO INIT CONTAINERD CMDLINE]
+//!                    [--record CSV --commit COMMIT --date DATE]
 //!     kios-bench check CONSOLE...
+//!     kios-bench history CSV SVG
 //!
-//! `run` boots ours, baseline, ours, baseline… N times each, one QEMU at a
-//! time, keeps every console in DIR/console/, and writes DIR/boot.json and
-//! DIR/boot.svg. With `--containerd`, a third configuration joins the
-//! rotation (ours, baseline, containerd, ours…): our init with the real
-//! containerd (its binary given for its size), booted with its own kernel
-//! command line (`kios.runtime=containerd`); it gets a table of its own,
-//! against ours. `check` reads saved consoles and prints their phases.
-//! Both exit 1 when a console lacks a phase, printing an excerpt of it.
+//! `run` boots each configuration in turn (ours, against, baseline,
+//! variants, containerd, ours…) N times, one QEMU at a time, keeps every
+//! console in DIR/console/, and writes DIR/boot.json and DIR/boot.svg.
+//! `--against`: the init of another revision, same kernel and stand-ins;
+//! ours is compared with it phase by phase (medians, ratio, bootstrap 95 %
+//! interval, verdict: `compare`). `--variant`: another image of our init
+//! (e.g. another compression), compared with ours the same way. With
+//! `--containerd`, our init with the real containerd (its binary given for
+//! its size), booted with its own kernel command line
+//! (`kios.runtime=containerd`), with ratios to ours. The consoles' `kios:
+//! trace` lines (a `trace` build) give a table of the init's steps
+//! (`steps`). `--record` appends the run to the history CSV (`history`).
+//! `check` reads saved consoles and prints their phases; `history` draws
+//! a history CSV's trend. `run` and `check` exit 1 when a console lacks a
+//! phase, printing an excerpt of it.
 
-use kios_bench::{excerpt, ratios, to_json, to_svg, Config, Console, Machine, Span, Stats, PHASES};
+use kios_bench::{compare, excerpt, history, phase_index, ratios, steps, to_json, to_svg, Config, Console, Machine, Span, Stats, PHASES};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -25,9 +35,11 @@ use std::time::{Duration, Instant};
 fn usage() -> ExitCode {
     eprintln!(
         "usage: kios-bench run --runs N --out DIR --qemu BIN [--machine-arg ARG]... --kernel FILE --append CMDLINE \
-         --kernel-version V --arch A [--timeout S] --ours CPIO INIT --baseline CPIO SCRIPT INTERPRETER \
-         [--containerd CPIO INIT CONTAINERD CMDLINE]\n       \
-         kios-bench check CONSOLE..."
+         --kernel-version V --arch A [--timeout S] --ours CPIO INIT [--ours-label TEXT] [--against CPIO INIT LABEL] \
+         [--baseline CPIO SCRIPT INTERPRETER] [--variant NAME CPIO LABEL]... [--containerd CPIO INIT CONTAINERD CMDLINE] \
+         [--record CSV --commit COMMIT --date DATE]\n       \
+         kios-bench check CONSOLE...\n       \
+         kios-bench history CSV SVG"
     );
     ExitCode::from(2)
 }
@@ -49,6 +61,17 @@ struct Args {
     containerd: Vec<PathBuf>,
     /// Its kernel command line.
     containerd_append: String,
+    /// Description of ours (default "ours: the kiOS init").
+    ours_label: Option<String>,
+    /// Image and init of the `--against` revision, and its name.
+    against: Vec<PathBuf>,
+    against_label: String,
+    /// More images of our init (name, image, description), each compared with ours.
+    variants: Vec<(String, PathBuf, String)>,
+    /// The history file to append a line to, the commit measured and the date.
+    record: Option<PathBuf>,
+    commit: String,
+    date: String,
 }
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Option<Args> {
@@ -66,6 +89,15 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Option<Args> {
             "--timeout" => a.timeout = it.next()?.parse().ok()?,
             "--ours" => a.ours = vec![it.next()?.into(), it.next()?.into()],
             "--baseline" => a.baseline = vec![it.next()?.into(), it.next()?.into(), it.next()?.into()],
+            "--ours-label" => a.ours_label = Some(it.next()?),
+            "--against" => {
+                a.against = vec![it.next()?.into(), it.next()?.into()];
+                a.against_label = it.next()?;
+            }
+            "--variant" => a.variants.push((it.next()?, it.next()?.into(), it.next()?)),
+            "--record" => a.record = Some(it.next()?.into()),
+            "--commit" => a.commit = it.next()?,
+            "--date" => a.date = it.next()?,
             "--containerd" => {
                 a.containerd = vec![it.next()?.into(), it.next()?.into(), it.next()?.into()];
                 a.containerd_append = it.next()?;
@@ -73,7 +105,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Option<Args> {
             _ => return None,
         }
     }
-    let ok = !a.out.as_os_str().is_empty() && !a.qemu.is_empty() && !a.kernel.as_os_str().is_empty() && a.ours.len() == 2 && a.baseline.len() == 3;
+    let ok = !a.out.as_os_str().is_empty() && !a.qemu.is_empty() && !a.kernel.as_os_str().is_empty() && a.ours.len() == 2 && (a.baseline.is_empty() || a.baseline.len() == 3);
     ok.then_some(a)
 }
 
@@ -168,29 +200,62 @@ fn machine(a: &Args) -> Machine {
     Machine { cpu, cores, qemu, kernel: a.kernel_version.clone(), host_kernel, arch: a.arch.clone() }
 }
 
+/// The host's 1-minute load average.
+fn load() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
+}
+
+fn write_out(dir: &Path, name: &str, body: &str) -> Result<(), String> {
+    let p = dir.join(name);
+    std::fs::write(&p, body).map_err(|e| format!("{}: {e}", p.display()))
+}
+
 fn run(a: Args) -> Result<(), String> {
     let dir = a.out.join("console");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let (script, busybox) = (size(&a.baseline[1])?, size(&a.baseline[2])?);
-    let mut configs = vec![
-        Config {
-            name: "ours".into(),
-            description: "ours: the kiOS init".into(),
-            init_bytes: size(&a.ours[1])?,
-            init_note: "the static init binary".into(),
-            initramfs_bytes: size(&a.ours[0])?,
+    let mut configs = vec![Config {
+        name: "ours".into(),
+        description: a.ours_label.clone().unwrap_or_else(|| "ours: the kiOS init".into()),
+        init_bytes: size(&a.ours[1])?,
+        init_note: "the static init binary".into(),
+        initramfs_bytes: size(&a.ours[0])?,
+        ..Config::default()
+    }];
+    let mut images = vec![(a.ours[0].clone(), a.append.clone())];
+    if let [image, init] = &a.against[..] {
+        configs.push(Config {
+            name: "against".into(),
+            description: format!("against: the init of {}", a.against_label),
+            init_bytes: size(init)?,
+            init_note: format!("the init of {}", a.against_label),
+            initramfs_bytes: size(image)?,
             ..Config::default()
-        },
-        Config {
+        });
+        images.push((image.clone(), a.append.clone()));
+    }
+    if let [image, script, busybox] = &a.baseline[..] {
+        let (script, busybox) = (size(script)?, size(busybox)?);
+        configs.push(Config {
             name: "baseline".into(),
             description: "baseline: busybox-static sh /init".into(),
             init_bytes: script + busybox,
             init_note: format!("shell script {script} B + busybox-static {busybox} B"),
-            initramfs_bytes: size(&a.baseline[0])?,
+            initramfs_bytes: size(image)?,
             ..Config::default()
-        },
-    ];
-    let mut images = vec![(a.ours[0].clone(), a.append.clone()), (a.baseline[0].clone(), a.append.clone())];
+        });
+        images.push((image.clone(), a.append.clone()));
+    }
+    for (name, image, label) in &a.variants {
+        configs.push(Config {
+            name: name.clone(),
+            description: label.clone(),
+            init_bytes: size(&a.ours[1])?,
+            init_note: "the static init binary".into(),
+            initramfs_bytes: size(image)?,
+            ..Config::default()
+        });
+        images.push((image.clone(), a.append.clone()));
+    }
     if let [image, init, containerd] = &a.containerd[..] {
         let runtime = size(containerd)?;
         configs.push(Config {
@@ -204,67 +269,152 @@ fn run(a: Args) -> Result<(), String> {
         images.push((image.clone(), a.containerd_append.clone()));
     }
     let m = machine(&a);
-    eprintln!("kios-bench: {} boots per configuration, alternated; {} on {} ({} cores), kernel {}", a.runs, m.qemu, m.cpu, m.cores, m.kernel);
+    eprintln!(
+        "kios-bench: {} boots per configuration ({}), alternated; {} on {} ({} cores), kernel {}",
+        a.runs,
+        configs.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
+        m.qemu,
+        m.cpu,
+        m.cores,
+        m.kernel
+    );
     let started = Instant::now();
+    let (k_init, k_kubelet, k_total, k_shutdown) =
+        (phase_index("kernel_to_init"), phase_index("init_to_kubelet_exec"), phase_index("total_to_kubelet_exec"), phase_index("shutdown_continued_to_power_off"));
     for i in 1..=a.runs {
         for (c, (image, append)) in configs.iter_mut().zip(&images) {
-            eprint!("[run {i}/{}] {:<8} ", a.runs, c.name);
+            eprint!("[run {i}/{}] {:<10} ", a.runs, c.name);
+            c.loads.extend(load());
             let (text, wall) = boot(&a, image, append)?;
             let log = dir.join(format!("{}-{i}.log", c.name));
             std::fs::write(&log, &text).map_err(|e| format!("{}: {e}", log.display()))?;
             let (console, p) = phases(&format!("{} run {i} ({})", c.name, log.display()), &text).inspect_err(|_| eprintln!("FAILED"))?;
             eprintln!(
-                "kernel→/init {:7.1} ms  /init→kubelet-exec {:6.1} ms  total {:7.1} ms  shutdown {:5.1} ms  (wall {:.1} s, elapsed {:.0} s)",
-                p[0].ms,
-                p[4].ms - p[0].ms,
-                p[4].ms,
-                p[5].ms,
+                "kernel→/init {:7.1} ms  /init→kubelet-exec {:6.1} ms  total {:7.1} ms  shutdown {:5.1} ms  (wall {:.1} s, elapsed {:.0} s, load {})",
+                p[k_init].ms,
+                p[k_kubelet].ms,
+                p[k_total].ms,
+                p[k_shutdown].ms,
                 wall.as_secs_f64(),
-                started.elapsed().as_secs_f64()
+                started.elapsed().as_secs_f64(),
+                c.loads.last().map_or("?".into(), |l| format!("{l:.2}"))
             );
             c.runs.push(p);
             c.vmrss_kb.extend(console.init_vmrss_kb.map(|v| v as f64));
             c.rss_kb.extend(console.init_rss_kb.map(|v| v as f64));
+            c.steps.extend(steps::steps(&console));
         }
     }
-    let r = ratios(&configs[0], &configs[1]);
-    let rc = configs.get(2).map(|c| ratios(c, &configs[0]));
-    let json = to_json(&m, a.runs, &configs, &r, rc.as_deref());
-    let svg = to_svg(&m, a.runs, &configs);
-    for (name, body) in [("boot.json", &json), ("boot.svg", &svg)] {
-        let p = a.out.join(name);
-        std::fs::write(&p, body).map_err(|e| format!("{}: {e}", p.display()))?;
+    let find = |name: &str| configs.iter().position(|c| c.name == name);
+    let baseline = find("baseline");
+    let r = baseline.map(|b| ratios(&configs[0], &configs[b]));
+    let rc = find("containerd").map(|c| ratios(&configs[c], &configs[0]));
+    let mut compared: Vec<(String, String, Vec<compare::Ratio>)> = Vec::new();
+    if let Some(ag) = find("against") {
+        compared.push(("ours".into(), a.against_label.clone(), compare::compare(&configs[0], &configs[ag])));
     }
+    for (name, _, _) in &a.variants {
+        if let Some(v) = find(name) {
+            compared.push((name.clone(), "ours".into(), compare::compare(&configs[v], &configs[0])));
+        }
+    }
+    let json = to_json(&m, a.runs, &configs, r.as_deref().unwrap_or(&[]), rc.as_deref(), &compared);
+    write_out(&a.out, "boot.json", &json)?;
+    write_out(&a.out, "boot.svg", &to_svg(&m, a.runs, &configs))?;
 
-    println!("\n{} boots per configuration ({}); ms of the kernel clock: min / median / max", a.runs, m.arch);
-    println!("{:<32} {:>26} {:>26} {:>8}", "phase", "ours", "baseline", "ratio");
-    let cell = |s: Option<Stats>| s.map_or("n/a".into(), |s| format!("{:.1} / {:.1} / {:.1}", s.min, s.median, s.max));
+    // The medians of every configuration side by side.
+    let loads: Vec<f64> = configs.iter().flat_map(|c| c.loads.iter().copied()).collect();
+    println!(
+        "\n{} boots per configuration ({}), alternated; ms of the kernel clock: median (min–max); host load average (1 min) {}",
+        a.runs,
+        m.arch,
+        Stats::of(&loads).map_or("n/a".into(), |s| format!("{:.2} (min {:.2}, max {:.2}) on {} cores", s.median, s.min, s.max, m.cores))
+    );
+    let cell = |s: Option<Stats>| s.map_or("n/a".into(), |s| format!("{:.1} ({:.1}–{:.1})", s.median, s.min, s.max));
+    print!("{:<44}", "phase");
+    for c in &configs {
+        print!(" {:>24}", c.name);
+    }
+    println!();
     for (i, p) in PHASES.iter().enumerate() {
-        println!("{:<32} {:>26} {:>26} {:>8}", p.label, cell(configs[0].stats(i)), cell(configs[1].stats(i)), ratio_txt(r[i].2));
+        print!("{:<44}", p.label);
+        for c in &configs {
+            print!(" {:>24}", cell(c.stats(i)));
+        }
+        println!();
     }
     for (label, pick) in [("init VmRSS (kB)", 0usize), ("init Rss (kB)", 1)] {
-        let v = |c: &Config| Stats::of(if pick == 0 { &c.vmrss_kb } else { &c.rss_kb });
-        println!("{:<32} {:>26} {:>26} {:>8}", label, cell(v(&configs[0])), cell(v(&configs[1])), ratio_txt(r[PHASES.len() + pick].2));
-    }
-    println!("{:<32} {:>26} {:>26} {:>8}", "init size (bytes)", configs[0].init_bytes, configs[1].init_bytes, ratio_txt(r[PHASES.len() + 2].2));
-    println!("{:<32} {:>26} {:>26} {:>8}", "initramfs size (bytes)", configs[0].initramfs_bytes, configs[1].initramfs_bytes, ratio_txt(r[PHASES.len() + 3].2));
-    println!("\nratios ours/baseline (medians):");
-    for (_, label, v) in &r {
-        println!("  {label:<32} {}", ratio_txt(*v));
-    }
-    println!("baseline init size: {}", configs[1].init_note);
-    if let (Some(c), Some(rc)) = (configs.get(2), &rc) {
-        println!("\nwith containerd ({}, kernel command line `{}`); ms of the kernel clock: min / median / max", c.description, a.containerd_append);
-        println!("{:<32} {:>26} {:>26} {:>8}", "phase", "containerd", "ours", "ratio");
-        for (i, p) in PHASES.iter().enumerate() {
-            println!("{:<32} {:>26} {:>26} {:>8}", p.label, cell(c.stats(i)), cell(configs[0].stats(i)), ratio_txt(rc[i].2));
+        print!("{label:<44}");
+        for c in &configs {
+            print!(" {:>24}", cell(Stats::of(if pick == 0 { &c.vmrss_kb } else { &c.rss_kb })));
         }
-        for (label, pick) in [("init VmRSS (kB)", 0usize), ("init Rss (kB)", 1)] {
-            let v = |c: &Config| Stats::of(if pick == 0 { &c.vmrss_kb } else { &c.rss_kb });
-            println!("{:<32} {:>26} {:>26} {:>8}", label, cell(v(c)), cell(v(&configs[0])), ratio_txt(rc[PHASES.len() + pick].2));
+        println!();
+    }
+    print!("{:<44}", "init size (bytes)");
+    for c in &configs {
+        print!(" {:>24}", c.init_bytes);
+    }
+    print!("\n{:<44}", "initramfs size (bytes)");
+    for c in &configs {
+        print!(" {:>24}", c.initramfs_bytes);
+    }
+    println!();
+
+    if let (Some(r), Some(b)) = (&r, baseline) {
+        println!("\nratios ours/baseline (medians):");
+        for (_, label, v) in r {
+            println!("  {label:<44} {}", ratio_txt(*v));
         }
-        println!("{:<32} {:>26} {:>26} {:>8}", "initramfs size (bytes)", c.initramfs_bytes, configs[0].initramfs_bytes, ratio_txt(rc[PHASES.len() + 3].2));
+        println!("baseline init size: {}", configs[b].init_note);
+    }
+    for (x, y, rs) in &compared {
+        println!("\n{x} against {y}: medians (ms), ratio {x}/{y}, 95 % bootstrap CI of the ratio ({} paired resamples)", compare::RESAMPLES);
+        println!("{:<44} {:>10} {:>10} {:>8} {:>17}", "phase", x, y, "ratio", "95 % CI");
+        for q in rs {
+            let ci = q.ci.map_or("n/a".into(), |(lo, hi)| format!("{lo:.3}–{hi:.3}"));
+            let med = |v: Option<f64>| v.map_or("n/a".into(), |v| format!("{v:.1}"));
+            println!("{:<44} {:>10} {:>10} {:>8} {:>17}", q.label, med(q.a), med(q.b), ratio_txt(q.ratio), ci);
+        }
+        for key in ["init_to_kubelet_exec", "init_own", "kernel_to_init", "total_to_kubelet_exec"] {
+            if let Some(q) = rs.iter().find(|q| q.key == key) {
+                println!("  {}: {}", q.label, compare::verdict(q, x, y));
+            }
+        }
+    }
+    if let (Some(c), Some(rc)) = (find("containerd"), &rc) {
+        let c = &configs[c];
+        println!("\nwith containerd ({}, kernel command line `{}`): ratios containerd/ours (medians)", c.description, a.containerd_append);
+        for (_, label, v) in rc {
+            println!("  {label:<44} {}", ratio_txt(*v));
+        }
         println!("containerd init size: {}", c.init_note);
+    }
+    for c in configs.iter().filter(|c| !c.steps.is_empty()) {
+        println!("\n{}: the init's steps (trace lines), ms from the end of the step before (entry: from `Run /init`); {} boots", c.name, c.steps.len());
+        println!("{:<24} {:>9} {:>9} {:>9} {:>5}", "step", "median", "min", "max", "runs");
+        let table = steps::table(&c.steps);
+        for (name, st, n) in &table {
+            println!("{name:<24} {:>9.2} {:>9.2} {:>9.2} {n:>5}", st.median, st.min, st.max);
+        }
+        let sum: f64 = table.iter().map(|(_, st, _)| st.median).sum();
+        println!("{:<24} {sum:>9.2}", "sum of the medians");
+    }
+    if let Some(csv) = &a.record {
+        let against = find("against").and_then(|_| compared.first()).map(|(_, y, rs)| (y.clone(), rs.clone()));
+        let record = history::Record {
+            date: a.date.clone(),
+            commit: a.commit.clone(),
+            machine: m.cpu.clone(),
+            kernel: m.kernel.clone(),
+            arch: m.arch.clone(),
+            runs: a.runs,
+            load: Stats::of(&loads).map(|s| s.median),
+            medians: (0..PHASES.len()).map(|i| configs[0].stats(i).map(|s| s.median)).collect(),
+            vs_baseline: r.as_ref().map_or(Vec::new(), |r| r.iter().take(PHASES.len()).map(|(_, _, v)| *v).collect()),
+            against,
+        };
+        history::append(csv, &record)?;
+        println!("appended a line to {}", csv.display());
     }
     println!("wrote {} and {}", a.out.join("boot.json").display(), a.out.join("boot.svg").display());
     Ok(())
@@ -287,6 +437,15 @@ fn check(files: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// `kios-bench history CSV SVG`: the trend of the history file as an SVG.
+fn draw_history(csv: &Path, svg: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(csv).map_err(|e| format!("{}: {e}", csv.display()))?;
+    let body = history::trend_svg(&text).map_err(|e| format!("{}: {e}", csv.display()))?;
+    std::fs::write(svg, body).map_err(|e| format!("{}: {e}", svg.display()))?;
+    println!("wrote {}", svg.display());
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let result = match args.next().as_deref() {
@@ -295,6 +454,10 @@ fn main() -> ExitCode {
             None => return usage(),
         },
         Some("check") => check(&args.collect::<Vec<_>>()),
+        Some("history") => match (args.next(), args.next(), args.next()) {
+            (Some(csv), Some(svg), None) => draw_history(Path::new(&csv), Path::new(&svg)),
+            _ => return usage(),
+        },
         _ => return usage(),
     };
     match result {
