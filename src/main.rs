@@ -12,6 +12,7 @@
 // (docs/architecture.md, "Layers").
 mod sys;
 mod log;
+mod trace;
 mod etc;
 mod daemon;
 mod mounts;
@@ -33,6 +34,7 @@ use log::{bytes, milestone};
 entry_point!(main);
 
 fn main(startup: sys::Startup) -> ! {
+    crate::trace!(entry);
     // Anything but PID 1 (someone ran it on a workstation): refuse, touch nothing.
     if !rustix::process::getpid().is_init() {
         let _ = rustix::io::write(sys::stderr(), b"init: refusing to run: not PID 1\n");
@@ -42,21 +44,25 @@ fn main(startup: sys::Startup) -> ! {
     // Signals first: all blocked, all read from one descriptor.
     let _ = sys::set_signal_mask(sys::SigSet::ALL);
     let signals = sys::signalfd(sys::SigSet::ALL);
+    crate::trace!("signals");
 
     // A root with a parent mount, which runc can pivot from: before any
     // mount, so every later one is made under it.
     let root = root::enter_bind_of_itself();
+    crate::trace!("root");
 
     // The console: /dev first, so /dev/kmsg exists.
     mounts::dev();
     let early = Options::parse(b"", &startup.env, &mut |_| {});
     log::open_sink(early.log == LogSink::Stderr);
+    crate::trace!("dev-console");
     milestone("init-start");
     if let Err((call, e)) = root {
         crate::error!("root: {}: {}; containers cannot pivot_root", call, e);
     }
 
     mounts::base();
+    crate::trace!("base-mounts");
     milestone("base-mounts");
 
     // Options: /proc/cmdline, then the environment, which wins.
@@ -68,21 +74,40 @@ fn main(startup: sys::Startup) -> ! {
 
     log::open_sink(options.log == LogSink::Stderr);
     argv::choose_runtime(options.runtime);
-    net::loopback_up();
+    crate::trace!("options");
+    // Before the data partition: its disk or filesystem may need one.
     modules::load(options.modules);
+    crate::trace!("modules");
 
     let Ok(signals) = signals else { log::halt("signalfd") };
     let mut node = node::Node::new(signals, &options);
-    // The data partition, then /etc/hostname and the runtime; a partition
-    // not there yet is awaited by the loop, and nothing starts before it.
+    crate::trace!("node");
+    // The critical path ends here: the data partition and `/etc`, then the
+    // runtime's fork and exec (docs/boot.md). While the runtime starts,
+    // what the kubelet needs (`Node::settle`). A partition not there yet
+    // is awaited by the loop, and nothing starts before it.
     node.bring_up(options.datapart);
 
-    // While the runtime starts.
+    // While the runtime starts: `lo`, for its streaming server and the
+    // kubelet's health port on 127.0.0.1.
+    net::loopback_up();
+    crate::trace!("loopback");
+
+    node.run(finish_boot)
+}
+
+/// The boot's last steps, which neither daemon needs to start: run by
+/// the loop once the kubelet is started (or a second after the loop
+/// began), so that they do not delay it on a single CPU.
+fn finish_boot(node: &mut node::Node) {
+    let _ = node.graceful_timeout_ms(); // read now, not at shutdown
+    crate::trace!("grace-period");
     net::enable_forwarding();
+    crate::trace!("forwarding");
     node.open_socket();
+    crate::trace!("system-socket");
     let _ = rustix::system::reboot(rustix::system::RebootCommand::CadOff); // ctrl-alt-del → SIGINT
     sys::rename_process(b"kiOS");
     let _ = rustix::fs::unlink(c"/init");
-
-    node.run()
+    crate::trace!("cad-rename-unlink");
 }

@@ -29,6 +29,8 @@ const INOTIFY: u64 = 2;
 const CLIENT: u64 = 16;
 /// A daemon's output is this plus `Daemon as u64` (3 and 4).
 const OUTPUT: u64 = 3;
+/// The longest the boot's last steps wait for the kubelet's start (ms).
+const FINISH_AFTER_MS: u64 = 1000;
 
 /// Everything the supervision loop owns.
 pub struct Node<'a> {
@@ -53,15 +55,23 @@ pub struct Node<'a> {
     outputs: [Option<Output>; 2],
     /// `kios.shutdown_timeout`; the deadline itself is known once `/etc` is.
     shutdown_timeout_s: Option<u32>,
-    graceful_timeout_ms: u64,
+    /// The boot's last steps, which neither daemon needs (`main`'s
+    /// `finish_boot`): run once the kubelet is started, or at
+    /// `finish_at_ms`, whichever comes first.
+    finish: Option<fn(&mut Node<'a>)>,
+    finish_at_ms: u64,
+    /// The graceful shutdown's deadline, once read (see `graceful_timeout_ms`).
+    graceful_timeout_ms: Option<u64>,
     stop_timeout_s: u32,
     /// The rate limits of the lines others can make repeat.
     repeats: Repeats,
 }
 
 impl<'a> Node<'a> {
-    /// Prepares the loop with the timeouts of `options`; halts without
-    /// epoll (nothing could be supervised).
+    /// Prepares the loop with the timeouts of `options`, and the runtime's
+    /// output (its stdout and stderr at its exec); halts without epoll
+    /// (nothing could be supervised). The rest (inotify, the kubelet's
+    /// output) waits until the runtime is started.
     pub fn new(signals: OwnedFd, options: &Options) -> Node<'a> {
         let null = rustix::fs::open(c"/dev/null", rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty()).ok();
         let Ok(epoll) = epoll::create(epoll::CreateFlags::CLOEXEC)
@@ -69,16 +79,14 @@ impl<'a> Node<'a> {
         else {
             crate::log::halt("epoll")
         };
-        let inotify = watch_files();
-        if let Some(fd) = &inotify {
-            let _ = sys::epoll_add(&epoll, fd, INOTIFY);
-        }
-        let outputs = [open_output(&epoll, Daemon::Runtime), open_output(&epoll, Daemon::Kubelet)];
+        crate::trace!("epoll");
+        let outputs = [open_output(&epoll, Daemon::Runtime), None];
+        crate::trace!("runtime-output");
         Node {
             epoll,
             signals,
             socket: None,
-            inotify,
+            inotify: None,
             runtime: Supervisor::new(),
             kubelet: Supervisor::new(),
             outputs,
@@ -88,9 +96,11 @@ impl<'a> Node<'a> {
             state: State::Running,
             datapart: None,
             shutdown_timeout_s: options.shutdown_timeout,
-            graceful_timeout_ms: 0,
+            graceful_timeout_ms: None,
             stop_timeout_s: options.stop_timeout,
             repeats: Repeats::default(),
+            finish: None,
+            finish_at_ms: 0,
         }
     }
 
@@ -100,37 +110,89 @@ impl<'a> Node<'a> {
     /// signals and the socket are served; nothing starts before it.
     pub fn bring_up(&mut self, wanted: Datapart<'a>) {
         if wanted == Datapart::None {
+            crate::trace!("datapart");
             milestone("datapart-skipped");
             return self.settle(false);
         }
         self.datapart = Some(datapart::Wait::new(wanted));
         self.await_datapart(false); // the first attempt; settles if it mounts
-        if let (Some(_), Some(fd)) = (&self.datapart, &self.inotify) {
-            let _ = sys::add_watch(fd, c"/dev", linux_raw_sys::general::IN_CREATE);
+        if self.datapart.is_some() {
+            if let Some(fd) = self.watch_files() {
+                let _ = sys::add_watch(fd, c"/dev", linux_raw_sys::general::IN_CREATE);
+            }
         }
     }
 
-    /// `/etc` is final: the hostname, the seccomp profiles, the graceful
-    /// shutdown deadline and the kubelet's files watched; with a data
-    /// partition, the daemons' output kept on it; the runtime starts (the
-    /// kubelet follows once its socket exists).
+    /// `/etc` is final: the runtime starts at once (it needs nothing more);
+    /// then, while it starts, what the kubelet needs before its exec: its
+    /// output, the runtime's socket watched, the hostname, the seccomp
+    /// profiles and the kubelet's files watched; with a data partition,
+    /// the daemons' output kept on it. The kubelet follows once the
+    /// runtime's socket exists.
     fn settle(&mut self, disk: bool) {
+        self.runtime.schedule_now(sys::monotonic_ms());
+        self.start_due();
+        if let Some(slot) = self.outputs.get_mut(Daemon::Kubelet as usize) {
+            *slot = open_output(&self.epoll, Daemon::Kubelet);
+        }
+        crate::trace!("kubelet-output");
+        self.watch_files();
+        crate::trace!("inotify");
         if disk {
             self.outputs.iter_mut().flatten().for_each(Output::keep_on_disk);
         }
+        crate::trace!("outputs-on-disk");
         crate::etc::set_hostname();
+        crate::trace!("hostname");
         datapart::bind_seccomp();
-        let timeout_s = kios::shutdown::graceful_timeout_s(self.shutdown_timeout_s, argv::kubelet_grace_period());
-        self.graceful_timeout_ms = u64::from(timeout_s).saturating_mul(1000);
-        if let Some(fd) = &self.inotify {
+        crate::trace!("seccomp-bind");
+        if let Some(fd) = self.watch_files() {
             let _ = rustix::fs::mkdir(argv::KUBELET_DIR, rustix::fs::Mode::from_raw_mode(0o755));
             let mask = linux_raw_sys::general::IN_CLOSE_WRITE | linux_raw_sys::general::IN_MOVED_TO;
             if let Err(e) = sys::add_watch(fd, argv::KUBELET_DIR, mask) {
                 crate::error_at!("inotify watch {}: {}", argv::KUBELET_DIR, e);
             }
         }
-        self.runtime.schedule_now(sys::monotonic_ms());
-        self.start_due();
+        crate::trace!("kubernetes-watch");
+    }
+
+    /// The inotify descriptor, made (and watched by the loop) on first
+    /// use, watching the runtime socket's directory (the data partition's
+    /// device and `/etc/kubernetes` are added when their time comes). A
+    /// socket already there when the watch starts (the runtime was
+    /// quicker) counts as created.
+    fn watch_files(&mut self) -> Option<&OwnedFd> {
+        if self.inotify.is_none() {
+            let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
+                .inspect_err(|&e| crate::error!("inotify: {}", e))
+                .ok()?;
+            let _ = sys::epoll_add(&self.epoll, &fd, INOTIFY);
+            let dir = argv::runtime().socket_dir;
+            let _ = rustix::fs::mkdir(dir, rustix::fs::Mode::from_raw_mode(0o711));
+            if let Err(e) = sys::add_watch(&fd, dir, linux_raw_sys::general::IN_CREATE | linux_raw_sys::general::IN_MOVED_TO) {
+                crate::error_at!("inotify watch {}: {}", dir, e);
+            }
+            self.inotify = Some(fd);
+            if self.runtime.pid().is_some() && crate::etc::exists(argv::runtime().socket) {
+                self.runtime_is_ready();
+            }
+        }
+        self.inotify.as_ref()
+    }
+
+    /// How long a graceful shutdown waits for the kubelet (ms):
+    /// `kios.shutdown_timeout`, else `shutdownGracePeriod` from the
+    /// kubelet's config plus 30 s, else 300 s. Read once `/etc` is final, on
+    /// first use (the boot's last steps ask for it ahead of any shutdown);
+    /// 0 while the data partition is awaited (no kubelet to wait for).
+    pub fn graceful_timeout_ms(&mut self) -> u64 {
+        if self.datapart.is_some() {
+            return 0;
+        }
+        *self.graceful_timeout_ms.get_or_insert_with(|| {
+            let timeout_s = kios::shutdown::graceful_timeout_s(self.shutdown_timeout_s, argv::kubelet_grace_period());
+            u64::from(timeout_s).saturating_mul(1000)
+        })
     }
 
     /// Another attempt at the awaited data partition; `device` when a
@@ -159,11 +221,21 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// Supervises forever; leaves only through the hard shutdown.
-    pub fn run(&mut self) -> ! {
+    /// Supervises forever; leaves only through the hard shutdown. `finish`,
+    /// the boot's steps that neither daemon needs, runs once the kubelet is
+    /// started, or after `FINISH_AFTER_MS` (a runtime that is slow to
+    /// start, or a data partition still awaited), whichever comes first.
+    pub fn run(&mut self, finish: fn(&mut Node<'a>)) -> ! {
+        self.finish = Some(finish);
+        self.finish_at_ms = sys::monotonic_ms().saturating_add(FINISH_AFTER_MS);
         let mut events = [epoll::Event { flags: epoll::EventFlags::empty(), data: epoll::EventData::new_u64(0) }; 16];
         loop {
             self.start_due();
+            if self.finish.is_some() && (self.kubelet.pid().is_some() || sys::monotonic_ms() >= self.finish_at_ms) {
+                if let Some(finish) = self.finish.take() {
+                    finish(self);
+                }
+            }
             if self.datapart.as_ref().is_some_and(|wait| sys::monotonic_ms() >= wait.next_try_ms()) {
                 self.await_datapart(false);
             }
@@ -198,7 +270,8 @@ impl<'a> Node<'a> {
         let datapart = self.datapart.as_ref().map_or(u64::MAX, datapart::Wait::next_try_ms);
         let deadline = self.state.deadline_ms().unwrap_or(u64::MAX);
         let listen = self.socket.as_ref().map_or(u64::MAX, SystemSocket::paused_until_ms);
-        self.runtime.start_at_or_never_ms().min(kubelet).min(deadline).min(datapart).min(listen).min(self.repeats.due_ms())
+        let finish = if self.finish.is_some() { self.finish_at_ms } else { u64::MAX };
+        self.runtime.start_at_or_never_ms().min(kubelet).min(deadline).min(datapart).min(listen).min(self.repeats.due_ms()).min(finish)
     }
 
     fn start_due(&mut self) {
@@ -220,7 +293,10 @@ impl<'a> Node<'a> {
     fn spawn(&mut self, which: Daemon, argv: &daemon::Argv, now: u64) {
         let output = self.outputs.get(which as usize).and_then(Option::as_ref).map(|o| &o.daemon_end);
         let sup = if which == Daemon::Runtime { &mut self.runtime } else { &mut self.kubelet };
-        match daemon::spawn(argv, output) {
+        crate::trace!(if which == Daemon::Runtime { "runtime-argv" } else { "kubelet-argv" });
+        let spawned = daemon::spawn(argv, output);
+        crate::trace!(if which == Daemon::Runtime { "runtime-spawn" } else { "kubelet-spawn" });
+        match spawned {
             Ok(pid) => {
                 let pid = pid.as_raw_nonzero().get();
                 sup.started(pid, now);
@@ -248,6 +324,7 @@ impl<'a> Node<'a> {
         if self.runtime_ready {
             return;
         }
+        crate::trace!("runtime-ready");
         milestone("runtime-ready");
         self.runtime_ready = true;
         self.kubelet.schedule_now(sys::monotonic_ms());
@@ -352,7 +429,8 @@ impl<'a> Node<'a> {
 
     fn request(&mut self, goal: Goal) {
         let clients = self.socket.as_ref().map_or(0, SystemSocket::clients);
-        let action = self.state.request(goal, sys::monotonic_ms(), clients, self.graceful_timeout_ms);
+        let timeout_ms = self.graceful_timeout_ms();
+        let action = self.state.request(goal, sys::monotonic_ms(), clients, timeout_ms);
         if action != Action::None {
             milestone(if goal == Goal::PowerOff { "shutdown-requested poweroff" } else { "shutdown-requested reboot" });
         }
@@ -428,19 +506,4 @@ fn open_output(epoll: &OwnedFd, daemon: Daemon) -> Option<Output> {
         let _ = sys::epoll_add(epoll, &output.drain_end, OUTPUT.wrapping_add(daemon as u64));
     }
     output
-}
-
-/// One inotify descriptor, watching the runtime socket's directory (the
-/// data partition's device and `/etc/kubernetes` are added when their
-/// time comes).
-fn watch_files() -> Option<OwnedFd> {
-    let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
-        .inspect_err(|&e| crate::error!("inotify: {}", e))
-        .ok()?;
-    let dir = argv::runtime().socket_dir;
-    let _ = rustix::fs::mkdir(dir, rustix::fs::Mode::from_raw_mode(0o711));
-    if let Err(e) = sys::add_watch(&fd, dir, linux_raw_sys::general::IN_CREATE | linux_raw_sys::general::IN_MOVED_TO) {
-        crate::error_at!("inotify watch {}: {}", dir, e);
-    }
-    Some(fd)
 }

@@ -285,7 +285,18 @@ fn run(a: Args) -> Result<(), String> {
         for (c, (image, append)) in configs.iter_mut().zip(&images) {
             eprint!("[run {i}/{}] {:<10} ", a.runs, c.name);
             c.loads.extend(load());
-            let (text, wall) = boot(&a, image, append)?;
+            // A kernel that panics before it runs /init (under a heavy host
+            // load, TCG can fail the kernel's own timer check) says
+            // nothing of the init: that boot is tried again, twice at most.
+            let mut attempt = 0;
+            let (text, wall) = loop {
+                let (text, wall) = boot(&a, image, append)?;
+                attempt += 1;
+                if attempt > 2 || text.contains("Run /init") || !text.contains("Kernel panic") {
+                    break (text, wall);
+                }
+                eprint!("(kernel panic before /init, booted again) ");
+            };
             let log = dir.join(format!("{}-{i}.log", c.name));
             std::fs::write(&log, &text).map_err(|e| format!("{}: {e}", log.display()))?;
             let (console, p) = phases(&format!("{} run {i} ({})", c.name, log.display()), &text).inspect_err(|_| eprintln!("FAILED"))?;

@@ -30,3 +30,13 @@ pub fn monotonic_ms() -> u64 {
     // 584 million years).
     ts[0] as u64 * 1000 + ts[1] as u64 / 1_000_000
 }
+
+/// `clock_gettime(CLOCK_MONOTONIC)` in microseconds (the `trace` feature's
+/// lines; raw for the reason given at [`monotonic_ms`]).
+#[cfg(feature = "trace")]
+pub fn monotonic_us() -> u64 {
+    let mut ts = [0i64; 2];
+    // SAFETY: `ts` is a `struct timespec` (two 64-bit fields on 64-bit arches).
+    let _ = unsafe { syscall3(k::__NR_clock_gettime, [k::CLOCK_MONOTONIC as usize, ts.as_mut_ptr() as usize, 0]) };
+    ts[0] as u64 * 1_000_000 + ts[1] as u64 / 1000
+}

@@ -13,7 +13,7 @@
 //! | `io.rs` | `FIONREAD`, `FIONBIO`, inotify watches, stderr |
 //! | `pipe.rs` | splice and tee |
 //! | `net.rs` | the system socket's bind, `SO_PEERCRED`, loopback up |
-//! | `mm.rs` | a scratch mapping; the monotonic clock |
+//! | `mm.rs` | a scratch mapping; the monotonic clock (in µs too, for the `trace` feature) |
 //! | `mem.rs` | `memcpy`, `memmove`, `memset`, `memcmp`, `bcmp`, `strlen` |
 //!
 //! # Safety
@@ -50,6 +50,8 @@ pub use entry::entry;
 pub use event::{epoll_add, epoll_wait, poll_in};
 pub use io::{add_watch, pending, set_nonblocking, stderr};
 pub use mm::{monotonic_ms, with_scratch};
+#[cfg(feature = "trace")]
+pub use mm::monotonic_us;
 pub use net::{bind_unix, loopback_up, peer_uid};
 pub use pipe::{splice, tee};
 pub use process::{execve, exit, fork, kill_all, reap};
