@@ -216,19 +216,22 @@ pub fn kubelet_argv() -> (Argv, bool) {
     let mut argv = Argv::default();
     argv.extend(KUBELET_START);
 
-    let mut file = [0u8; 4096];
-    if let Some(contents) = contents(c"/etc/kubernetes/node-labels", &mut file) {
+    // Up to 64 KiB of labels file (comments count), in a scratch mapping;
+    // up to 2 KiB of labels: each one that does not fit is named and
+    // dropped, the others are passed.
+    crate::sys::with_scratch(64 * 1024, |file| {
+        let contents = contents(c"/etc/kubernetes/node-labels", file)?;
         let mut labels: heapless::String<2048> = heapless::String::new();
-        let parsed = kios::labels::node_labels(contents, &mut labels, &mut |w| {
-            crate::warn!("/etc/kubernetes/node-labels line {}: {}; line dropped", w.line, w.reason);
+        kios::labels::node_labels(contents, &mut labels, &mut |w| {
+            crate::warn!("/etc/kubernetes/node-labels line {}: {}{}; line dropped", w.line, w.reason, bytes(w.name));
         });
-        match parsed {
-            Ok(()) if !labels.is_empty() => argv.flag(c"--node-labels", labels.as_bytes()),
-            Ok(()) => {}
-            Err(_) => crate::warn!("/etc/kubernetes/node-labels: labels longer than {} bytes; none passed", labels.capacity()),
+        if !labels.is_empty() {
+            argv.flag(c"--node-labels", labels.as_bytes());
         }
-    }
+        Some(())
+    });
 
+    let mut file = [0u8; 4096];
     if let Some(contents) = contents(NODE_IP, &mut file) {
         match kios::nodeip::node_ip(contents) {
             Ok(ip) => argv.flag(c"--node-ip", ip),
@@ -256,8 +259,15 @@ pub fn runtime_argv() -> Argv {
     argv
 }
 
-/// `shutdownGracePeriod` from the kubelet's config file, if set (read
-/// into a scratch mapping: 8 KiB once, not resident for good).
+/// `shutdownGracePeriod` from the kubelet's config file, if set and a
+/// valid Go duration (else a warning); the file is read, up to 64 KiB,
+/// into a scratch mapping, not resident for good.
 pub fn kubelet_grace_period() -> Option<u32> {
-    crate::sys::with_scratch(8192, |buf| kios::grace::shutdown_grace_period(contents(KUBELET_CONFIG, buf)?))?
+    crate::sys::with_scratch(64 * 1024, |buf| match kios::grace::shutdown_grace_period(contents(KUBELET_CONFIG, buf)?)? {
+        Ok(seconds) => Some(seconds),
+        Err(value) => {
+            crate::warn!("{}: shutdownGracePeriod: invalid duration \"{}\"; default deadline used", KUBELET_CONFIG, bytes(value));
+            None
+        }
+    })?
 }

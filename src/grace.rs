@@ -7,19 +7,22 @@
 //! each followed by a unit `h`, `m`, `s`, `ms`, `us`/`µs`/`μs` or `ns`; or
 //! a bare `0`. It may be quoted with `'` or `"` and followed by a
 //! `# comment`. Flow style (`{...}`) and JSON configs are not recognised.
+//! As in Go, a duration must fit in an `int64` of nanoseconds (at most
+//! 2562047h47m16.854775807s): a longer one is refused, not saturated.
 
 /// Nanoseconds in one second.
 const SECOND: u64 = 1_000_000_000;
 
 /// Seconds of the top-level `shutdownGracePeriod:` key (a Go duration such as `30s`, `1m30s`, `2m`, `1h`, `1500ms`,
-/// possibly quoted with ' or "), rounded up to whole seconds; None when absent, indented (not top-level), or malformed.
-pub fn shutdown_grace_period(config: &[u8]) -> Option<u32> {
+/// possibly quoted with ' or "), rounded up to whole seconds (more than `u32::MAX` as that); None when
+/// absent or indented (not top-level); `Err(value)` when the value is malformed or out of Go's range.
+pub fn shutdown_grace_period(config: &[u8]) -> Option<Result<u32, &[u8]>> {
     let value = config
         .split(|&b| b == b'\n')
         .filter_map(value)
         .next_back()?;
-    let seconds = duration_ns(value)?.div_ceil(SECOND);
-    Some(u32::try_from(seconds).unwrap_or(u32::MAX))
+    let Some(ns) = duration_ns(value) else { return Some(Err(value)) };
+    Some(Ok(u32::try_from(ns.div_ceil(SECOND)).unwrap_or(u32::MAX)))
 }
 
 /// The value of a `shutdownGracePeriod:` line, comment and quotes removed.
@@ -39,7 +42,8 @@ fn value(line: &[u8]) -> Option<&[u8]> {
     }
 }
 
-/// A Go duration in nanoseconds, saturated; None if malformed or negative.
+/// A Go duration in nanoseconds; None if malformed, negative, or over
+/// `i64::MAX` nanoseconds (Go's `time.ParseDuration` refuses those too).
 fn duration_ns(text: &[u8]) -> Option<u64> {
     let text = match text {
         [b'+', text @ ..] => text,
@@ -55,7 +59,7 @@ fn duration_ns(text: &[u8]) -> Option<u64> {
         let mut whole = 0u64;
         let mut digits = false;
         while let [d @ b'0'..=b'9', after @ ..] = rest {
-            whole = whole.saturating_mul(10).saturating_add(u64::from(d & 0x0f));
+            whole = whole.checked_mul(10)?.checked_add(u64::from(d & 0x0f))?;
             digits = true;
             rest = after;
         }
@@ -90,11 +94,9 @@ fn duration_ns(text: &[u8]) -> Option<u64> {
         let fraction = fraction.iter().rev().try_fold(0u64, |n, &d| {
             Some(n.checked_add(u64::from(d & 0x0f).checked_mul(scale)?)? / 10)
         })?;
-        total = total
-            .saturating_add(whole.saturating_mul(scale))
-            .saturating_add(fraction);
+        total = total.checked_add(whole.checked_mul(scale)?)?.checked_add(fraction)?;
     }
-    (!text.is_empty()).then_some(total)
+    (!text.is_empty() && total <= i64::MAX as u64).then_some(total)
 }
 
 /// A unit's bytes as one number, a 1 then each byte (`ms` is 0x01_6d_73),
@@ -154,7 +156,7 @@ mod tests {
     }
 
     fn grace(value: &str) -> Option<u32> {
-        shutdown_grace_period(format!("shutdownGracePeriod: {value}\n").as_bytes())
+        shutdown_grace_period(format!("shutdownGracePeriod: {value}\n").as_bytes())?.ok()
     }
 
     #[test]
@@ -190,7 +192,10 @@ mod tests {
             ("  \"20s\"\t# quoted  ", 20),
             ("4294967295s", u32::MAX),
             ("4294967296s", u32::MAX),
-            ("99999999999999999999999h", u32::MAX),
+            ("2562047h", u32::MAX),
+            ("2562047h47m16.854775807s", u32::MAX), // i64::MAX ns, Go's largest
+            ("9223372036854775807ns", u32::MAX),
+            ("9223372036.854775807s", u32::MAX),
         ];
         for (value, seconds) in cases {
             assert_eq!(grace(value), Some(seconds), "{value}");
@@ -230,6 +235,13 @@ mod tests {
             "1\u{b5}",
             "1\u{3bc}",
             "\u{b5}s",
+            // Out of Go's range (over i64::MAX ns): refused as Go does.
+            "2562048h",
+            "2562047h47m16.854775808s",
+            "9223372036854775808ns",
+            "1000000000000000000000000000000s",
+            "99999999999999999999999h",
+            "1h2562047h",
         ];
         for value in cases {
             assert_eq!(grace(value), None, "{value:?}");
@@ -241,16 +253,20 @@ mod tests {
         let config = b"apiVersion: kubelet.config.k8s.io/v1beta1\r\nkind: KubeletConfiguration\r\n\
             shutdownGracePeriodCriticalPods: 10s\r\nshutdownGracePeriod: 1m\r\n\
             shutdownGracePeriodByPodPriority:\r\n  - priority: 1\r\n    shutdownGracePeriodSeconds: 5\r\n";
-        assert_eq!(shutdown_grace_period(config), Some(60));
-        assert_eq!(shutdown_grace_period(b"shutdownGracePeriod : 7s"), Some(7));
-        assert_eq!(shutdown_grace_period(b"shutdownGracePeriod:\t7s"), Some(7));
+        assert_eq!(shutdown_grace_period(config), Some(Ok(60)));
+        assert_eq!(shutdown_grace_period(b"shutdownGracePeriod : 7s"), Some(Ok(7)));
+        assert_eq!(shutdown_grace_period(b"shutdownGracePeriod:\t7s"), Some(Ok(7)));
         assert_eq!(
             shutdown_grace_period(b"shutdownGracePeriod: 1s\nshutdownGracePeriod: 2s"),
-            Some(2)
+            Some(Ok(2))
         );
         assert_eq!(
             shutdown_grace_period(b"shutdownGracePeriod: 1s\nshutdownGracePeriod: x"),
-            None
+            Some(Err(&b"x"[..]))
+        );
+        assert_eq!(
+            shutdown_grace_period(b"shutdownGracePeriod: \"2562048h\" # too long"),
+            Some(Err(&b"2562048h"[..]))
         );
         let absent: [&[u8]; 9] = [
             b"",
@@ -272,9 +288,9 @@ mod tests {
     fn overlong() {
         let mut config = b"# padding\n".repeat(100_000);
         config.extend_from_slice(b"shutdownGracePeriod: 30s");
-        assert_eq!(shutdown_grace_period(&config), Some(30));
+        assert_eq!(shutdown_grace_period(&config), Some(Ok(30)));
         let long = format!("{}s", "9".repeat(100_000));
-        assert_eq!(grace(&long), Some(u32::MAX));
+        assert_eq!(grace(&long), None);
         let long = format!("0.{}1s", "0".repeat(100_000));
         assert_eq!(grace(&long), Some(0));
         let long = "1s".repeat(100_000);

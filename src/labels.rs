@@ -12,55 +12,58 @@ use heapless::string::StringView;
 
 /// A dropped line.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
-pub struct Warning {
+pub struct Warning<'a> {
     /// The line number, 1-based.
     pub line: usize,
     /// Why it was dropped.
     pub reason: &'static str,
+    /// The label's name when the line was a valid label that did not fit
+    /// (reason [`TOO_LONG`]); empty otherwise.
+    pub name: &'a [u8],
 }
 
-/// The labels do not fit in the output buffer.
-#[derive(Debug, PartialEq, Eq, Clone, Copy)]
-pub struct TooLong;
+/// The reason of a valid label dropped because it would not fit.
+/// (A console line shows the label's name right after it.)
+pub const TOO_LONG: &str = "label does not fit in --node-labels: ";
 
 /// Appends `name=value` pairs joined by `,` to `out`. `# comment` lines, blank lines, `name: value`
 /// with any whitespace (spaces/tabs) around name and value, end-of-line `# comments`.
 /// A line with no `:`, an empty name, or any character outside [A-Za-z0-9._/-] in name or value
 /// is dropped whole with a warning (never let another character through: no argument injection,
-/// no `,` or `=` smuggling). An empty value is allowed (`name=`). Output that would not fit in `out`
-/// is Err(TooLong) (out may then be left partially written; the caller discards it).
-pub fn node_labels<const N: usize>(
-    file: &[u8],
-    out: &mut heapless::String<N>,
-    warn: &mut dyn FnMut(Warning),
-) -> Result<(), TooLong> {
-    append(file, out.as_mut_view(), warn)
+/// no `,` or `=` smuggling). An empty value is allowed (`name=`). A label that would not fit in
+/// what is left of `out` is dropped whole with a warning naming it ([`TOO_LONG`]); the labels
+/// before it are kept, and a shorter one after it still goes in.
+pub fn node_labels<'f, const N: usize>(file: &'f [u8], out: &mut heapless::String<N>, warn: &mut dyn FnMut(Warning<'f>)) {
+    append(file, out.as_mut_view(), warn);
 }
 
 /// [`node_labels`] for any capacity (one copy of the code in the binary).
-fn append(file: &[u8], out: &mut StringView, warn: &mut dyn FnMut(Warning)) -> Result<(), TooLong> {
+fn append<'f>(file: &'f [u8], out: &mut StringView, warn: &mut dyn FnMut(Warning<'f>)) {
     let mut first = true;
     for (index, line) in file.split(|&b| b == b'\n').enumerate() {
+        let line_number = index.wrapping_add(1); // a line index cannot be usize::MAX
         let (name, value) = match label(line) {
             Ok(Some(pair)) => pair,
             Ok(None) => continue,
             Err(reason) => {
-                warn(Warning {
-                    line: index.wrapping_add(1), // a line index cannot be usize::MAX
-                    reason,
-                });
+                warn(Warning { line: line_number, reason, name: b"" });
                 continue;
             }
         };
+        // `,name=value`: a few bytes each, far from overflowing.
+        let needed = usize::from(!first).wrapping_add(name.len()).wrapping_add(1).wrapping_add(value.len());
+        if needed > out.capacity().saturating_sub(out.len()) {
+            warn(Warning { line: line_number, reason: TOO_LONG, name });
+            continue;
+        }
         if !first {
-            push(out, b",")?;
+            push(out, b",");
         }
         first = false;
-        push(out, name)?;
-        push(out, b"=")?;
-        push(out, value)?;
+        push(out, name);
+        push(out, b"=");
+        push(out, value);
     }
-    Ok(())
 }
 
 /// A label's name and value.
@@ -108,12 +111,13 @@ pub(crate) fn uncommented(line: &[u8]) -> &[u8] {
     line.get(..end.unwrap_or(line.len())).unwrap_or(line).trim_ascii()
 }
 
-/// Appends label bytes (ASCII, checked by [`label`]).
-fn push(out: &mut StringView, bytes: &[u8]) -> Result<(), TooLong> {
-    bytes
-        .iter()
+/// Appends label bytes (ASCII, checked by [`label`]; the room for them
+/// was checked by [`append`]).
+fn push(out: &mut StringView, bytes: &[u8]) {
+    for &b in bytes {
         // `& 0x7f` keeps them as they are and lets the compiler see one-byte chars.
-        .try_for_each(|&b| out.push(char::from(b & 0x7f)).map_err(|_| TooLong))
+        let _ = out.push(char::from(b & 0x7f));
+    }
 }
 
 #[cfg(test)]
@@ -123,17 +127,17 @@ mod tests {
 
     type Out = heapless::String<128>;
 
-    fn labels(file: &[u8]) -> (Result<Out, TooLong>, Vec<(usize, &'static str)>) {
+    fn labels(file: &[u8]) -> (Out, Vec<(usize, &'static str)>) {
         let mut warnings = Vec::new();
         let mut out = Out::new();
-        let result = node_labels(file, &mut out, &mut |w| warnings.push((w.line, w.reason)));
-        (result.map(|()| out), warnings)
+        node_labels(file, &mut out, &mut |w| warnings.push((w.line, w.reason)));
+        (out, warnings)
     }
 
     fn ok(file: &[u8]) -> String {
         let (out, warnings) = labels(file);
         assert_eq!(warnings, [], "{file:?}");
-        out.unwrap().as_str().into()
+        out.as_str().into()
     }
 
     #[test]
@@ -168,10 +172,7 @@ mod tests {
     #[test]
     fn appends_to_existing_output() {
         let mut out = Out::try_from("keep").unwrap();
-        assert_eq!(
-            node_labels(b"a: b\nc: d", &mut out, &mut |_| panic!()),
-            Ok(())
-        );
+        node_labels(b"a: b\nc: d", &mut out, &mut |_| panic!());
         assert_eq!(out.as_str(), "keepa=b,c=d");
     }
 
@@ -179,7 +180,7 @@ mod tests {
     fn bad_lines_dropped_with_warning() {
         let file = b"ok: 1\nno colon\n: value\n  \t: v\na: b c\na: b,c=d\na=b: c\n-- --kubeconfig: /x\na: \"q\"\na: b: c\n\xc3\xa9: x\nz: \x00\nlast: 2";
         let (out, warnings) = labels(file);
-        assert_eq!(out.unwrap().as_str(), "ok=1,last=2");
+        assert_eq!(out.as_str(), "ok=1,last=2");
         let lines: Vec<usize> = warnings.iter().map(|w| w.0).collect();
         assert_eq!(lines, [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
         assert_eq!(warnings[0].1, "no `:` in label line");
@@ -200,7 +201,6 @@ mod tests {
             let in_name = [b"a", &[b][..], b"z: v"].concat();
             for file in [in_value, in_name] {
                 let (out, warnings) = labels(&file);
-                let out = out.unwrap();
                 assert_eq!(warnings.is_empty(), allowed, "{b:#x}");
                 assert!(out
                     .bytes()
@@ -210,30 +210,33 @@ mod tests {
     }
 
     #[test]
-    fn too_long() {
+    fn labels_that_do_not_fit_are_dropped_one_by_one() {
         let full = [b"a: ", &[b'x'; 126][..]].concat();
         assert_eq!(ok(&full).len(), 128);
         let over = [b"a: ", &[b'x'; 127][..]].concat();
-        assert_eq!(labels(&over).0, Err(TooLong));
+        assert_eq!(labels(&over), (Out::new(), vec![(1, TOO_LONG)]));
         assert_eq!(ok(&b"a: b\n".repeat(32)).len(), 127);
-        assert_eq!(labels(&b"a: b\n".repeat(33)).0, Err(TooLong));
+        let (out, warnings) = labels(&b"a: b\n".repeat(33));
+        assert_eq!((out.len(), warnings), (127, vec![(33, TOO_LONG)]));
+        // The labels that fit are kept, a shorter one after a long one too,
+        // and each dropped one is named.
+        let file = [&b"first: 1\nlong: "[..], &[b'y'; 200][..], b"\nbad line\nshort: 2\nlong2: ", &[b'z'; 120][..], b"\n"].concat();
+        let mut names = Vec::new();
+        let mut out = Out::new();
+        node_labels(&file, &mut out, &mut |w| names.push((w.line, w.reason, w.name.to_vec())));
+        assert_eq!(out.as_str(), "first=1,short=2");
+        assert_eq!(
+            names,
+            [(2, TOO_LONG, b"long".to_vec()), (3, "no `:` in label line", vec![]), (5, TOO_LONG, b"long2".to_vec())]
+        );
         let mut small = heapless::String::<7>::new();
-        assert_eq!(node_labels(b"a: b\nc: d", &mut small, &mut |_| {}), Ok(()));
-        assert_eq!(
-            node_labels(b"a: b\nc: d\ne:", &mut small.clone(), &mut |_| {}),
-            Err(TooLong)
-        );
-        assert_eq!(
-            node_labels(b"a:", &mut heapless::String::<0>::new(), &mut |_| {}),
-            Err(TooLong)
-        );
-        assert_eq!(
-            node_labels(b"#", &mut heapless::String::<0>::new(), &mut |_| {}),
-            Ok(())
-        );
+        node_labels(b"a: b\nc: d\ne:", &mut small, &mut |_| {});
+        assert_eq!(small.as_str(), "a=b,c=d");
+        let mut none = heapless::String::<0>::new();
+        node_labels(b"a:", &mut none, &mut |w| assert_eq!(w.reason, TOO_LONG));
         // A huge file of comments and bad lines is not an error.
         let (out, warnings) = labels(&b"# c\nbad line\n".repeat(100_000));
-        assert_eq!((out.unwrap().len(), warnings.len()), (0, 100_000));
+        assert_eq!((out.len(), warnings.len()), (0, 100_000));
         assert_eq!(warnings.last(), Some(&(200_000, "no `:` in label line")));
     }
 }

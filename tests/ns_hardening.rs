@@ -269,3 +269,88 @@ fn a_shutdown_request_flood_shows_a_few_lines_and_a_count() {
     client.send(&[0x02]);
     node.expect_poweroff();
 }
+
+/// A labels file of 40 KiB (mostly comments) whose labels come to more
+/// than the 2 KiB `--node-labels` holds: the labels that fit are passed,
+/// each one that does not is named in a warning.
+#[test]
+fn labels_over_the_limit_are_dropped_one_by_one() {
+    let root = Root::new("labellimit");
+    let mut file = "# a comment line that pads the file, as real ones do ...........\n".repeat(600);
+    let labels: Vec<String> = (0..30).map(|i| format!("example.com/label-{i:02}={}", "v".repeat(80))).collect();
+    for label in &labels {
+        file.push_str(&label.replacen('=', ": ", 1));
+        file.push('\n');
+    }
+    assert!(file.len() > 32 * 1024);
+    root.write("etc/kubernetes/node-labels", &file);
+    let node = root.boot(&[]);
+    node.wait_ready();
+    let argv = first_argv(&node);
+    let passed: Vec<&str> = argv
+        .split(' ')
+        .skip_while(|a| *a != "--node-labels")
+        .nth(1)
+        .unwrap_or_else(|| node.fail("no --node-labels"))
+        .split(',')
+        .collect();
+    let dropped = node.lines("does not fit in --node-labels");
+    eprintln!("labels: {} passed ({} bytes), {} dropped: {:?}", passed.len(), passed.join(",").len(), dropped.len(), dropped.first());
+    if passed.len() < 20 || passed.len() + dropped.len() != labels.len() || passed[..] != labels[..passed.len()] {
+        node.fail(&format!("{} labels passed, {} dropped, of {}", passed.len(), dropped.len(), labels.len()));
+    }
+    for (label, line) in labels[passed.len()..].iter().zip(&dropped) {
+        let name = label.split('=').next().unwrap();
+        if !line.ends_with(&format!("--node-labels: {name}; line dropped")) {
+            node.fail(&format!("{line:?} does not name {name}"));
+        }
+    }
+}
+
+/// A kubelet config of 40 KiB (comments first, as real ones have) with
+/// `shutdownGracePeriod: 0s` at its end: the deadline is that plus the
+/// 30 s margin, not the 300 s default of a file too large to read.
+#[test]
+fn a_large_kubelet_config_is_read_for_its_grace_period() {
+    let root = Root::new("bigconfig");
+    let mut config = "# a comment line that pads the file, as real ones do ...........\n".repeat(600);
+    config.push_str("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nshutdownGracePeriod: 0s\n");
+    root.write("etc/kubernetes/config.yaml", &config);
+    root.standin("kubelet.hang_on_shutdown=1\n");
+    let node = root.boot(&[]);
+    node.wait_ready();
+    node.signal("TERM");
+    node.wait_record("kubelet", "hanging", 1);
+    let start = std::time::Instant::now();
+    while node.lines("shutdown deadline passed").is_empty() {
+        if start.elapsed() > std::time::Duration::from_secs(45) {
+            node.fail("no deadline within 45 s: the config's grace period was not read");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let took = start.elapsed();
+    eprintln!("40 KiB config, shutdownGracePeriod: 0s: deadline passed after {took:?}");
+    if took < std::time::Duration::from_secs(25) {
+        node.fail(&format!("deadline after {took:?}, expected about 30 s"));
+    }
+    node.expect_poweroff();
+}
+
+/// A grace period Go itself refuses (over 2562047h47m16.854775807s) is
+/// refused with a warning, not saturated to 136 years.
+#[test]
+fn an_out_of_range_grace_period_is_refused() {
+    for value in ["2562048h", "1000000000000000000000000000000s"] {
+        let root = Root::new("biggrace");
+        root.write("etc/kubernetes/config.yaml", &format!("kind: KubeletConfiguration\nshutdownGracePeriod: {value}\n"));
+        let node = root.boot(&[]);
+        let line = node.wait_log("shutdownGracePeriod: invalid duration");
+        eprintln!("{value}: {line}");
+        if !line.contains(&format!("\"{value}\"; default deadline used")) {
+            node.fail(&format!("unexpected warning {line:?}"));
+        }
+        node.wait_ready();
+        node.signal("TERM");
+        node.expect_poweroff();
+    }
+}
