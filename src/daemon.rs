@@ -29,7 +29,8 @@ impl Argv {
     /// built stay within `MAX_ARGS` (checked when compiling, in `argv`),
     /// and `sys::execve` refuses more.
     pub fn flag(&mut self, name: &CStr, value: &[u8]) {
-        if value.contains(&0) {
+        #[allow(clippy::manual_contains)] // a byte loop for a short value, not core's word-at-a-time `memchr`
+        if value.iter().any(|&b| b == 0) {
             self.error = Some(E::INVAL);
         }
         self.extend(name.to_bytes_with_nul());

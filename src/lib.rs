@@ -22,3 +22,4 @@ pub mod protocol;
 pub mod ratelimit;
 pub mod shutdown;
 pub mod supervisor;
+pub mod token;

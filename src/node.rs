@@ -16,19 +16,13 @@ use kios::options::{Datapart, Options};
 use kios::protocol::Command;
 use kios::shutdown::{Action, Goal, State};
 use kios::supervisor::Supervisor;
+use kios::token::Token;
 use rustix::event::epoll;
 use rustix::fd::{AsRawFd, OwnedFd};
 use rustix::fs::inotify;
 use linux_raw_sys::general::{SIGCHLD, SIGINT, SIGPWR, SIGTERM};
 use rustix::process::{Pid, Signal};
 
-const SIGNALS: u64 = 0;
-const LISTENER: u64 = 1;
-const INOTIFY: u64 = 2;
-/// Client tokens are this plus the client's fd.
-const CLIENT: u64 = 16;
-/// A daemon's output is this plus `Daemon as u64` (3 and 4).
-const OUTPUT: u64 = 3;
 /// The longest the boot's last steps wait for the kubelet's start (ms).
 const FINISH_AFTER_MS: u64 = 1000;
 
@@ -72,10 +66,11 @@ impl<'a> Node<'a> {
     /// output (its stdout and stderr at its exec); halts without epoll
     /// (nothing could be supervised). The rest (inotify, the kubelet's
     /// output) waits until the runtime is started.
+    #[inline(always)] // into its one caller, `main`
     pub fn new(signals: OwnedFd, options: &Options) -> Node<'a> {
         let null = rustix::fs::open(c"/dev/null", rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty()).ok();
         let Ok(epoll) = epoll::create(epoll::CreateFlags::CLOEXEC)
-            .and_then(|epoll| sys::epoll_add(&epoll, &signals, SIGNALS).map(|()| epoll))
+            .and_then(|epoll| sys::epoll_add(&epoll, &signals, Token::Signals.encode()).map(|()| epoll))
         else {
             crate::log::halt("epoll")
         };
@@ -166,7 +161,7 @@ impl<'a> Node<'a> {
             let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
                 .inspect_err(|&e| crate::error!("inotify: {}", e))
                 .ok()?;
-            let _ = sys::epoll_add(&self.epoll, &fd, INOTIFY);
+            let _ = sys::epoll_add(&self.epoll, &fd, Token::Inotify.encode());
             let dir = argv::runtime().socket_dir;
             let _ = rustix::fs::mkdir(dir, rustix::fs::Mode::from_raw_mode(0o711));
             if let Err(e) = sys::add_watch(&fd, dir, linux_raw_sys::general::IN_CREATE | linux_raw_sys::general::IN_MOVED_TO) {
@@ -214,8 +209,8 @@ impl<'a> Node<'a> {
     pub fn open_socket(&mut self) {
         match SystemSocket::open() {
             Ok(socket) => {
-                let _ = sys::epoll_add(&self.epoll, &socket.listener, LISTENER);
-                core::mem::forget(self.socket.replace(socket));
+                let _ = sys::epoll_add(&self.epoll, &socket.listener, Token::Listener.encode());
+                self.socket = Some(socket);
             }
             Err(e) => crate::error_at!("system socket {}: {}", crate::socket::PATH, e),
         }
@@ -252,13 +247,12 @@ impl<'a> Node<'a> {
             let timeout = if wake == u64::MAX { u64::MAX } else { wake.saturating_sub(now) };
             let n = sys::epoll_wait(&self.epoll, &mut events, timeout);
             for event in events.iter().take(n) {
-                let token = event.data.u64();
-                match token {
-                    SIGNALS => self.on_signals(),
-                    LISTENER => self.on_connect(),
-                    INOTIFY => self.on_files(),
-                    OUTPUT.. if token < CLIENT => self.on_output(token.wrapping_sub(OUTPUT) as usize),
-                    _ => self.on_client((token.saturating_sub(CLIENT)) as i32),
+                match Token::decode(event.data.u64()) {
+                    Token::Signals => self.on_signals(),
+                    Token::Listener => self.on_connect(),
+                    Token::Inotify => self.on_files(),
+                    Token::Output(index) => self.on_output(usize::from(index)),
+                    Token::Client(fd) => self.on_client(fd),
                 }
             }
         }
@@ -349,21 +343,18 @@ impl<'a> Node<'a> {
         while let (pid @ 1.., status) = sys::reap() {
             // Restarted even during the graceful wait (the kubelet must
             // finish it); the hard shutdown leaves this loop for good.
-            // An orphan is neither's.
-            for which in [Daemon::Runtime, Daemon::Kubelet] {
-                let sup = self.supervisor(which);
-                if !sup.exited(pid, now, true) {
-                    continue;
-                }
-                // Always scheduled after an exit with restart (never `u64::MAX`).
-                let wait = sup.start_at_or_never_ms().saturating_sub(now);
-                if which == Daemon::Runtime {
-                    self.runtime_ready = false;
-                }
-                let (how, code) = reap::describe(status);
-                crate::info!("{} exited {}{}; restart in {} ms", which.name(), how, code, wait);
-                break;
-            }
+            let which = if self.runtime.exited(pid, now) {
+                self.runtime_ready = false;
+                Daemon::Runtime
+            } else if self.kubelet.exited(pid, now) {
+                Daemon::Kubelet
+            } else {
+                continue; // an orphan
+            };
+            // Always scheduled after an exit (never `u64::MAX`).
+            let wait = self.supervisor(which).start_at_or_never_ms().saturating_sub(now);
+            let (how, code) = reap::describe(status);
+            crate::info!("{} exited {}{}; restart in {} ms", which.name(), how, code, wait);
         }
     }
 
@@ -372,8 +363,7 @@ impl<'a> Node<'a> {
         let Some(socket) = self.socket.as_mut() else { return };
         let epoll = &self.epoll;
         let accepted = socket.accept(shutting_down, sys::monotonic_ms(), &mut self.repeats, |client| {
-            let token = CLIENT.wrapping_add(client.as_raw_fd() as u64); // a descriptor is small
-            let _ = sys::epoll_add(epoll, client, token);
+            let _ = sys::epoll_add(epoll, client, Token::Client(client.as_raw_fd()).encode());
         });
         // Accepting failed (EMFILE, ENFILE, ENOMEM, ENOBUFS): the pending
         // connection keeps the listener readable, so epoll would report it
@@ -388,7 +378,7 @@ impl<'a> Node<'a> {
     fn listen_again(&mut self) {
         if let Some(socket) = self.socket.as_mut() {
             socket.resume();
-            let _ = sys::epoll_add(&self.epoll, &socket.listener, LISTENER);
+            let _ = sys::epoll_add(&self.epoll, &socket.listener, Token::Listener.encode());
         }
         self.on_connect();
     }
@@ -450,8 +440,8 @@ impl<'a> Node<'a> {
     }
 
     fn hard(&mut self, goal: Goal) -> ! {
-        // No `Supervisor::hold` needed: the hard shutdown never returns to
-        // the loop, so nothing is started or restarted again.
+        // The hard shutdown never returns to the loop, so nothing is
+        // started or restarted again.
         let (outputs, null, socket) = (&mut self.outputs, &mut self.null, &mut self.socket);
         // Once every process has stopped: their last output to the log
         // files; then the outputs (files and FIFOs) and the system socket
@@ -498,12 +488,12 @@ impl<'a> Node<'a> {
     }
 }
 
-/// The daemon's output pipe and log FIFO, watched under `OUTPUT` plus the daemon; without
-/// them the daemon writes to the console.
+/// The daemon's output pipe and log FIFO, its pipe watched as
+/// `Token::Output`; without them the daemon writes to the console.
 fn open_output(epoll: &OwnedFd, daemon: Daemon) -> Option<Output> {
     let output = Output::open(daemon);
     if let Some(output) = &output {
-        let _ = sys::epoll_add(epoll, &output.drain_end, OUTPUT.wrapping_add(daemon as u64));
+        let _ = sys::epoll_add(epoll, &output.drain_end, Token::Output(daemon as u8).encode());
     }
     output
 }

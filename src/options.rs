@@ -209,8 +209,8 @@ fn datapart(value: &[u8]) -> Result<Datapart<'_>, &'static str> {
         Ok(Datapart::Auto)
     } else if value == b"none" {
         Ok(Datapart::None)
-    } else if let Some(guid) = value.strip_prefix(b"PARTUUID=") {
-        match crate::gpt::parse_guid(guid) {
+    } else if value.starts_with(b"PARTUUID=") {
+        match crate::gpt::parse_guid(value.get(PARTUUID..).unwrap_or_default()) {
             Some(_) => Ok(Datapart::PartUuid(value)),
             None => Err("PARTUUID is not a GUID"),
         }

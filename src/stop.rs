@@ -12,6 +12,7 @@ use rustix::system::{reboot, RebootCommand};
 /// Stops every process and ends the node. `kubelet` and `runtime` are the
 /// daemons' pids if they run; `stop_timeout_s` bounds each wait;
 /// `before_unmount` runs once no process is left.
+#[inline(always)] // into its one caller, `Node::hard`
 pub fn hard_shutdown(
     goal: Goal,
     signals: &OwnedFd,

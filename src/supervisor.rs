@@ -74,15 +74,14 @@ impl Supervisor {
     }
 
     /// Process `pid` exited at `now_ms`. Returns whether it was this daemon;
-    /// if so, its restart time is set (unless `restart` is false: shutdown).
-    pub fn exited(&mut self, pid: i32, now_ms: u64, restart: bool) -> bool {
+    /// if so, its restart time is set. (The hard shutdown never returns to
+    /// the loop, so nothing is restarted then.)
+    pub fn exited(&mut self, pid: i32, now_ms: u64) -> bool {
         if self.pid != pid || pid == 0 {
             return false;
         }
         self.pid = 0;
-        if !restart {
-            self.start_at_ms = NOT_WAITING;
-        } else if core::mem::take(&mut self.restart_requested) {
+        if core::mem::take(&mut self.restart_requested) {
             self.start_at_ms = now_ms;
         } else {
             // The clock is monotonic.
@@ -115,16 +114,9 @@ impl Supervisor {
 
     /// Whether the daemon should be started at `now_ms`.
     pub fn due(&self, now_ms: u64) -> bool {
-        // `start_at_ms <= now_ms`, never for `NOT_WAITING` (one compare). No
-        // pid test: a start is only ever scheduled while the daemon does not
+        // `start_at_ms <= now_ms`, never for `NOT_WAITING`. No pid test: a start is only ever scheduled while the daemon does not
         // run (`started` clears it, `schedule_now` checks the pid).
         self.start_at_ms < now_ms.saturating_add(1)
-    }
-
-    /// Stops scheduling starts (shutdown).
-    pub fn hold(&mut self) {
-        self.start_at_ms = NOT_WAITING;
-        self.restart_requested = false;
     }
 }
 
@@ -148,7 +140,7 @@ mod tests {
         for pid in 1..12 {
             s.started(pid, now);
             now += 10;
-            assert!(s.exited(pid, now, true));
+            assert!(s.exited(pid, now));
             let at = s.start_at_ms().unwrap();
             gaps.push(at - now);
             assert!(!s.due(at - 1));
@@ -164,10 +156,10 @@ mod tests {
         let mut s = Supervisor::new();
         for pid in 1..5 {
             s.started(pid, 0);
-            s.exited(pid, 1, true);
+            s.exited(pid, 1);
         }
         s.started(9, 1000);
-        s.exited(9, 1000 + STABLE_MS, true);
+        s.exited(9, 1000 + STABLE_MS);
         assert_eq!(s.start_at_ms(), Some(1000 + STABLE_MS + u64::from(FIRST_DELAY_MS)));
     }
 
@@ -175,9 +167,9 @@ mod tests {
     fn requested_restart_is_immediate_and_other_pids_are_not_ours() {
         let mut s = Supervisor::new();
         s.started(7, 0);
-        assert!(!s.exited(8, 5, true));
+        assert!(!s.exited(8, 5));
         assert_eq!(s.request_restart(), Some(7));
-        assert!(s.exited(7, 5, true));
+        assert!(s.exited(7, 5));
         assert!(s.due(5));
     }
 
@@ -191,15 +183,5 @@ mod tests {
         assert!(!s.due(u64::MAX));
         s.start_failed(10);
         assert!(s.due(10 + u64::from(FIRST_DELAY_MS)));
-    }
-
-    #[test]
-    fn no_restart_during_shutdown() {
-        let mut s = Supervisor::new();
-        s.started(7, 0);
-        s.hold();
-        assert!(s.exited(7, 5, false));
-        assert_eq!(s.start_at_ms(), None);
-        assert!(!s.due(u64::MAX));
     }
 }
