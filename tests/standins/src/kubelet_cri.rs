@@ -38,6 +38,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("ctr", Kind::Text),
     ("pod_logs", Kind::Text),
     ("system_socket", Kind::Text),
+    ("send_when_ready", Kind::Sends),
 ];
 
 /// How often container states are polled and logs read.
@@ -56,6 +57,8 @@ struct Settings {
     ctr: String,
     pod_logs: String,
     system_socket: String,
+    /// First start only: bytes to send, each MS ms after the pods are ready.
+    send_when_ready: Vec<(u8, u64)>,
 }
 
 impl Settings {
@@ -72,6 +75,7 @@ impl Settings {
             ctr: text("ctr", "/bin/ctr"),
             pod_logs: text("pod_logs", "/var/log/pods"),
             system_socket: text("system_socket", "/run/system.sock"),
+            send_when_ready: cfg.sends("send_when_ready"),
         }
     }
 }
@@ -357,11 +361,13 @@ struct LogTail {
     partial: Vec<u8>,
     /// Text of `P` records waiting for their `F`.
     pending: String,
+    /// Lines reported so far.
+    lines: u64,
 }
 
 impl LogTail {
     fn new(path: PathBuf) -> LogTail {
-        LogTail { path, offset: 0, partial: Vec::new(), pending: String::new() }
+        LogTail { path, offset: 0, partial: Vec::new(), pending: String::new(), lines: 0 }
     }
 
     /// Reports `log LABEL TEXT` for each new line.
@@ -382,6 +388,7 @@ impl LogTail {
             if tag != Some("P") {
                 let line = std::mem::take(&mut self.pending);
                 out.report(&format!("log {label} {line}"));
+                self.lines += 1;
             }
         }
     }
@@ -633,12 +640,39 @@ fn answer(out: Out, sock: &Option<Arc<UnixStream>>) {
     }
 }
 
+/// Sends each `(byte, ms)` at `ms` after now, in time order: `sent 0xNN`
+/// or `send error 0xNN ERR`, as the scripted kubelet's `kubelet.send`.
+fn send_later(out: Out, sock: Option<Arc<UnixStream>>, mut sends: Vec<(u8, u64)>) {
+    let t0 = Instant::now();
+    sends.sort_by_key(|&(_, ms)| ms);
+    thread::spawn(move || {
+        for (byte, ms) in sends {
+            thread::sleep((t0 + Duration::from_millis(ms)).saturating_duration_since(Instant::now()));
+            let sent = match &sock {
+                Some(s) => (&**s).write_all(&[byte]).map_err(|e| e.to_string()),
+                None => Err("not connected".into()),
+            };
+            match sent {
+                Ok(()) => out.report(&format!("sent 0x{byte:02x}")),
+                Err(e) => out.report(&format!("send error 0x{byte:02x} {e}")),
+            }
+        }
+    });
+}
+
 /// Whether the shutdown event has come (without waiting).
 fn shutdown_pending(rx: &mut mpsc::UnboundedReceiver<Event>) -> bool {
     matches!(rx.try_recv(), Ok(Event::Shutdown))
 }
 
-async fn run(out: Out, s: Settings, sock: Option<Arc<UnixStream>>, mut rx: mpsc::UnboundedReceiver<Event>) {
+/// Everything after the socket connection; `t0` is the process's start.
+async fn run(
+    out: Out,
+    s: Settings,
+    (t0, starts): (Instant, u64),
+    sock: Option<Arc<UnixStream>>,
+    mut rx: mpsc::UnboundedReceiver<Event>,
+) {
     let manifests = read_manifests(out, &s.manifests);
     let Some(mut cri) = connect_cri(out, &s.cri_socket).await else {
         // No runtime, no pods: still answer the shutdown event.
@@ -684,9 +718,20 @@ async fn run(out: Out, s: Settings, sock: Option<Arc<UnixStream>>, mut rx: mpsc:
     let running = tracked.iter().filter(|t| t.id.is_some()).count();
     out.report(&format!("pods started {} containers {running}", pods.len()));
     let mut tick = tokio::time::interval(TICK);
+    let mut ready = false;
     while !shutdown {
         tokio::select! {
-            _ = tick.tick() => supervise(out, &mut cri, &pods, &mut tracked).await,
+            _ = tick.tick() => {
+                supervise(out, &mut cri, &pods, &mut tracked).await;
+                // Ready: every container started and wrote a line.
+                if !ready && !tracked.is_empty() && tracked.iter().all(|t| t.log.lines > 0) {
+                    ready = true;
+                    out.report(&format!("pods ready in {} ms", t0.elapsed().as_millis()));
+                    if starts == 1 && !s.send_when_ready.is_empty() {
+                        send_later(out, sock.clone(), s.send_when_ready.clone());
+                    }
+                }
+            }
             event = rx.recv() => match event {
                 Some(Event::Shutdown) => shutdown = true,
                 // Socket gone: keep the pods running, as the real kubelet does.
@@ -708,6 +753,7 @@ async fn run(out: Out, s: Settings, sock: Option<Arc<UnixStream>>, mut rx: mpsc:
 }
 
 fn main() {
+    let t0 = Instant::now();
     let (out, cfg, starts) = common::startup("kubelet", KEYS);
     common::common_behaviour(out, &cfg, starts, None);
     let settings = Settings::new(&cfg);
@@ -720,6 +766,6 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    runtime.block_on(run(out, settings, sock, rx));
+    runtime.block_on(run(out, settings, (t0, starts), sock, rx));
     common::idle();
 }
