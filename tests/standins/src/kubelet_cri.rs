@@ -25,6 +25,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -478,6 +479,32 @@ async fn run_sandbox(out: Out, cri: &mut Cri, pod: Pod, s: &Settings) -> Option<
     Some(RunningPod { pod, sandbox_id, config, log_dir })
 }
 
+/// Starts one pod: its sandbox, then each of its containers (one that
+/// fails is started again by the supervision, after its back-off). The
+/// containers' `pod` index is set by the caller.
+async fn start_pod(out: Out, mut cri: Cri, pod: Pod, s: Arc<Settings>) -> Option<(RunningPod, Vec<Tracked>)> {
+    let p = run_sandbox(out, &mut cri, pod, &s).await?;
+    let mut tracked = Vec::new();
+    for (index, c) in p.pod.containers.iter().enumerate() {
+        let mut t = Tracked {
+            pod: usize::MAX,
+            index,
+            label: format!("{}/{}", p.pod.name, c.name),
+            id: None,
+            attempt: 0,
+            log: LogTail::new(PathBuf::new()),
+            restart_at: None,
+            backoff: BACKOFF_FIRST,
+            done: false,
+        };
+        if !start_container(out, &mut cri, &p, &mut t).await {
+            schedule_restart(out, &mut t);
+        }
+        tracked.push(t);
+    }
+    Some((p, tracked))
+}
+
 /// CreateContainer then StartContainer for container `t`: `container LABEL
 /// started ID attempt N` or `container LABEL error ERR`.
 async fn start_container(out: Out, cri: &mut Cri, p: &RunningPod, t: &mut Tracked) -> bool {
@@ -590,8 +617,8 @@ fn schedule_restart(out: Out, t: &mut Tracked) {
 
 /// The graceful node shutdown: every container of every pod stopped at
 /// once (StopContainer with its pod's grace period; `container LABEL
-/// stopped exit CODE in MS ms`), their last log lines, then each sandbox
-/// (`pod NAME stopped`); `pods stopped N in MS ms` at the end.
+/// stopped exit CODE in MS ms`), their last log lines, then every sandbox
+/// at once (`pod NAME stopped`); `pods stopped N in MS ms` at the end.
 async fn stop_all(out: Out, cri: &Cri, pods: &[RunningPod], tracked: &mut [Tracked]) {
     let t0 = Instant::now();
     let mut stops = tokio::task::JoinSet::new();
@@ -618,13 +645,18 @@ async fn stop_all(out: Out, cri: &Cri, pods: &[RunningPod], tracked: &mut [Track
             (Err(e), _) | (_, Err(e)) => out.report(&format!("container {} stop error {e}", t.label)),
         }
     }
+    let mut sandboxes = tokio::task::JoinSet::new();
     for p in pods {
+        let (mut cri, name) = (cri.clone(), p.pod.name.clone());
         let request = cri::StopPodSandboxRequest { pod_sandbox_id: p.sandbox_id.clone() };
-        match cri.clone().runtime.stop_pod_sandbox(request).await {
-            Ok(_) => out.report(&format!("pod {} stopped", p.pod.name)),
-            Err(e) => out.report(&format!("pod {} stop error {}", p.pod.name, status_text(e))),
-        }
+        sandboxes.spawn(async move {
+            match cri.runtime.stop_pod_sandbox(request).await {
+                Ok(_) => out.report(&format!("pod {name} stopped")),
+                Err(e) => out.report(&format!("pod {name} stop error {}", status_text(e))),
+            }
+        });
     }
+    while sandboxes.join_next().await.is_some() {}
     out.report(&format!("pods stopped {} in {} ms", pods.len(), t0.elapsed().as_millis()));
 }
 
@@ -660,11 +692,6 @@ fn send_later(out: Out, sock: Option<Arc<UnixStream>>, mut sends: Vec<(u8, u64)>
     });
 }
 
-/// Whether the shutdown event has come (without waiting).
-fn shutdown_pending(rx: &mut mpsc::UnboundedReceiver<Event>) -> bool {
-    matches!(rx.try_recv(), Ok(Event::Shutdown))
-}
-
 /// Everything after the socket connection; `t0` is the process's start.
 async fn run(
     out: Out,
@@ -686,45 +713,52 @@ async fn run(
     };
     import_images(out, &mut cri, &s).await;
     remove_stale(out, &mut cri).await;
+    // The pods start one after the other, in name order (on a small node
+    // the first pod runs soonest so, and the order is the same at every
+    // boot), each supervised as soon as it runs.
+    let s = Arc::new(s);
+    let (started_tx, mut started_rx) = mpsc::unbounded_channel();
+    let total = manifests.len();
+    let stopping = Arc::new(AtomicBool::new(false));
+    {
+        let (cri, s, stopping) = (cri.clone(), s.clone(), stopping.clone());
+        tokio::spawn(async move {
+            for pod in manifests {
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                let _ = started_tx.send(start_pod(out, cri.clone(), pod, s.clone()).await);
+            }
+        });
+    }
     let mut pods: Vec<RunningPod> = Vec::new();
     let mut tracked: Vec<Tracked> = Vec::new();
-    let mut shutdown = false;
-    for pod in manifests {
-        if shutdown_pending(&mut rx) {
-            shutdown = true;
-            break;
+    let mut tried = 0;
+    let add = |done: Option<(RunningPod, Vec<Tracked>)>, pods: &mut Vec<RunningPod>, tracked: &mut Vec<Tracked>| {
+        if let Some((p, containers)) = done {
+            pods.push(p);
+            tracked.extend(containers.into_iter().map(|t| Tracked { pod: pods.len() - 1, ..t }));
         }
-        let Some(p) = run_sandbox(out, &mut cri, pod, &s).await else { continue };
-        let i = pods.len();
-        pods.push(p);
-        for index in 0..pods[i].pod.containers.len() {
-            let mut t = Tracked {
-                pod: i,
-                index,
-                label: format!("{}/{}", pods[i].pod.name, pods[i].pod.containers[index].name),
-                id: None,
-                attempt: 0,
-                log: LogTail::new(PathBuf::new()),
-                restart_at: None,
-                backoff: BACKOFF_FIRST,
-                done: false,
-            };
-            if !start_container(out, &mut cri, &pods[i], &mut t).await {
-                schedule_restart(out, &mut t);
-            }
-            tracked.push(t);
-        }
-    }
-    let running = tracked.iter().filter(|t| t.id.is_some()).count();
-    out.report(&format!("pods started {} containers {running}", pods.len()));
+    };
     let mut tick = tokio::time::interval(TICK);
-    let mut ready = false;
+    let (mut ready, mut shutdown, mut socket_open) = (false, false, true);
+    if total == 0 {
+        out.report("pods started 0 containers 0");
+    }
     while !shutdown {
         tokio::select! {
+            Some(done) = started_rx.recv(), if tried < total => {
+                add(done, &mut pods, &mut tracked);
+                tried += 1;
+                if tried == total {
+                    let running = tracked.iter().filter(|t| t.id.is_some()).count();
+                    out.report(&format!("pods started {} containers {running}", pods.len()));
+                }
+            }
             _ = tick.tick() => {
                 supervise(out, &mut cri, &pods, &mut tracked).await;
-                // Ready: every container started and wrote a line.
-                if !ready && !tracked.is_empty() && tracked.iter().all(|t| t.log.lines > 0) {
+                // Ready: every pod tried, every container started and wrote a line.
+                if !ready && tried == total && !tracked.is_empty() && tracked.iter().all(|t| t.log.lines > 0) {
                     ready = true;
                     out.report(&format!("pods ready in {} ms", t0.elapsed().as_millis()));
                     if starts == 1 && !s.send_when_ready.is_empty() {
@@ -732,17 +766,18 @@ async fn run(
                     }
                 }
             }
-            event = rx.recv() => match event {
+            event = rx.recv(), if socket_open => match event {
                 Some(Event::Shutdown) => shutdown = true,
                 // Socket gone: keep the pods running, as the real kubelet does.
-                Some(Event::Closed) | None => {
-                    loop {
-                        tick.tick().await;
-                        supervise(out, &mut cri, &pods, &mut tracked).await;
-                    }
-                }
+                Some(Event::Closed) | None => socket_open = false,
             },
         }
+    }
+    // The pod being started is stopped too, once it runs; the others are
+    // not started any more.
+    stopping.store(true, Ordering::SeqCst);
+    while let Some(done) = started_rx.recv().await {
+        add(done, &mut pods, &mut tracked);
     }
     stop_all(out, &cri, &pods, &mut tracked).await;
     answer(out, &sock);
