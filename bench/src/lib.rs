@@ -274,6 +274,8 @@ pub struct Machine {
     /// The kernel of the machine running QEMU.
     pub host_kernel: String,
     pub arch: String,
+    /// The host CPU's clock (`cpu MHz` of /proc/cpuinfo), if known.
+    pub cpu_mhz: Option<f64>,
 }
 
 /// `ours / baseline`, `None` when the baseline is 0 or missing.

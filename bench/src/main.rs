@@ -197,12 +197,25 @@ fn machine(a: &Args) -> Machine {
         .and_then(|o| String::from_utf8_lossy(&o.stdout).lines().next().map(str::to_string))
         .unwrap_or_default();
     let host_kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim().to_string();
-    Machine { cpu, cores, qemu, kernel: a.kernel_version.clone(), host_kernel, arch: a.arch.clone() }
+    let cpu_mhz = cpuinfo.lines().find_map(|l| l.strip_prefix("cpu MHz").and_then(|r| r.split_once(':')).and_then(|(_, v)| v.trim().parse().ok()));
+    Machine { cpu, cores, qemu, kernel: a.kernel_version.clone(), host_kernel, arch: a.arch.clone(), cpu_mhz }
 }
 
 /// The host's 1-minute load average.
 fn load() -> Option<f64> {
     std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
+}
+
+/// Why the guest's clock cannot be trusted, if it cannot: the kernel
+/// marked its TSC unstable, or measured its frequency more than 2 % away
+/// from the host's (`host_mhz`, when known).
+fn clock_trouble(text: &str, host_mhz: Option<f64>) -> Option<String> {
+    if text.contains("Marking TSC unstable") {
+        return Some("guest TSC marked unstable".into());
+    }
+    let detected: f64 = text.split("tsc: Detected ").nth(1)?.split(" MHz").next()?.trim().parse().ok()?;
+    let host = host_mhz?;
+    ((detected / host - 1.0).abs() > 0.02).then(|| format!("guest TSC calibrated at {detected:.0} MHz, host {host:.0} MHz"))
 }
 
 fn write_out(dir: &Path, name: &str, body: &str) -> Result<(), String> {
@@ -285,17 +298,21 @@ fn run(a: Args) -> Result<(), String> {
         for (c, (image, append)) in configs.iter_mut().zip(&images) {
             eprint!("[run {i}/{}] {:<10} ", a.runs, c.name);
             c.loads.extend(load());
-            // A kernel that panics before it runs /init (under a heavy host
-            // load, TCG can fail the kernel's own timer check) says
-            // nothing of the init: that boot is tried again, twice at most.
+            // A boot that says nothing of the init is tried again, twice at
+            // most: under a heavy host load TCG can make the kernel panic
+            // before /init (its timer check), or misjudge the TSC (its
+            // clock, so every timestamp, off by a factor).
             let mut attempt = 0;
             let (text, wall) = loop {
                 let (text, wall) = boot(&a, image, append)?;
                 attempt += 1;
-                if attempt > 2 || text.contains("Run /init") || !text.contains("Kernel panic") {
-                    break (text, wall);
+                let panicked = !text.contains("Run /init") && text.contains("Kernel panic");
+                match (panicked, clock_trouble(&text, m.cpu_mhz)) {
+                    (false, None) => break (text, wall),
+                    _ if attempt > 2 => break (text, wall),
+                    (true, _) => eprint!("(kernel panic before /init, booted again) "),
+                    (false, Some(why)) => eprint!("({why}: booted again) "),
                 }
-                eprint!("(kernel panic before /init, booted again) ");
             };
             let log = dir.join(format!("{}-{i}.log", c.name));
             std::fs::write(&log, &text).map_err(|e| format!("{}: {e}", log.display()))?;
