@@ -672,7 +672,7 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
 
     #[test]
     fn json_and_svg_are_well_formed_enough() {
-        let m = Machine { cpu: "AMD \"EPYC\"".into(), cores: 2, qemu: "7.2".into(), kernel: "6.1".into(), host_kernel: "6.18".into(), arch: "amd64".into() };
+        let m = Machine { cpu: "AMD \"EPYC\"".into(), cores: 2, qemu: "7.2".into(), kernel: "6.1".into(), host_kernel: "6.18".into(), arch: "amd64".into(), cpu_mhz: None };
         let configs = [config("ours", OURS), config("baseline", OURS)];
         let r = ratios(&configs[0], &configs[1]);
         assert!(r.iter().all(|(_, _, v)| *v == Some(1.0)));
