@@ -19,7 +19,14 @@ pub enum Mark {
     Milestone(&'static str),
     /// The kernel's `reboot: Power down`.
     PowerDown,
+    /// A kernel line starting with this text (one of [`KERNEL_LINES`]).
+    Kernel(&'static str),
 }
+
+/// The kernel lines a [`Mark::Kernel`] may name: the initramfs unpack
+/// begins and ends (its decompression and the cpio's population of the
+/// rootfs; the kernel waits for it before it runs /init).
+pub const KERNEL_LINES: [&str; 2] = ["Trying to unpack rootfs image as initramfs", "Freeing initrd memory"];
 
 impl Mark {
     /// How the mark is named in error messages and in the chart.
@@ -29,6 +36,7 @@ impl Mark {
             Mark::RunInit => "`Run /init as init process`".into(),
             Mark::Milestone(m) => format!("`kios: milestone {m}`"),
             Mark::PowerDown => "`reboot: Power down`".into(),
+            Mark::Kernel(text) => format!("`{text}`"),
         }
     }
 }
@@ -57,8 +65,9 @@ const RUNTIME_READY: Mark = Mark::Milestone("runtime-ready");
 const KUBELET_EXEC: Mark = Mark::Milestone("kubelet-exec");
 
 /// Every phase, in the order of the report.
-pub const PHASES: [Phase; 10] = [
+pub const PHASES: [Phase; 11] = [
     phase("kernel_to_init", "kernel → /init", Mark::KernelStart, Mark::RunInit),
+    phase("initramfs_unpack", "initramfs unpack", Mark::Kernel(KERNEL_LINES[0]), Mark::Kernel(KERNEL_LINES[1])),
     phase("init_to_init_start", "/init → init-start", Mark::RunInit, INIT_START),
     phase("init_start_to_runtime_exec", "init-start → runtime-exec", INIT_START, RUNTIME_EXEC),
     phase("init_to_runtime_exec", "/init → runtime-exec", Mark::RunInit, RUNTIME_EXEC),
@@ -106,6 +115,8 @@ pub struct Console {
     pub init_rss_kb: Option<u64>,
     /// Every `kios: trace` line, in console order.
     pub traces: Vec<Trace>,
+    /// The first time of each of [`KERNEL_LINES`] seen.
+    pub kernel_lines: Vec<(&'static str, f64)>,
 }
 
 /// `[   2.265842] text` → (2.265842, "text"); `None` for other lines.
@@ -139,7 +150,11 @@ impl Console {
                 continue;
             }
             let Some(t) = stamp else { continue };
-            if msg.starts_with("Run /init as init process") {
+            if let Some(&text) = KERNEL_LINES.iter().find(|&&text| msg.starts_with(text)) {
+                if !c.kernel_lines.iter().any(|&(seen, _)| seen == text) {
+                    c.kernel_lines.push((text, t));
+                }
+            } else if msg.starts_with("Run /init as init process") {
                 c.run_init.get_or_insert(t);
             } else if let Some(m) = msg.strip_prefix("kios: milestone ") {
                 let name = m.split(' ').next().unwrap_or("");
@@ -162,6 +177,7 @@ impl Console {
             Mark::RunInit => self.run_init,
             Mark::Milestone(name) => self.milestones.iter().find(|(n, _)| n == name).map(|&(_, t)| t),
             Mark::PowerDown => self.power_down,
+            Mark::Kernel(text) => self.kernel_lines.iter().find(|&&(seen, _)| seen == text).map(|&(_, t)| t),
         }
     }
 
@@ -556,6 +572,8 @@ mod tests {
     const OURS: &str = "\
 SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
 [    0.000000] Linux version 6.1.0-41-cloud-amd64\r
+[    1.203859] Trying to unpack rootfs image as initramfs...\r
+[    1.521846] Freeing initrd memory: 532K\r
 [    2.265842] Run /init as init process\r
 [    2.310582] kios: milestone init-start\r
 [    2.361139] kios: milestone runtime-exec pid 78\r
@@ -583,15 +601,16 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
         assert_eq!(c.time(Mark::Milestone("kubelet-exec")), Some(2.441706));
         let p = c.phases().unwrap();
         assert!(close(p[0].ms, 2265.842));
-        assert!(close(p[1].ms, 44.74) && close(p[1].start_ms, 2265.842));
-        assert!(close(p[2].ms, 50.557));
-        assert!(close(p[3].ms, 95.297) && close(p[3].start_ms, 2265.842));
-        assert!(close(p[4].ms, 78.734));
-        assert!(close(p[5].ms, 1.833));
-        assert!(close(p[6].ms, 50.557 + 1.833) && close(p[6].start_ms, 2310.582));
-        assert!(close(p[7].ms, 175.864));
-        assert!(close(p[8].ms, 2441.706) && close(p[8].start_ms, 0.0));
-        assert!(close(p[9].ms, 45.471));
+        assert!(close(p[1].ms, 317.987) && close(p[1].start_ms, 1203.859));
+        assert!(close(p[2].ms, 44.74) && close(p[2].start_ms, 2265.842));
+        assert!(close(p[3].ms, 50.557));
+        assert!(close(p[4].ms, 95.297) && close(p[4].start_ms, 2265.842));
+        assert!(close(p[5].ms, 78.734));
+        assert!(close(p[6].ms, 1.833));
+        assert!(close(p[7].ms, 50.557 + 1.833) && close(p[7].start_ms, 2310.582));
+        assert!(close(p[8].ms, 175.864));
+        assert!(close(p[9].ms, 2441.706) && close(p[9].start_ms, 0.0));
+        assert!(close(p[10].ms, 45.471));
         assert!(c.traces.is_empty());
     }
 
@@ -610,6 +629,8 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
     #[test]
     fn every_missing_mark_is_named_once() {
         for (drop, want) in [
+            ("Trying to unpack", "`Trying to unpack rootfs image as initramfs`"),
+            ("Freeing initrd", "`Freeing initrd memory`"),
             ("Run /init", "`Run /init as init process`"),
             ("init-start", "`kios: milestone init-start`"),
             ("runtime-exec", "`kios: milestone runtime-exec`"),
@@ -623,7 +644,7 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
             assert_eq!(missing, vec![want.to_string()], "dropping {drop}");
         }
         let missing = Console::parse("no kernel here\n").phases().unwrap_err();
-        assert_eq!(missing.len(), 7);
+        assert_eq!(missing.len(), 9);
     }
 
     #[test]

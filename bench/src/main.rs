@@ -403,7 +403,7 @@ fn run(a: Args) -> Result<(), String> {
             let med = |v: Option<f64>| v.map_or("n/a".into(), |v| format!("{v:.1}"));
             println!("{:<44} {:>10} {:>10} {:>8} {:>17}", q.label, med(q.a), med(q.b), ratio_txt(q.ratio), ci);
         }
-        for key in ["init_to_kubelet_exec", "init_own", "kernel_to_init", "total_to_kubelet_exec"] {
+        for key in ["init_to_kubelet_exec", "init_own", "initramfs_unpack", "kernel_to_init", "total_to_kubelet_exec"] {
             if let Some(q) = rs.iter().find(|q| q.key == key) {
                 println!("  {}: {}", q.label, compare::verdict(q, x, y));
             }
