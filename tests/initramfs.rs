@@ -23,10 +23,27 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-/// A fresh scratch directory with a fake init of `init_size` bytes and a
-/// fake binary directory holding every `bin:NAME` the node profile needs.
+/// A fresh scratch directory with a fake init of `init_size` bytes, a
+/// fake binary directory holding every `bin:NAME` the node profile needs,
+/// a fake kernel (`kernel/`: a version and every `kernel:PATH` module of the
+/// manifest, with modules.dep and modules.alias naming them) and fake
+/// images (`images/`: every `image:NAME`).
 struct Scratch {
     dir: PathBuf,
+}
+
+/// The manifest's sources of kind `kind` (`containerd:`, `kernel:`,
+/// `image:`): (profiles, the rest of the source) of each entry.
+fn sources(kind: &str) -> Vec<(String, String)> {
+    let manifest = fs::read_to_string(repo().join("root/manifest")).unwrap();
+    manifest
+        .lines()
+        .filter(|l| l.starts_with('/'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            Some((f[4].to_string(), f[5].strip_prefix(kind)?.to_string()))
+        })
+        .collect()
 }
 
 impl Scratch {
@@ -38,7 +55,54 @@ impl Scratch {
         for bin in ["crio", "kubelet", "conmon", "crun", "pinns", "busybox"] {
             fs::write(dir.join("bin").join(bin), format!("#!/bin/false {bin}\n")).unwrap();
         }
+        let modules = dir.join("kernel/modules");
+        fs::create_dir_all(&modules).unwrap();
+        fs::write(dir.join("kernel/version"), "6.1.0-test\n").unwrap();
+        let (mut dep, mut alias) = (String::new(), String::new());
+        for (_, path) in sources("kernel:").into_iter().filter(|(_, p)| p.ends_with(".ko")) {
+            fs::create_dir_all(modules.join(&path).parent().unwrap()).unwrap();
+            fs::write(modules.join(&path), format!("fake {path}\n")).unwrap();
+            let name = path.rsplit('/').next().unwrap().trim_end_matches(".ko").replace('-', "_");
+            dep += &format!("{path}:\n");
+            alias += &format!("alias fake-{name} {name}\n");
+        }
+        dep += "kernel/not/taken.ko:\n";
+        alias += "alias fake-not-taken not_taken\n";
+        fs::write(modules.join("modules.dep"), dep).unwrap();
+        fs::write(modules.join("modules.alias"), alias).unwrap();
+        fs::write(modules.join("modules.builtin"), "kernel/fake/builtin.ko\n").unwrap();
+        fs::create_dir_all(dir.join("images")).unwrap();
+        for (_, image) in sources("image:") {
+            fs::write(dir.join("images").join(image), "fake image\n").unwrap();
+        }
         Scratch { dir }
+    }
+
+    /// A fake fetch-containerd tree at `name`: every `containerd:PATH` of
+    /// the manifest for `arch` (amd64: scripts; arm64: fake AArch64 ELF
+    /// headers); returns its path.
+    fn containerd_tree(&self, name: &str, arch: &str) -> String {
+        let tree = self.path(name);
+        for (profiles, file) in sources("containerd:") {
+            let other = if arch == "amd64" { "@arm64" } else { "@amd64" };
+            if profiles.contains(other) {
+                continue;
+            }
+            let path = tree.join(&file);
+            if arch == "arm64" {
+                fake_elf(&path, 183, &file);
+            } else {
+                fs::create_dir_all(path.parent().unwrap()).unwrap();
+                fs::write(&path, format!("fake {file}\n")).unwrap();
+            }
+        }
+        tree.to_str().unwrap().to_string()
+    }
+
+    /// `--kernel` and `--images`: the fake kernel and images.
+    fn fakes(&self) -> [String; 4] {
+        let dir = |d: &str| self.path(d).to_str().unwrap().to_string();
+        ["--kernel".into(), dir("kernel"), "--images".into(), dir("images")]
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -57,7 +121,7 @@ impl Scratch {
                 "--bin",
                 self.path("bin").to_str().unwrap(),
             ],
-            args,
+            &[&self.fakes().iter().map(String::as_str).collect::<Vec<_>>(), args].concat(),
         );
         assert!(
             o.status.success(),
@@ -269,17 +333,8 @@ fn audit_json_parses_and_says_what_the_text_says() {
 #[test]
 fn containerd_runtime_adds_its_entries_and_the_audit_knows_them() {
     let s = Scratch::new("containerd", 1000);
-    let tree = s.path("containerd-tree");
-    for file in [
-        "bin/containerd",
-        "lib64/ld-linux-x86-64.so.2",
-        "lib/x86_64-linux-gnu/libc.so.6",
-    ] {
-        let path = tree.join(file);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, format!("fake {file}\n")).unwrap();
-    }
-    let tree = tree.to_str().unwrap();
+    let tree = s.containerd_tree("containerd-tree", "amd64");
+    let tree = tree.as_str();
     for profile in ["test", "node"] {
         let args = ["--profile", profile, "--runtime", "containerd", "--containerd", tree];
         let out = s.build(&format!("{profile}-containerd.cpio"), &args);
@@ -291,17 +346,48 @@ fn containerd_runtime_adds_its_entries_and_the_audit_knows_them() {
             report.contains(&format!("profile {profile} (inferred), runtime containerd (inferred)")),
             "{report}"
         );
-        for path in ["/bin/containerd", "/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/libc.so.6"] {
+        for path in [
+            "/bin/containerd", "/bin/runc", "/bin/ctr", "/bin/containerd-shim-runc-v2",
+            "/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/libc.so.6",
+            "/lib/x86_64-linux-gnu/libseccomp.so.2", "/usr/lib/cni/bridge", "/etc/containerd/config.toml",
+            "/etc/cni/net.d/10-kios.conflist", "/usr/share/kios/images/pause.tar", "/sbin/modprobe -> ../bin/busybox",
+            "/bin/iptables -> xtables-nft-multi", "/lib/modules/6.1.0-test/kernel/net/bridge/bridge.ko",
+        ] {
             assert!(report.contains(path), "{path} not listed:\n{report}");
         }
-        // Held to cri-o, the same archive has five entries too many.
-        let (status, report) = audit(&out, &["--runtime", "crio"]);
+        // The test pods' image is in the test profile only.
+        assert_eq!(report.contains("/usr/share/kios/images/pod.tar"), profile == "test", "{report}");
+        // The module indexes name the modules taken, not the kernel's others.
+        let x = s.path(&format!("x-{profile}"));
+        fs::create_dir_all(&x).unwrap();
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!("cd '{}' && cpio -id --quiet < '{}'", x.display(), out.display()))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        let dep = fs::read_to_string(x.join("lib/modules/6.1.0-test/modules.dep")).unwrap();
+        let alias = fs::read_to_string(x.join("lib/modules/6.1.0-test/modules.alias")).unwrap();
+        assert!(dep.contains("kernel/net/bridge/bridge.ko:\n") && !dep.contains("taken"), "{dep}");
+        assert!(alias.contains("alias fake-bridge bridge\n") && !alias.contains("taken"), "{alias}");
+        // Held to cri-o, the same archive has the containerd entries too
+        // many, and its iptables links point elsewhere than the legacy
+        // ones (the containerd entries of those paths come last and win).
+        let (status, report) = audit(&out, &["--runtime", "crio", "--profile", profile]);
         assert_eq!(status, 1, "{report}");
-        assert!(
-            report.contains(&format!("FAIL extra: /bin/containerd: not in profile {profile} (manifest: containerd)")),
-            "{report}"
-        );
-        assert_eq!(report.matches("FAIL extra:").count(), 5, "{report}");
+        for path in ["/bin/containerd", "/bin/runc", "/usr/share/kios/images/pause.tar"] {
+            assert!(
+                report.contains(&format!("FAIL extra: {path}: not in profile {profile} (manifest: containerd)")),
+                "{report}"
+            );
+        }
+        assert!(report.matches("FAIL extra:").count() > 30, "{report}");
+        if profile == "node" {
+            assert!(
+                report.contains("FAIL differs: /bin/iptables: target xtables-nft-multi, manifest xtables-legacy-multi"),
+                "{report}"
+            );
+        }
     }
     // A cri-o archive is inferred as such, and held to containerd lacks it.
     let plain = s.build("plain.cpio", &[]);
@@ -323,7 +409,11 @@ fn containerd_runtime_adds_its_entries_and_the_audit_knows_them() {
     let o = run(
         "make-initramfs",
         &[out.to_str().unwrap(), "--init", s.path("init").to_str().unwrap()],
-        &["--runtime", "containerd", "--containerd", s.path("nothing-here").to_str().unwrap()],
+        &[
+            &s.fakes().iter().map(String::as_str).collect::<Vec<_>>()[..],
+            &["--runtime", "containerd", "--containerd", s.path("nothing-here").to_str().unwrap()],
+        ]
+        .concat(),
     );
     assert!(!o.status.success(), "built without containerd:\n{}", text(&o));
     assert!(text(&o).contains("scripts/fetch-containerd"), "{}", text(&o));
@@ -407,15 +497,17 @@ fn arm64_archive_passes_the_audit() {
     );
 
     // The containerd runtime on arm64: its own loader and libc paths.
-    let tree = s.path("containerd-arm64");
-    for file in ["bin/containerd", "lib/ld-linux-aarch64.so.1", "lib/aarch64-linux-gnu/libc.so.6"] {
-        fake_elf(&tree.join(file), 183, file);
-    }
+    let tree = s.containerd_tree("containerd-arm64", "arm64");
     let out = s.path("arm64-containerd.cpio");
+    let fakes = s.fakes();
     let o = run(
         "make-initramfs",
         &[out.to_str().unwrap()],
-        &["--arch", "aarch64", "--runtime", "containerd", "--containerd", tree.to_str().unwrap()],
+        &[
+            &fakes.iter().map(String::as_str).collect::<Vec<_>>()[..],
+            &["--arch", "aarch64", "--runtime", "containerd", "--containerd", &tree],
+        ]
+        .concat(),
     );
     assert!(o.status.success(), "make-initramfs --arch aarch64 --runtime containerd failed:\n{}", text(&o));
     let (status, report) = audit(&out, &[]);
@@ -426,8 +518,12 @@ fn arm64_archive_passes_the_audit() {
         assert!(report.contains(path), "{path} not listed:\n{report}");
     }
     assert!(!report.contains("/lib64"), "{report}");
-    // Held to amd64 with containerd: amd64's four library entries missing,
-    // arm64's three extra.
+    // Held to amd64 with containerd: amd64's library entries missing,
+    // arm64's extra (as many as the manifest has for each).
+    let manifest = fs::read_to_string(repo().join("root/manifest")).unwrap();
+    let count = |profiles: &str| {
+        manifest.lines().filter(|l| l.starts_with('/') && l.split_whitespace().nth(4) == Some(profiles)).count()
+    };
     let (_, report) = audit(&out, &["--arch", "amd64", "--runtime", "containerd"]);
     assert!(
         report.contains(
@@ -436,7 +532,7 @@ fn arm64_archive_passes_the_audit() {
         ),
         "{report}"
     );
-    assert_eq!(report.matches("FAIL missing:").count(), 4, "{report}");
+    assert_eq!(report.matches("FAIL missing:").count(), count("containerd@amd64"), "{report}");
     assert!(
         report.contains(
             "FAIL extra: /lib/ld-linux-aarch64.so.1: not in profile test with containerd on amd64 \
@@ -444,7 +540,7 @@ fn arm64_archive_passes_the_audit() {
         ),
         "{report}"
     );
-    assert_eq!(report.matches("FAIL extra:").count(), 3, "{report}");
+    assert_eq!(report.matches("FAIL extra:").count(), count("containerd@arm64"), "{report}");
 }
 
 /// `--standin-conf FILE` puts FILE at /etc/standin.conf, the manifest's
@@ -471,7 +567,11 @@ fn standin_conf_is_test_only() {
             "--bin",
             s.path("bin").to_str().unwrap(),
         ],
-        &["--profile", "node", "--standin-conf", conf.to_str().unwrap()],
+        &[
+            &s.fakes().iter().map(String::as_str).collect::<Vec<_>>()[..],
+            &["--profile", "node", "--standin-conf", conf.to_str().unwrap()],
+        ]
+        .concat(),
     );
     assert!(!o.status.success(), "a node archive took --standin-conf:\n{}", text(&o));
     assert!(text(&o).contains("no standin-conf entry in profile node"), "{}", text(&o));
