@@ -26,12 +26,20 @@ const ETC_OVERLAY: &CStr =
     c"lowerdir=/etc,upperdir=/run/kios/datapart/meta/etc,workdir=/run/kios/datapart/meta/etc.work";
 
 /// Binds from the partition, in order, as NUL-terminated `source`,
-/// `target` pairs; the last one is then made read-only.
+/// `target` pairs.
 const BINDS: &[u8] = b"\
 /run/kios/datapart/meta/log\0/var/log\0\
 /run/kios/datapart/data/oci\0/var/lib/containers/storage\0\
-/run/kios/datapart/data/pods\0/var/lib/kubelet/pods\0\
-/run/kios/datapart/modules\0/lib/modules\0";
+/run/kios/datapart/data/pods\0/var/lib/kubelet/pods\0";
+
+/// `/lib/modules`: the partition's `/modules` over the initramfs's, a
+/// read-only overlay of the two (no upper layer): a module of either is
+/// found, the partition's first, so the modules the initramfs carries for
+/// the pods (loaded on demand) stay visible.
+const MODULES_OVERLAY: &CStr = c"lowerdir=/run/kios/datapart/modules:/lib/modules";
+/// Without overlayfs, or without `/lib/modules` in the initramfs: the
+/// partition's `/modules` alone, bound, then made read-only.
+const MODULES_BIND: &[u8] = b"/run/kios/datapart/modules\0/lib/modules\0";
 
 // The deadlines below are `now` (CLOCK_MONOTONIC ms since boot) plus a few
 // seconds with `wrapping_add`: it cannot come near u64::MAX.
@@ -237,8 +245,12 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
         crate::error_at!("datapart: overlay on {}: {}; the initramfs /etc stays (is kios.modules=overlay set?)", c"/etc", e);
     }
     bind_all(BINDS);
-    if let Err(e) = mount_remount(c"/lib/modules", MountFlags::BIND | MountFlags::RDONLY, c"") {
-        crate::error_at!("datapart: {} read-only: {}", c"/lib/modules", e);
+    let modules = MountFlags::RDONLY | flags;
+    if mount(c"overlay", c"/lib/modules", c"overlay", modules, Some(MODULES_OVERLAY)).is_err() {
+        bind_all(MODULES_BIND);
+        if let Err(e) = mount_remount(c"/lib/modules", MountFlags::BIND | MountFlags::RDONLY, c"") {
+            crate::error_at!("datapart: {} read-only: {}", c"/lib/modules", e);
+        }
     }
     true
 }
@@ -265,7 +277,8 @@ pub fn bind_seccomp() {
 /// The seccomp profiles' bind, a table as [`BINDS`].
 const SECCOMP_BIND: &[u8] = b"/etc/seccomp\0/var/lib/kubelet/seccomp\0";
 
-/// Room for any target of [`BINDS`] and [`SECCOMP_BIND`] with its NUL.
+/// Room for any target of [`BINDS`], [`MODULES_BIND`] and [`SECCOMP_BIND`] with its NUL.
+const _: () = assert!(cstr::longest(MODULES_BIND) <= cstr::longest(BINDS));
 const BIND_PATH: usize = 1 + if cstr::longest(BINDS) > cstr::longest(SECCOMP_BIND) {
     cstr::longest(BINDS)
 } else {
