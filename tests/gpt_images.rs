@@ -9,6 +9,9 @@
 //! for a plain file). Needs gdisk, fdisk, dosfstools and e2fsprogs, which
 //! scripts/test installs; a missing tool is a failure, never a skip.
 
+#[path = "common/repo.rs"]
+mod repo;
+
 use kios::gpt;
 use std::fs::{self, File};
 use std::io::Write;
@@ -275,7 +278,7 @@ fn create_image_512_and_4096() {
     fs::create_dir_all(etc.join("kubernetes")).unwrap();
     fs::write(etc.join("hostname"), "node-from-disk\n").unwrap();
     fs::write(etc.join("kubernetes/node-labels"), "zone: disk\n").unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/create-image");
+    let script = repo::root().join("scripts/create-image");
     for (sector_size, number) in [(512usize, 12u32), (4096, 3)] {
         let image = scratch.0.join(format!("disk{sector_size}.img"));
         let (ss, n) = (sector_size.to_string(), number.to_string());

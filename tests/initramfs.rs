@@ -11,17 +11,12 @@
 //! `fakeroot` (for `/dev/console`); the node profile needs Debian's
 //! `ca-certificates`.
 
+#[path = "common/repo.rs"]
+mod repo;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-/// The repository root (this package lives in `tests/`).
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 /// A fresh scratch directory with a fake init of `init_size` bytes, a
 /// fake binary directory holding every `bin:NAME` the node profile needs,
@@ -35,7 +30,7 @@ struct Scratch {
 /// The manifest's sources of kind `kind` (`containerd:`, `kernel:`,
 /// `image:`): (profiles, the rest of the source) of each entry.
 fn sources(kind: &str) -> Vec<(String, String)> {
-    let manifest = fs::read_to_string(repo().join("root/manifest")).unwrap();
+    let manifest = fs::read_to_string(repo::root().join("root/manifest")).unwrap();
     manifest
         .lines()
         .filter(|l| l.starts_with('/'))
@@ -48,7 +43,7 @@ fn sources(kind: &str) -> Vec<(String, String)> {
 
 impl Scratch {
     fn new(name: &str, init_size: usize) -> Scratch {
-        let dir = repo().join("target/tmp").join(format!("initramfs-{name}"));
+        let dir = repo::root().join("target/tmp").join(format!("initramfs-{name}"));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("bin")).unwrap();
         fs::write(dir.join("init"), vec![b'i'; init_size]).unwrap();
@@ -136,7 +131,7 @@ impl Scratch {
         let path = self.path(name);
         fs::write(
             &path,
-            edit(fs::read_to_string(repo().join("root/manifest")).unwrap()),
+            edit(fs::read_to_string(repo::root().join("root/manifest")).unwrap()),
         )
         .unwrap();
         path.to_str().unwrap().to_string()
@@ -144,7 +139,7 @@ impl Scratch {
 }
 
 fn run(script: &str, first: &[&str], rest: &[&str]) -> Output {
-    Command::new(repo().join("scripts").join(script))
+    Command::new(repo::root().join("scripts").join(script))
         .args(first)
         .args(rest)
         .output()
@@ -441,7 +436,7 @@ fn fake_elf(path: &Path, machine: u16, tail: &str) {
 /// are taken and amd64's are not.
 #[test]
 fn arm64_archive_passes_the_audit() {
-    let triple = repo().join("target/aarch64-unknown-linux-gnu/release");
+    let triple = repo::root().join("target/aarch64-unknown-linux-gnu/release");
     for file in ["init", "crio-standin", "kubelet-standin"] {
         assert!(
             triple.join(file).is_file(),
@@ -520,7 +515,7 @@ fn arm64_archive_passes_the_audit() {
     assert!(!report.contains("/lib64"), "{report}");
     // Held to amd64 with containerd: amd64's library entries missing,
     // arm64's extra (as many as the manifest has for each).
-    let manifest = fs::read_to_string(repo().join("root/manifest")).unwrap();
+    let manifest = fs::read_to_string(repo::root().join("root/manifest")).unwrap();
     let count = |profiles: &str| {
         manifest.lines().filter(|l| l.starts_with('/') && l.split_whitespace().nth(4) == Some(profiles)).count()
     };

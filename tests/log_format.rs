@@ -7,21 +7,19 @@
 //! control case, a good line, must build, so a failure of the others is
 //! the check's and not the harness's. Needs the toolchain, offline.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+#[path = "common/repo.rs"]
+mod repo;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
+use std::process::Command;
 
 /// Builds the init with `--cfg kios_bad_log="case"`: whether it built,
 /// and the compiler's output.
 fn build(case: &str) -> (bool, String) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let o = Command::new(cargo)
-        .current_dir(repo())
+        .current_dir(repo::root())
         .args(["build", "--release", "--offline", "-p", "kios-init", "--bin", "init", "--target-dir"])
-        .arg(repo().join("target/tmp/log-format"))
+        .arg(repo::root().join("target/tmp/log-format"))
         .env("RUSTFLAGS", format!("--cfg kios_bad_log=\"{case}\""))
         .output()
         .expect("run cargo");

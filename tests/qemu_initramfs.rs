@@ -21,6 +21,8 @@
 //! or fakeroot. Work directories: target/tmp/qemu-initramfs-{gzip,zstd,xz,
 //! arm64-zstd}/ (the archive, console.log).
 
+#[path = "common/repo.rs"]
+mod repo;
 #[path = "qemu/boot.rs"]
 mod boot;
 #[path = "qemu/console.rs"]
@@ -36,13 +38,6 @@ use console::{check_lifecycle, fail};
 /// /etc/standin.conf: a power-off request soon after the kubelet starts,
 /// to keep the boot short.
 const CONF: &str = "kubelet.send=01@500\n";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 fn text(o: &std::process::Output) -> String {
     format!(
@@ -62,7 +57,7 @@ fn build(dir: &Path, arch: Arch, compress: &str, magic: &[u8]) -> PathBuf {
     fs::write(&conf, CONF).unwrap();
     let out = dir.join(format!("initramfs.cpio.{compress}"));
     let _ = fs::remove_file(&out);
-    let o = Command::new(repo().join("scripts/make-initramfs"))
+    let o = Command::new(repo::root().join("scripts/make-initramfs"))
         .arg(&out)
         .args(["--arch", arch.name(), "--profile", "test", "--compress", compress, "--standin-conf"])
         .arg(&conf)
@@ -83,7 +78,7 @@ fn build(dir: &Path, arch: Arch, compress: &str, magic: &[u8]) -> PathBuf {
         &head[..head.len().min(6)]
     );
 
-    let o = Command::new(repo().join("scripts/audit"))
+    let o = Command::new(repo::root().join("scripts/audit"))
         .arg(&out)
         .output()
         .expect("run scripts/audit");

@@ -1,12 +1,11 @@
 //! Clients of the init's system socket, `/run/system.sock`, reached from
 //! the host through `/proc/<init pid>/root`.
 
-use super::{Node, WAIT};
+use super::{poll_until, Node, WAIT};
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::process::Command;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What a client hears from the init within a wait.
 #[derive(Debug, PartialEq, Eq)]
@@ -27,14 +26,10 @@ impl Client {
     /// Connects, retrying while the socket is not there yet.
     pub fn connect(node: &Node) -> Client {
         let path = node.proc_root("run/system.sock");
-        let deadline = Instant::now() + WAIT;
-        loop {
-            match UnixStream::connect(&path) {
-                Ok(stream) => return Client { stream },
-                Err(e) if Instant::now() >= deadline => node.fail(&format!("connect {}: {e}", path.display())),
-                Err(_) => thread::sleep(Duration::from_millis(20)),
-            }
-        }
+        let mut error = None;
+        let stream = poll_until(Duration::from_millis(20), || UnixStream::connect(&path).map_err(|e| error = Some(e)).ok());
+        let stream = stream.unwrap_or_else(|| node.fail(&format!("connect {}: {error:?}", path.display())));
+        Client { stream }
     }
 
     /// Writes `bytes` in one write.

@@ -15,6 +15,7 @@ pub mod client;
 mod log;
 mod namespace;
 pub mod node;
+pub mod repo;
 
 #[allow(unused_imports)]
 pub use client::{Client, Heard, NonRoot};
@@ -24,7 +25,8 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
 /// How long any single wait of a test may take before it fails.
 pub const WAIT: Duration = Duration::from_secs(20);
@@ -35,9 +37,26 @@ const DIRS: &[&str] = &[
     "var/tmp", "var/log", "etc", "etc/kubernetes", "lib", "bin", "record",
 ];
 
-/// The workspace root (this package lives in `tests/`).
+/// The workspace root.
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    repo::root()
+}
+
+/// Checks `check` every `every` until it gives a value, for at most
+/// [`WAIT`]; `None` if it never did. The harness's one polling loop, for
+/// what sends no event to wait on (the stand-ins' record files, `/proc`);
+/// the init's log lines are waited on without polling (`Node::wait_log`).
+pub fn poll_until<T>(every: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(found) = check() {
+            return Some(found);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        thread::sleep(every);
+    }
 }
 
 /// A built binary of the workspace, or a failure saying how to build it.

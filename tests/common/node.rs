@@ -2,7 +2,7 @@
 
 use super::log::Log;
 use super::namespace::{self, first_child, kill_tree};
-use super::{Client, Root, WAIT};
+use super::{poll_until, Client, Root, WAIT};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Child, ExitStatus};
@@ -132,17 +132,8 @@ impl Node {
     /// Waits until `count` record lines of `name` start with `prefix`;
     /// returns the last one.
     pub fn wait_record(&self, name: &str, prefix: &str, count: usize) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let found = self.record_lines(name, prefix);
-            if found.len() >= count {
-                return found[count - 1].clone();
-            }
-            if Instant::now() >= deadline {
-                self.fail(&format!("timed out waiting for {count} {name} record(s) {prefix:?}"));
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
+        poll_until(Duration::from_millis(20), || self.record_lines(name, prefix).into_iter().nth(count - 1))
+            .unwrap_or_else(|| self.fail(&format!("timed out waiting for {count} {name} record(s) {prefix:?}")))
     }
 
     /// Waits until the kubelet has started and the kubelet stand-in holds
@@ -159,12 +150,8 @@ impl Node {
     /// its clients) satisfies `enough`; fails with `otherwise` after the
     /// usual wait.
     pub fn wait_sockets(&self, enough: impl Fn(usize) -> bool, otherwise: &str) {
-        let deadline = Instant::now() + WAIT;
-        while !enough(self.socket_fds()) {
-            if Instant::now() >= deadline {
-                self.fail(&format!("{otherwise} (it holds {} sockets)", self.socket_fds()));
-            }
-            thread::sleep(Duration::from_millis(5));
+        if poll_until(Duration::from_millis(5), || enough(self.socket_fds()).then_some(())).is_none() {
+            self.fail(&format!("{otherwise} (it holds {} sockets)", self.socket_fds()));
         }
     }
 
@@ -184,20 +171,14 @@ impl Node {
     /// `/bin/kubelet`), waiting for it to appear.
     pub fn child_pid(&self, program: &str) -> u32 {
         let children = format!("/proc/{0}/task/{0}/children", self.init_pid);
-        let deadline = Instant::now() + WAIT;
-        loop {
+        let found = poll_until(Duration::from_millis(20), || {
             let list = std::fs::read_to_string(&children).unwrap_or_default();
-            for pid in list.split_whitespace() {
+            list.split_whitespace().find_map(|pid| {
                 let argv = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-                if argv.split(|b| *b == 0).next() == Some(program.as_bytes()) {
-                    return pid.parse().expect("a PID");
-                }
-            }
-            if Instant::now() >= deadline {
-                self.fail(&format!("no child {program} of the init"));
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
+                (argv.split(|b| *b == 0).next() == Some(program.as_bytes())).then(|| pid.parse().expect("a PID"))
+            })
+        });
+        found.unwrap_or_else(|| self.fail(&format!("no child {program} of the init")))
     }
 
     /// Sends `signal` to host PID `pid`.
@@ -221,18 +202,10 @@ impl Node {
 
     /// Waits for the namespace to end and returns how unshare ended.
     pub fn wait_exit(&self) -> ExitStatus {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let ended = self.child.lock().unwrap().try_wait().expect("wait for unshare");
-            if let Some(status) = ended {
-                self.log.wait_end(Duration::from_secs(2));
-                return status;
-            }
-            if Instant::now() >= deadline {
-                self.fail("timed out waiting for the init to end");
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
+        let ended = poll_until(Duration::from_millis(20), || self.child.lock().unwrap().try_wait().expect("wait for unshare"));
+        let status = ended.unwrap_or_else(|| self.fail("timed out waiting for the init to end"));
+        self.log.wait_end(Duration::from_secs(2));
+        status
     }
 
     /// Waits for the end and checks it was a power-off: the kernel kills

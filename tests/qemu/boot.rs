@@ -21,15 +21,11 @@ use std::time::{Duration, Instant};
 
 use super::console::{parse_line, Console};
 
+#[path = "../common/repo.rs"]
+mod repo;
+
 /// Deadline of one boot, seconds; `KIOS_QEMU_TIMEOUT` overrides it.
 const DEFAULT_TIMEOUT_S: u64 = 60;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 /// Cargo's target directory (the parent of this test's tmp dir).
 fn target_dir() -> PathBuf {
@@ -145,7 +141,7 @@ static FETCHING: Mutex<()> = Mutex::new(());
 /// `.cache/kernel/ARCH/vmlinuz`, fetched by scripts/fetch-kernel if missing.
 fn kernel(arch: Arch) -> PathBuf {
     fetch("fetch-kernel", arch);
-    repo_root().join(".cache/kernel").join(arch.name()).join("vmlinuz")
+    repo::root().join(".cache/kernel").join(arch.name()).join("vmlinuz")
 }
 
 /// `.cache/containerd/ARCH/`: Debian's containerd with its loader and
@@ -153,7 +149,7 @@ fn kernel(arch: Arch) -> PathBuf {
 /// fetched by scripts/fetch-containerd if missing.
 pub fn containerd_tree(arch: Arch) -> PathBuf {
     fetch("fetch-containerd", arch);
-    let tree = repo_root().join(".cache/containerd").join(arch.name());
+    let tree = repo::root().join(".cache/containerd").join(arch.name());
     assert!(tree.join("bin/containerd").is_file(), "{}: no bin/containerd", tree.display());
     tree
 }
@@ -161,7 +157,7 @@ pub fn containerd_tree(arch: Arch) -> PathBuf {
 /// The package versions scripts/fetch-containerd noted
 /// (`.cache/containerd/ARCH.versions`), one `NAME VERSION` a line.
 pub fn containerd_versions(arch: Arch) -> String {
-    let path = repo_root().join(".cache/containerd").join(format!("{}.versions", arch.name()));
+    let path = repo::root().join(".cache/containerd").join(format!("{}.versions", arch.name()));
     fs::read_to_string(path).unwrap_or_default()
 }
 
@@ -169,7 +165,7 @@ pub fn containerd_versions(arch: Arch) -> String {
 /// there); a failure fails the test.
 fn fetch(script: &str, arch: Arch) {
     let _one_at_a_time = FETCHING.lock().unwrap_or_else(|e| e.into_inner());
-    let status = Command::new(repo_root().join("scripts").join(script))
+    let status = Command::new(repo::root().join("scripts").join(script))
         .args(["--arch", arch.name()])
         .status();
     match status {
@@ -469,7 +465,7 @@ impl Boot {
         let conf = dir.join("standin.conf");
         fs::write(&conf, &self.conf).unwrap();
         let initramfs = dir.join("initramfs.cpio");
-        let mut make = Command::new(repo_root().join("scripts/make-test-initramfs"));
+        let mut make = Command::new(repo::root().join("scripts/make-test-initramfs"));
         make.arg(&initramfs)
             .args(["--arch", arch.name()])
             .arg("--conf")
@@ -762,7 +758,7 @@ impl Image {
             args.push("--etc".into());
             args.push(etc_dir.display().to_string());
         }
-        let script = repo_root().join("scripts/create-image");
+        let script = repo::root().join("scripts/create-image");
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         tool_ok(script.to_str().unwrap(), &args);
         Image { path, sector_size, number }

@@ -295,6 +295,7 @@ pub fn common_behaviour(out: Out, cfg: &Config, starts: u64, cleanup: Option<Pat
     let ignore = cfg.flag("ignore_sigterm");
     thread::spawn(move || loop {
         if SIGTERMS.swap(0, Ordering::SeqCst) > 0 {
+            out.report(&format!("term-at {}", monotonic_ms()));
             if ignore {
                 out.report("sigterm ignored");
             } else {
