@@ -7,8 +7,8 @@
 //! scripts/create-image, their data partition read back from the host
 //! (sgdisk, e2fsck -fn, debugfs).
 //!
-//! Shared by four test crates (qemu.rs, qemu_datapart.rs,
-//! qemu_containerd.rs, qemu_initramfs.rs), each using a part.
+//! Shared by five test crates (qemu.rs, qemu_datapart.rs,
+//! qemu_containerd.rs, qemu_initramfs.rs, qemu_pods.rs), each using a part.
 #![allow(dead_code)]
 
 use std::fs;
@@ -207,6 +207,8 @@ pub struct Boot {
     extra: Vec<PathBuf>,
     timeout_s: Option<u64>,
     prebuilt: Option<PathBuf>,
+    appended: Vec<PathBuf>,
+    memory_mb: u32,
 }
 
 impl Boot {
@@ -226,6 +228,8 @@ impl Boot {
             extra: Vec::new(),
             timeout_s: None,
             prebuilt: None,
+            appended: Vec::new(),
+            memory_mb: 512,
         }
     }
 
@@ -245,6 +249,21 @@ impl Boot {
     /// value), then the [`Boot::cmdline`] words.
     pub fn initramfs(mut self, file: &Path) -> Boot {
         self.prebuilt = Some(file.to_path_buf());
+        self
+    }
+
+    /// Appends `dir`'s tree to the prebuilt [`Boot::initramfs`] as a second
+    /// newc archive (in this boot's work directory, the file unchanged):
+    /// the kernel unpacks both in order, so a file of `dir` replaces the
+    /// archive's own (e.g. test pod manifests, another /bin/kubelet).
+    pub fn append(mut self, dir: &Path) -> Boot {
+        self.appended.push(dir.to_path_buf());
+        self
+    }
+
+    /// The guest's memory (default 512 MiB).
+    pub fn memory(mut self, mb: u32) -> Boot {
+        self.memory_mb = mb;
         self
     }
 
@@ -336,9 +355,12 @@ impl Boot {
                 );
                 assert!(file.is_file(), "[{name}] {}: no such initramfs", file.display());
                 let hint = format!("console={} panic=-1 datapart=none", arch.console());
-                (file.clone(), self.kernel_cmdline(&hint))
+                (self.with_appended(file, &dir), self.kernel_cmdline(&hint))
             }
-            None => self.make_test_initramfs(&dir),
+            None => {
+                assert!(self.appended.is_empty(), "[{name}] append() is for a prebuilt initramfs");
+                self.make_test_initramfs(&dir)
+            }
         };
 
         // The monitor: QMP, its `human-monitor-command` carrying HMP text.
@@ -358,7 +380,7 @@ impl Boot {
         let mut qemu_cmd = Command::new(qemu);
         qemu_cmd
             .args(machine)
-            .args(["-accel", "tcg", "-m", "512", "-nographic", "-no-reboot"])
+            .args(["-accel", "tcg", "-m", &self.memory_mb.to_string(), "-nographic", "-no-reboot"])
             .arg("-kernel")
             .arg(&kernel)
             .arg("-initrd")
@@ -455,6 +477,28 @@ impl Boot {
             );
         }
         console
+    }
+
+    /// `file`, or with [`Boot::append`] trees a copy of it in `dir` with
+    /// each tree added as a newc archive (owner root, as cpio -R 0:0).
+    fn with_appended(&self, file: &Path, dir: &Path) -> PathBuf {
+        if self.appended.is_empty() {
+            return file.to_path_buf();
+        }
+        let out = dir.join("initramfs-appended.cpio");
+        fs::copy(file, &out).unwrap();
+        for tree in &self.appended {
+            let script =
+                "cd \"$1\" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet >> \"$2\"";
+            let status = Command::new("sh")
+                .args(["-c", script, "sh"])
+                .arg(tree)
+                .arg(&out)
+                .status()
+                .expect("run cpio");
+            assert!(status.success(), "[{}] cpio of {}: {status}", self.name, tree.display());
+        }
+        out
     }
 
     /// Builds this boot's initramfs in `dir` with scripts/make-test-initramfs
