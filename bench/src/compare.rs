@@ -75,8 +75,9 @@ pub fn compare(a: &Config, b: &Config) -> Vec<Ratio> {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let va: Vec<f64> = a.runs.iter().map(|r| r[i].ms).collect();
-            let vb: Vec<f64> = b.runs.iter().map(|r| r[i].ms).collect();
+            // The runs that have the phase (a pod phase may be missing).
+            let va: Vec<f64> = a.runs.iter().map(|r| r[i].ms).filter(|v| v.is_finite()).collect();
+            let vb: Vec<f64> = b.runs.iter().map(|r| r[i].ms).filter(|v| v.is_finite()).collect();
             let (ma, mb) = (median(&va), median(&vb));
             let ratio = match (ma, mb) {
                 (Some(x), Some(y)) if y != 0.0 => Some(x / y),

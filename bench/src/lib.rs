@@ -21,7 +21,16 @@ pub enum Mark {
     PowerDown,
     /// A kernel line starting with this text (one of [`KERNEL_LINES`]).
     Kernel(&'static str),
+    /// The first line holding [`POD_OUTPUT`]: the first pod's first output
+    /// (`bench-boot --runtime containerd`). Its phases are optional: a boot
+    /// that runs no pod has none, and is not a failure.
+    PodOutput,
 }
+
+/// The first line of the test pods' program (tests/standins/src/pod_program.rs),
+/// as the CRI kubelet stand-in copies it from the container log to the
+/// console (`standin-kubelet: log POD/CONTAINER pod-program start ...`).
+pub const POD_OUTPUT: &str = "pod-program start";
 
 /// The kernel lines a [`Mark::Kernel`] may name: the initramfs unpack
 /// begins and ends (its decompression and the cpio's population of the
@@ -37,6 +46,7 @@ impl Mark {
             Mark::Milestone(m) => format!("`kios: milestone {m}`"),
             Mark::PowerDown => "`reboot: Power down`".into(),
             Mark::Kernel(text) => format!("`{text}`"),
+            Mark::PodOutput => format!("`{POD_OUTPUT}`"),
         }
     }
 }
@@ -65,7 +75,7 @@ const RUNTIME_READY: Mark = Mark::Milestone("runtime-ready");
 const KUBELET_EXEC: Mark = Mark::Milestone("kubelet-exec");
 
 /// Every phase, in the order of the report.
-pub const PHASES: [Phase; 11] = [
+pub const PHASES: [Phase; 14] = [
     phase("kernel_to_init", "kernel → /init", Mark::KernelStart, Mark::RunInit),
     phase("initramfs_unpack", "initramfs unpack", Mark::Kernel(KERNEL_LINES[0]), Mark::Kernel(KERNEL_LINES[1])),
     phase("init_to_init_start", "/init → init-start", Mark::RunInit, INIT_START),
@@ -84,6 +94,10 @@ pub const PHASES: [Phase; 11] = [
     phase("init_to_kubelet_exec", "/init → kubelet-exec", Mark::RunInit, KUBELET_EXEC),
     phase("total_to_kubelet_exec", "total to kubelet-exec", Mark::KernelStart, KUBELET_EXEC),
     phase("shutdown_continued_to_power_off", "shutdown-continued → power off", Mark::Milestone("shutdown-continued"), Mark::PowerDown),
+    // Boot to pod (optional, see [`Mark::PodOutput`]).
+    phase("runtime_ready_to_pod_output", "runtime-ready → first pod output", RUNTIME_READY, Mark::PodOutput),
+    phase("init_to_pod_output", "/init → first pod output", Mark::RunInit, Mark::PodOutput),
+    phase("total_to_pod_output", "total to first pod output", Mark::KernelStart, Mark::PodOutput),
 ];
 
 /// Index of the phase with `key` in [`PHASES`].
@@ -117,6 +131,8 @@ pub struct Console {
     pub traces: Vec<Trace>,
     /// The first time of each of [`KERNEL_LINES`] seen.
     pub kernel_lines: Vec<(&'static str, f64)>,
+    /// The first line holding [`POD_OUTPUT`].
+    pub pod_output: Option<f64>,
 }
 
 /// `[   2.265842] text` → (2.265842, "text"); `None` for other lines.
@@ -150,6 +166,9 @@ impl Console {
                 continue;
             }
             let Some(t) = stamp else { continue };
+            if msg.contains(POD_OUTPUT) {
+                c.pod_output.get_or_insert(t);
+            }
             if let Some(&text) = KERNEL_LINES.iter().find(|&&text| msg.starts_with(text)) {
                 if !c.kernel_lines.iter().any(|&(seen, _)| seen == text) {
                     c.kernel_lines.push((text, t));
@@ -178,11 +197,13 @@ impl Console {
             Mark::Milestone(name) => self.milestones.iter().find(|(n, _)| n == name).map(|&(_, t)| t),
             Mark::PowerDown => self.power_down,
             Mark::Kernel(text) => self.kernel_lines.iter().find(|&&(seen, _)| seen == text).map(|&(_, t)| t),
+            Mark::PodOutput => self.pod_output,
         }
     }
 
     /// Start and duration (ms) of every phase of [`PHASES`], or the list of
-    /// the marks that are missing (each named once).
+    /// the marks that are missing (each named once). A pod phase whose mark
+    /// is missing is NaN, not an error.
     pub fn phases(&self) -> Result<[Span; PHASES.len()], Vec<String>> {
         let mut missing: Vec<String> = Vec::new();
         let mut out = [Span::default(); PHASES.len()];
@@ -193,6 +214,10 @@ impl Console {
             if let Some(t) = times.iter().copied().collect::<Option<Vec<f64>>>() {
                 let ms = t.chunks(2).map(|pair| (pair[1] - pair[0]) * 1000.0).sum();
                 *span = Span { start_ms: t[0] * 1000.0, ms };
+                continue;
+            }
+            if p.to == Mark::PodOutput {
+                *span = Span { start_ms: f64::NAN, ms: f64::NAN };
                 continue;
             }
             for (mark, t) in marks.iter().zip(times) {
@@ -268,14 +293,14 @@ pub struct Config {
 }
 
 impl Config {
-    /// Duration statistics of phase `i`.
+    /// Duration statistics of phase `i` (over the runs that have it).
     pub fn stats(&self, i: usize) -> Option<Stats> {
-        Stats::of(&self.runs.iter().map(|r| r[i].ms).collect::<Vec<_>>())
+        Stats::of(&self.runs.iter().map(|r| r[i].ms).filter(|v| v.is_finite()).collect::<Vec<_>>())
     }
 
-    /// Median start of phase `i`.
+    /// Median start of phase `i` (over the runs that have it).
     pub fn start(&self, i: usize) -> Option<f64> {
-        Stats::of(&self.runs.iter().map(|r| r[i].start_ms).collect::<Vec<_>>()).map(|s| s.median)
+        Stats::of(&self.runs.iter().map(|r| r[i].start_ms).filter(|v| v.is_finite()).collect::<Vec<_>>()).map(|s| s.median)
     }
 }
 
@@ -521,10 +546,12 @@ pub fn to_svg(machine: &Machine, runs: usize, configs: &[Config]) -> String {
         configs.iter().map(|c| Some((c.start(i)? - origin(c), c.stats(i)?.median))).collect()
     };
     let zero = |_: &Config| 0.0;
-    let rows1: Vec<Row> = PHASES.iter().enumerate().map(|(i, p)| (p.label.to_string(), bars(i, &zero))).collect();
+    // A phase no configuration has (the pod phases of a boot without pods) gets no row.
+    let any = |(_, b): &Row| b.iter().any(Option::is_some);
+    let rows1: Vec<Row> = PHASES.iter().enumerate().map(|(i, p)| (p.label.to_string(), bars(i, &zero))).filter(any).collect();
     let init_origin = |c: &Config| c.start(1).unwrap_or(0.0);
     let rows2: Vec<Row> =
-        PHASES.iter().enumerate().filter(|(_, p)| p.from != Mark::KernelStart).map(|(i, p)| (p.label.to_string(), bars(i, &init_origin))).collect();
+        PHASES.iter().enumerate().filter(|(_, p)| p.from != Mark::KernelStart).map(|(i, p)| (p.label.to_string(), bars(i, &init_origin))).filter(any).collect();
     let end = |rows: &[Row]| rows.iter().flat_map(|(_, b)| b.iter().flatten()).map(|(s, d)| s + d).fold(0.0, f64::max);
     let (max1, max2) = (end(&rows1) * 1.12, end(&rows2) * 1.12);
 
@@ -581,6 +608,8 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
 [    2.441706] kios: milestone kubelet-exec pid 80\r
 [    2.495876] standin-kubelet: init-vmrss 4 kB\r
 [    2.499000] standin-kubelet: init-rss 76 kB\r
+[    4.939873] standin-kubelet: log bench/hello pod-program start bench\r
+[    4.949000] standin-kubelet: log bench/hello pod-program ip eth0 10.88.0.2\r
 [    5.683601] kios: milestone shutdown-continued\r
 [    5.718920] kios: milestone power-off\r
 [    5.729072] reboot: Power down\r
@@ -594,6 +623,11 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
     fn parses_every_mark() {
         let c = Console::parse(OURS);
         assert_eq!(c.run_init, Some(2.265842));
+        assert_eq!(c.pod_output, Some(4.939873));
+        let p = c.phases().unwrap();
+        assert!(close(p[phase_index("runtime_ready_to_pod_output")].ms, 2500.0));
+        assert!(close(p[phase_index("init_to_pod_output")].ms, 2674.031));
+        assert!(close(p[phase_index("total_to_pod_output")].ms, 4939.873));
         assert_eq!(c.power_down, Some(5.729072));
         assert_eq!(c.init_vmrss_kb, Some(4));
         assert_eq!(c.init_rss_kb, Some(76));
@@ -704,8 +738,31 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
         assert_eq!(j.matches('{').count(), j.matches('}').count());
         let s = to_svg(&m, 1, &configs);
         assert!(s.starts_with("<svg") && s.ends_with("</svg>\n"));
-        assert_eq!(s.matches("<rect x=").count(), 2 + 2 * PHASES.len() + 2 * (PHASES.len() - 2));
+        let zoomed = PHASES.iter().filter(|p| p.from != Mark::KernelStart).count();
+        assert_eq!(s.matches("<rect x=").count(), 2 + 2 * PHASES.len() + 2 * zoomed);
         assert!(s.contains("&lt;b&gt;") && !s.contains("<b>"));
+    }
+
+    /// A boot without pods (every benchmark but `--runtime containerd`):
+    /// its pod phases are NaN, not missing marks; statistics, JSON and SVG
+    /// leave them out.
+    #[test]
+    fn pod_phases_are_optional() {
+        let without: String = OURS.lines().filter(|l| !l.contains(POD_OUTPUT)).map(|l| format!("{l}\n")).collect();
+        let p = Console::parse(&without).phases().expect("a boot without pods is complete");
+        let pod = phase_index("init_to_pod_output");
+        assert!(p[pod].ms.is_nan() && p[phase_index("kernel_to_init")].ms.is_finite());
+        let c = Config { name: "ours".into(), description: "ours".into(), runs: vec![p], ..Config::default() };
+        assert_eq!(c.stats(pod), None);
+        let m = Machine { arch: "amd64".into(), ..Machine::default() };
+        let j = to_json(&m, 1, std::slice::from_ref(&c), &ratios(&c, &c), None, &[]);
+        assert!(j.contains("\"init_to_pod_output\": {\"label\": \"/init → first pod output\", \"ms\": null, \"median_start_ms\": null, \"runs_ms\": [null]}"), "{j}");
+        let s = to_svg(&m, 1, std::slice::from_ref(&c));
+        assert!(!s.contains("first pod output"));
+        // One legend box; the bars of every phase but the three pod ones,
+        // two of which are in the zoomed panel.
+        let zoomed = PHASES.iter().filter(|p| p.from != Mark::KernelStart).count();
+        assert_eq!(s.matches("<rect x=").count(), 1 + (PHASES.len() - 3) + (zoomed - 2));
     }
 
     #[test]
@@ -719,7 +776,8 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
         assert!(j.contains("\"name\": \"containerd\""));
         assert_eq!(j.matches('{').count(), j.matches('}').count());
         let s = to_svg(&m, 1, &configs);
-        assert_eq!(s.matches("<rect x=").count(), 3 + 3 * PHASES.len() + 3 * (PHASES.len() - 2));
+        let zoomed = PHASES.iter().filter(|p| p.from != Mark::KernelStart).count();
+        assert_eq!(s.matches("<rect x=").count(), 3 + 3 * PHASES.len() + 3 * zoomed);
         assert!(s.contains(COLORS[2]));
     }
 }

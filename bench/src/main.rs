@@ -459,7 +459,8 @@ fn check(files: &[String]) -> Result<(), String> {
     for f in files {
         let text = std::fs::read_to_string(f).map_err(|e| format!("{f}: {e}"))?;
         let (_, p) = phases(f, &text)?;
-        let list: Vec<String> = PHASES.iter().zip(p).map(|(ph, s)| format!("{} {:.1} ms", ph.label, s.ms)).collect();
+        let list: Vec<String> =
+            PHASES.iter().zip(p).filter(|(_, s)| s.ms.is_finite()).map(|(ph, s)| format!("{} {:.1} ms", ph.label, s.ms)).collect();
         println!("{f}: {}", list.join(", "));
     }
     Ok(())
