@@ -1,5 +1,6 @@
 //! QEMU system test of static pods with the real runtime (issue 12, item
-//! 5): the release init boots a stock Debian cloud kernel (amd64, TCG) with
+//! 5), on amd64 and on arm64 (the virt board; one test each, booting in
+//! parallel): the release init boots a stock Debian cloud kernel (TCG) with
 //! the containerd profile (scripts/make-initramfs --runtime containerd:
 //! Debian's containerd, runc and CNI plugins, our pause and pod-program
 //! images as OCI archives), `kios.runtime=containerd`, and the data
@@ -8,8 +9,9 @@
 //! kubelet-cri-standin, which runs the two static pods this test puts in
 //! /etc/kubernetes/manifests (tests/pods/, appended to the archive with
 //! /etc/standin.conf as a second cpio): `web` on the CNI bridge with a
-//! 64Mi memory limit, and `host` with `hostNetwork`. Once both pods have written a line, the
-//! stand-in asks the init for a graceful power-off (`send_when_ready`).
+//! 64Mi memory limit, and `host` with `hostNetwork`. Once both pods have
+//! written a line, the stand-in asks the init for a graceful power-off
+//! (`send_when_ready`).
 //!
 //! First boot, from a new disk: both images are imported; both pods run and
 //! their program's lines (`pod-program start ...`, env, memory.max, ip)
@@ -22,11 +24,12 @@
 //! both images are `already present` (no import), the old sandboxes are
 //! removed, both pods run again, and the disk is clean again.
 //!
-//! Needs, before `cargo test`: the amd64 init and stand-ins (as
-//! tests/qemu.rs), and what scripts/make-initramfs --runtime containerd
-//! needs (it fetches Debian's packages and builds the images when missing).
-//! Work directories: target/tmp/qemu-pods/ (the archive, the disk, the
-//! appended tree) and target/tmp/qemu-pods-{1,2}/ (console.log).
+//! Needs, before `cargo test`: the init and stand-ins of both
+//! architectures (as tests/qemu.rs) and their images (scripts/build-images
+//! --arch amd64 and --arch arm64); Debian's packages are fetched if missing
+//! (scripts/fetch-containerd). Work directories: target/tmp/qemu-pods/ and
+//! target/tmp/qemu-pods-arm64/ (the archive, the disk, the appended tree),
+//! target/tmp/qemu-pods[-arm64]-{1,2}/ (console.log).
 
 #[path = "qemu/boot.rs"]
 mod boot;
@@ -61,20 +64,21 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
-/// `scripts/make-initramfs DIR/containerd.cpio --runtime containerd`.
-fn containerd_initramfs(dir: &Path) -> PathBuf {
+/// `scripts/make-initramfs DIR/containerd.cpio --arch ARCH --runtime containerd`.
+fn containerd_initramfs(dir: &Path, arch: Arch) -> PathBuf {
     // Debian's packages (scripts/fetch-containerd, run if missing).
-    containerd_tree(Arch::Amd64);
-    let images = repo().join("target/images/amd64");
+    containerd_tree(arch);
+    let images = repo().join("target/images").join(arch.name());
     assert!(
         images.join("pod.tar").is_file(),
-        "{}: no pod.tar: run scripts/build-images before `cargo test` (scripts/test does)",
-        images.display()
+        "{}: no pod.tar: run scripts/build-images --arch {} before `cargo test` (scripts/test does)",
+        images.display(),
+        arch.name()
     );
     let out = dir.join("containerd.cpio");
     let made = Command::new(repo().join("scripts/make-initramfs"))
         .arg(&out)
-        .args(["--arch", "amd64", "--runtime", "containerd"])
+        .args(["--arch", arch.name(), "--runtime", "containerd"])
         .output()
         .expect("run scripts/make-initramfs");
     assert!(
@@ -89,7 +93,7 @@ fn containerd_initramfs(dir: &Path) -> PathBuf {
 
 /// The tree appended to the archive: the manifests, the stand-in's
 /// config, and kubelet-cri-standin as /bin/kubelet.
-fn test_tree(dir: &Path) -> PathBuf {
+fn test_tree(dir: &Path, arch: Arch) -> PathBuf {
     let tree = dir.join("appended");
     let _ = fs::remove_dir_all(&tree);
     let manifests = tree.join("etc/kubernetes/manifests");
@@ -98,19 +102,29 @@ fn test_tree(dir: &Path) -> PathBuf {
         fs::write(manifests.join(file), text).unwrap();
     }
     fs::write(tree.join("etc/standin.conf"), CONF).unwrap();
+    let triple = match arch {
+        Arch::Amd64 => "x86_64-unknown-linux-gnu",
+        Arch::Arm64 => "aarch64-unknown-linux-gnu",
+    };
     let kubelet = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .unwrap()
-        .join("x86_64-unknown-linux-gnu/release/kubelet-cri-standin");
-    assert!(kubelet.is_file(), "{} is missing: run scripts/build-standins", kubelet.display());
+        .join(triple)
+        .join("release/kubelet-cri-standin");
+    assert!(
+        kubelet.is_file(),
+        "{} is missing: run scripts/build-standins --arch {}",
+        kubelet.display(),
+        arch.name()
+    );
     fs::create_dir_all(tree.join("bin")).unwrap();
     fs::copy(&kubelet, tree.join("bin/kubelet")).unwrap();
     tree
 }
 
 /// One boot of the node from `image`.
-fn boot(name: &str, archive: &Path, tree: &Path, image: &Image) -> Console {
-    let c = Boot::new(Arch::Amd64, name)
+fn boot(name: &str, arch: Arch, archive: &Path, tree: &Path, image: &Image) -> Console {
+    let c = Boot::new(arch, name)
         .initramfs(archive)
         .append(tree)
         .disk(&image.path, image.sector_size)
@@ -273,16 +287,16 @@ fn check_fsck(name: &str, image: &Image, c: &Console) {
     }
 }
 
-#[test]
-fn static_pods_on_containerd() {
-    let dir = work_dir("pods");
-    let archive = containerd_initramfs(&dir);
-    let tree = test_tree(&dir);
+/// Both boots of the node of `arch`, named `pods[-ARCH]-{1,2}`.
+fn static_pods(arch: Arch, prefix: &str) {
+    let dir = work_dir(prefix);
+    let archive = containerd_initramfs(&dir, arch);
+    let tree = test_tree(&dir, arch);
     let image = Image::create(&dir, "disk", 512, 2, &[]);
 
     // First boot: a new disk, so both images are imported.
-    let name = "pods-1";
-    let c = boot(name, &archive, &tree, &image);
+    let name = &format!("{prefix}-1");
+    let c = boot(name, arch, &archive, &tree, &image);
     let k = Check { name, c: &c };
     for image in IMAGES {
         k.after(0, &format!("standin-kubelet: image {image} imported from /usr/share/kios/images/"));
@@ -292,8 +306,8 @@ fn static_pods_on_containerd() {
     check_fsck(name, &image, &c);
 
     // Second boot from the same disk: containerd's store kept the images.
-    let name = "pods-2";
-    let c = boot(name, &archive, &tree, &image);
+    let name = &format!("{prefix}-2");
+    let c = boot(name, arch, &archive, &tree, &image);
     let k = Check { name, c: &c };
     for image in IMAGES {
         k.after(0, &format!("standin-kubelet: image {image} already present"));
@@ -306,4 +320,14 @@ fn static_pods_on_containerd() {
     }
     check_pods(name, &c);
     check_fsck(name, &image, &c);
+}
+
+#[test]
+fn static_pods_on_containerd() {
+    static_pods(Arch::Amd64, "pods");
+}
+
+#[test]
+fn static_pods_on_containerd_arm64() {
+    static_pods(Arch::Arm64, "pods-arm64");
 }
