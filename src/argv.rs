@@ -5,7 +5,7 @@
 //! files; the kubelet's config file and the grace period read from it.
 
 use crate::daemon::{Argv, MAX_ARGS};
-use crate::etc::{contents, is_file};
+use crate::etc::{contents, exists};
 use crate::log::bytes;
 use core::ffi::CStr;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -239,14 +239,14 @@ pub fn kubelet_argv() -> (Argv, bool) {
         }
     }
 
-    let standalone = !is_file(KUBECONFIG);
+    let standalone = !exists(KUBECONFIG);
     if !standalone {
         argv.extend(KUBECONFIG_FLAG);
     }
-    if is_file(BOOTSTRAP) {
+    if exists(BOOTSTRAP) {
         argv.extend(BOOTSTRAP_FLAG);
     }
-    if is_file(CREDENTIAL_PROVIDERS) {
+    if exists(CREDENTIAL_PROVIDERS) {
         argv.extend(CREDENTIAL_FLAGS);
     }
     (argv, standalone)

@@ -76,17 +76,6 @@ pub fn exists(path: &CStr) -> bool {
     rustix::fs::access(path, rustix::fs::Access::EXISTS).is_ok()
 }
 
-/// Whether `path` is a regular file (a file the kubelet is told about):
-/// anything else there is refused with a warning, as [`contents`] does.
-#[inline(never)]
-pub fn is_file(path: &CStr) -> bool {
-    let regular = open_file(CWD, path);
-    if regular.as_ref().err() == Some(&NOT_REGULAR) {
-        crate::warn!("{}: not a regular file; ignored", path);
-    }
-    regular.is_ok()
-}
-
 /// `/etc/hostname` → `sethostname`.
 pub fn set_hostname() {
     let mut buf = [0u8; 256];

@@ -362,7 +362,7 @@ impl<'a> Node<'a> {
         let shutting_down = self.state.under_way();
         let Some(socket) = self.socket.as_mut() else { return };
         let epoll = &self.epoll;
-        let accepted = socket.accept(shutting_down, sys::monotonic_ms(), &mut self.repeats, |client| {
+        let accepted = socket.accept(shutting_down, sys::monotonic_ms(), self.kubelet.pid(), &mut self.repeats, |client| {
             let _ = sys::epoll_add(epoll, client, Token::Client(client.as_raw_fd()).encode());
         });
         // Accepting failed (EMFILE, ENFILE, ENOMEM, ENOBUFS): the pending
@@ -442,32 +442,37 @@ impl<'a> Node<'a> {
     fn hard(&mut self, goal: Goal) -> ! {
         // The hard shutdown never returns to the loop, so nothing is
         // started or restarted again.
-        let (outputs, null, socket) = (&mut self.outputs, &mut self.null, &mut self.socket);
+        let (outputs, null) = (&mut self.outputs, &mut self.null);
         // Once every process has stopped: their last output to the log
-        // files; then the outputs (files and FIFOs) and the system socket
-        // are closed, so nothing of PID 1's keeps a mount busy; last the
-        // reserve descriptor goes, so the mount table opens in its place
-        // even if PID 1 has no other left (EMFILE).
+        // files, which are then closed so the data partition unmounts;
+        // then the reserve descriptor goes, so the mount table opens in
+        // its place even if PID 1 has no other left (EMFILE).
         let mut last_output = || {
             for output in outputs.iter_mut().flatten() {
                 if let Some(null) = null {
                     output.drain(null);
                 }
+                output.close_file();
             }
-            *outputs = [None, None];
-            *socket = None;
             *null = None;
         };
         let (kubelet, runtime) = (self.kubelet.pid().and_then(Pid::from_raw), self.runtime.pid().and_then(Pid::from_raw));
         crate::stop::hard_shutdown(goal, &self.signals, kubelet, runtime, self.stop_timeout_s, &mut last_output)
     }
 
+    #[inline(never)] // out of `run`: smaller
     fn on_files(&mut self) {
         let Some(fd) = self.inotify.as_ref() else { return };
         let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 1024];
         let mut reader = inotify::Reader::new(fd, &mut buf);
         let (mut socket_created, mut kubeconfig_written) = (false, false);
         while let Ok(event) = reader.next() {
+            if event.events().contains(inotify::ReadFlags::QUEUE_OVERFLOW) {
+                // Events were lost: everything the watches stand for is
+                // checked again (each check looks at the file itself).
+                crate::warn!("inotify queue overflow: checking again");
+                (socket_created, kubeconfig_written) = (true, true);
+            }
             if let Some(name) = event.file_name() {
                 let name = name.to_bytes();
                 socket_created |= name == argv::runtime().socket_name;
@@ -480,7 +485,7 @@ impl<'a> Node<'a> {
         if socket_created && crate::etc::exists(argv::runtime().socket) {
             self.runtime_is_ready();
         }
-        if kubeconfig_written && self.kubelet_standalone && self.kubelet.pid().is_some() {
+        if kubeconfig_written && self.kubelet_standalone && self.kubelet.pid().is_some() && crate::etc::exists(KUBECONFIG) {
             crate::info!("{} appeared: restarting the kubelet to join the cluster", KUBECONFIG);
             self.kubelet_standalone = false;
             self.restart(Daemon::Kubelet);

@@ -38,6 +38,19 @@ pub fn decode(byte: u8) -> Option<Command> {
     }
 }
 
+/// Which client to close to make room for the kubelet when every place
+/// is taken: the one idle the longest, by when each last sent a byte (or
+/// connected), the first of equals; `None` for no client.
+pub fn longest_idle(last_active_ms: impl Iterator<Item = u64>) -> Option<usize> {
+    let mut oldest: Option<(usize, u64)> = None;
+    for (index, at) in last_active_ms.enumerate() {
+        if oldest.is_none_or(|(_, old)| at < old) {
+            oldest = Some((index, at));
+        }
+    }
+    oldest.map(|(index, _)| index)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,5 +65,14 @@ mod tests {
         for b in (0..=255u8).filter(|b| !(1..=5).contains(b)) {
             assert_eq!(decode(b), None, "byte {b}");
         }
+    }
+
+    #[test]
+    fn the_longest_idle_client_is_evicted() {
+        assert_eq!(longest_idle([].into_iter()), None);
+        assert_eq!(longest_idle([5].into_iter()), Some(0));
+        assert_eq!(longest_idle([30, 10, 20, 10].into_iter()), Some(1));
+        assert_eq!(longest_idle([7, 7, 7].into_iter()), Some(0));
+        assert_eq!(longest_idle([u64::MAX, 0, u64::MAX].into_iter()), Some(1));
     }
 }

@@ -27,12 +27,12 @@ const NAMES: [&str; 5] = ["signal ignored", "shutdown already under way", "resta
 pub struct Repeats([RateLimit; NAMES.len()]);
 
 impl Repeats {
-    /// Whether a line of `kind` may be shown now (a count due is
-    /// reported first, so it comes before the lines of a new window).
+    /// Whether a line of `kind` may be shown now. (The counts are
+    /// reported by the loop, each turn; a count not yet reported when a
+    /// new window begins is added to the next.)
     #[inline(never)]
     pub fn allow(&mut self, kind: Repeat) -> bool {
         let now = crate::sys::monotonic_ms();
-        self.report(now);
         self.0.get_mut(kind as usize).is_some_and(|limit| limit.allow(now))
     }
 

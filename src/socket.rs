@@ -16,7 +16,8 @@ pub const CAPACITY: usize = 8;
 pub struct SystemSocket {
     /// The listening socket.
     pub listener: OwnedFd,
-    clients: heapless::Vec<OwnedFd, CAPACITY>,
+    /// Each client and when it last sent a byte (or connected).
+    clients: heapless::Vec<(OwnedFd, u64), CAPACITY>,
     /// While accepting fails: when to listen again (`u64::MAX`: listening).
     paused_until_ms: u64,
     /// The pause after the next failure: 100 ms, doubling up to 10 s,
@@ -38,12 +39,7 @@ impl SystemSocket {
         rustix::process::umask(old);
         bound?;
         net::listen(&listener, 16)?;
-        Ok(SystemSocket {
-            listener,
-            clients: heapless::Vec::new(),
-            paused_until_ms: u64::MAX,
-            backoff_ms: BACKOFF_MIN_MS,
-        })
+        Ok(SystemSocket { listener, clients: heapless::Vec::new(), paused_until_ms: u64::MAX, backoff_ms: BACKOFF_MIN_MS })
     }
 
     /// Number of connected clients.
@@ -68,7 +64,10 @@ impl SystemSocket {
     /// (EMFILE, ENFILE, ENOMEM, ENOBUFS: the connection stays pending): the
     /// caller stops watching the listener until [`Self::paused_until_ms`],
     /// said once per pause.
-    pub fn accept(&mut self, shutting_down: bool, now_ms: u64, repeats: &mut Repeats, mut watch: impl FnMut(&OwnedFd)) -> bool {
+    /// The supervised kubelet (its pid `kubelet`, as SO_PEERCRED gives it)
+    /// is always admitted: when every place is taken, the client idle
+    /// the longest is closed for it (said on the console).
+    pub fn accept(&mut self, shutting_down: bool, now_ms: u64, kubelet: Option<i32>, repeats: &mut Repeats, mut watch: impl FnMut(&OwnedFd)) -> bool {
         loop {
             let client = match net::accept_with(&self.listener, SocketFlags::CLOEXEC | SocketFlags::NONBLOCK) {
                 Ok(c) => c,
@@ -82,17 +81,22 @@ impl SystemSocket {
                 }
             };
             self.backoff_ms = BACKOFF_MIN_MS;
-            let (why, n) = match crate::sys::peer_uid(&client) {
-                Ok(0) if !self.clients.is_full() => {
+            let (why, n) = match crate::sys::peer_cred(&client) {
+                Ok((pid, 0)) if !self.clients.is_full() || kubelet == Some(pid as i32) => {
+                    if self.clients.is_full() {
+                        let oldest = protocol::longest_idle(self.clients.iter().map(|c| c.1)).unwrap_or(0);
+                        self.clients.swap_remove(oldest); // closed: out of epoll too
+                        crate::warn!("system socket: full: the client idle longest closed for the kubelet (pid {})", pid);
+                    }
                     if shutting_down {
                         notify(&client);
                     }
                     watch(&client);
-                    let _ = self.clients.push(client);
+                    let _ = self.clients.push((client, now_ms));
                     continue;
                 }
-                Ok(0) => ("clients already connected:", CAPACITY as i64),
-                Ok(uid) => ("not root: uid", i64::from(uid)),
+                Ok((_, 0)) => ("clients already connected:", CAPACITY as i64),
+                Ok((_, uid)) => ("not root: uid", i64::from(uid)),
                 Err(e) => ("no credentials: errno", i64::from(e.raw_os_error())),
             };
             if repeats.allow(Repeat::Refused) {
@@ -104,10 +108,13 @@ impl SystemSocket {
     /// Reads what client `fd` sent into `buf`; returns how many bytes (0
     /// when it closed or sent nothing). A closed client is dropped.
     pub fn read(&mut self, fd: i32, buf: &mut [u8]) -> usize {
-        let Some(index) = self.clients.iter().position(|c| c.as_raw_fd() == fd) else { return 0 };
-        let Some(client) = self.clients.get(index) else { return 0 };
-        match rustix::io::read(client, buf) {
-            Ok(n @ 1..) => n,
+        let Some(index) = self.clients.iter().position(|c| c.0.as_raw_fd() == fd) else { return 0 };
+        let Some((client, last_active_ms)) = self.clients.get_mut(index) else { return 0 };
+        match rustix::io::read(&*client, buf) {
+            Ok(n @ 1..) => {
+                *last_active_ms = crate::sys::monotonic_ms();
+                n
+            }
             Err(E::AGAIN | E::INTR) => 0,
             // Gone (0 bytes, ECONNRESET) or failing: dropped, so a read
             // that keeps failing cannot keep the loop busy.
@@ -130,7 +137,7 @@ impl SystemSocket {
     /// (gone, or its buffer full) is dropped rather than waited for.
     pub fn broadcast_shutdown(&mut self) {
         let mut i = 0;
-        while let Some(client) = self.clients.get(i) {
+        while let Some((client, _)) = self.clients.get(i) {
             if notify(client) {
                 i = i.saturating_add(1);
             } else {

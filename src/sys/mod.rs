@@ -52,7 +52,7 @@ pub use io::{add_watch, pending, set_nonblocking, stderr};
 pub use mm::{monotonic_ms, with_scratch};
 #[cfg(feature = "trace")]
 pub use mm::monotonic_us;
-pub use net::{bind_unix, loopback_up, peer_uid};
+pub use net::{bind_unix, loopback_up, peer_cred};
 pub use pipe::{splice, tee};
 pub use process::{execve, exit, fork, kill_all, reap};
 pub use signal::{read_signal, set_signal_mask, signalfd, SigSet};

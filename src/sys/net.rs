@@ -25,10 +25,10 @@ pub fn bind_unix(socket: &OwnedFd, path: &CStr) -> Result<(), Errno> {
     check(unsafe { syscall3(k::__NR_bind, [socket.as_raw_fd() as usize, addr.as_ptr() as usize, len]) }).map(drop)
 }
 
-/// `getsockopt(SO_PEERCRED)`: the uid of the process at the other end of a
-/// unix socket. Raw because rustix's `socket_peercred` fails when the peer
-/// is in another PID namespace (the kernel reports its pid as 0).
-pub fn peer_uid(socket: &OwnedFd) -> Result<u32, Errno> {
+/// `getsockopt(SO_PEERCRED)`: the pid (as PID 1 sees it; 0 from another
+/// PID namespace) and the uid of the process at the other end of a unix
+/// socket. Raw because rustix's `socket_peercred` fails for such a pid 0.
+pub fn peer_cred(socket: &OwnedFd) -> Result<(u32, u32), Errno> {
     let mut ucred = [0u32; 3]; // struct ucred: pid, uid, gid
     let mut len: u32 = 12;
     let (level, name) = (SOL_SOCKET as usize, SO_PEERCRED as usize);
@@ -36,7 +36,7 @@ pub fn peer_uid(socket: &OwnedFd) -> Result<u32, Errno> {
     check(unsafe {
         syscall6(k::__NR_getsockopt, [socket.as_raw_fd() as usize, level, name, ucred.as_mut_ptr() as usize, &mut len as *mut u32 as usize, 0])
     })?;
-    Ok(ucred[1])
+    Ok((ucred[0], ucred[1]))
 }
 
 /// `ioctl(SIOCSIFFLAGS, {"lo", IFF_UP | IFF_RUNNING})` on `socket`: brings the
