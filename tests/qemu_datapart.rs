@@ -374,6 +374,36 @@ fn arm64_datapart() {
     check_fsck(name, &image, "after the power-off", &c);
 }
 
+/// A FIFO left on the data partition's /etc (`meta/etc/kubernetes/node-labels`
+/// and `meta/etc/hostname`; before issue 15 it hung PID 1 in `open` at
+/// every boot): two boots of the same image each say the files are not
+/// regular files, reach the kubelet (started without `--node-labels`)
+/// and power off gracefully (the kubelet asks, the partition is clean).
+#[test]
+fn fifo_in_datapart_etc_boots_twice() {
+    let name = "datapart-fifo";
+    let image = Image::create_with_fifos(&work_dir(name), "disk", 512, 2, &[], &["kubernetes/node-labels", "hostname"]);
+    for n in 1..=2 {
+        let boot_name = format!("{name}-{n}");
+        let c = Boot::new(Arch::Amd64, &boot_name)
+            .conf("kubelet.send=01@1000\n")
+            .disk(&image.path, 512)
+            .datapart("auto")
+            .modules("overlay")
+            .run();
+        report(&boot_name, &c);
+        check_power_off(&boot_name, &c, "/dev/nvme0n1p2");
+        for file in ["/etc/kubernetes/node-labels", "/etc/hostname"] {
+            expect_line(&boot_name, &c, &format!("kios: warning: {file}: not a regular file; ignored"));
+        }
+        let Some(i) = c.find("standin-kubelet: start 1 argv") else { fail(&boot_name, "the kubelet never started", &c) };
+        if c.lines[i].text.contains("--node-labels") {
+            fail(&boot_name, "--node-labels from a FIFO", &c);
+        }
+        check_fsck(&boot_name, &image, "after the power-off", &c);
+    }
+}
+
 /// The harness itself, no QEMU: fresh create-image images (512 and 4096)
 /// pass the e2fsck helper, sgdisk names the partition, debugfs reads
 /// meta/etc back. A failure here is the harness's, not the init's.

@@ -781,6 +781,12 @@ impl Image {
     /// --datapart-number N [--etc DIR/NAME-etc]`, the `etc` files (path
     /// relative to /etc, contents) written into meta/etc.
     pub fn create(dir: &Path, name: &str, sector_size: u32, number: u32, etc: &[(&str, &str)]) -> Image {
+        Self::create_with_fifos(dir, name, sector_size, number, etc, &[])
+    }
+
+    /// [`Image::create`], plus a FIFO at each of `fifos` (paths relative
+    /// to /etc) in meta/etc (mkfs.ext4 -d copies special files as they are).
+    pub fn create_with_fifos(dir: &Path, name: &str, sector_size: u32, number: u32, etc: &[(&str, &str)], fifos: &[&str]) -> Image {
         let path = dir.join(format!("{name}.img"));
         let mut args: Vec<String> = vec![
             path.display().to_string(),
@@ -791,13 +797,18 @@ impl Image {
             "--datapart-number".into(),
             number.to_string(),
         ];
-        if !etc.is_empty() {
+        if !etc.is_empty() || !fifos.is_empty() {
             let etc_dir = dir.join(format!("{name}-etc"));
             let _ = fs::remove_dir_all(&etc_dir);
             for (file, contents) in etc {
                 let target = etc_dir.join(file);
                 fs::create_dir_all(target.parent().unwrap()).unwrap();
                 fs::write(target, contents).unwrap();
+            }
+            for fifo in fifos {
+                let target = etc_dir.join(fifo);
+                fs::create_dir_all(target.parent().unwrap()).unwrap();
+                tool_ok("mkfifo", &[target.to_str().unwrap()]);
             }
             args.push("--etc".into());
             args.push(etc_dir.display().to_string());
