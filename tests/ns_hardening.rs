@@ -423,7 +423,11 @@ fn an_inotify_overflow_rechecks_what_the_watches_stand_for() {
     let root = Root::new("overflow");
     root.standin("crio.delay_ms=3000\n");
     let node = root.boot(&[]);
+    // Stopped once its watch on the runtime's socket directory exists
+    // (it is added during the boot, around `runtime-exec`).
     node.wait_log("milestone runtime-exec");
+    let dir = node.proc_root("var/run/crio");
+    wait_for_watch(&node, &dir);
     node.signal("STOP");
     let stopped = || std::fs::read_to_string(format!("/proc/{}/status", node.pid())).unwrap_or_default().contains("State:\tT");
     let start = std::time::Instant::now();
@@ -433,7 +437,6 @@ fn an_inotify_overflow_rechecks_what_the_watches_stand_for() {
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    let dir = node.proc_root("var/run/crio");
     for i in 0..17_000 {
         std::fs::File::create(dir.join(format!("f{i}"))).expect("create a file");
     }
@@ -441,10 +444,30 @@ fn an_inotify_overflow_rechecks_what_the_watches_stand_for() {
     if !stopped() || !node.lines("milestone runtime-ready").is_empty() {
         node.fail("the init ran while the queue filled");
     }
+    let created = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+    eprintln!("overflow: {created} entries in /var/run/crio while PID 1 was stopped");
     node.signal("CONT");
     let line = node.wait_log("inotify queue overflow");
     eprintln!("overflow: {line}");
     node.wait_ready();
     node.signal("TERM");
     node.expect_poweroff();
+}
+
+/// Waits until one of the init's inotify descriptors watches `dir`
+/// (`/proc/PID/fdinfo` lists each watch with its inode, in hex).
+fn wait_for_watch(node: &Node, dir: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let ino = format!("ino:{:x} ", std::fs::metadata(dir).expect("the watched directory").ino());
+    let start = std::time::Instant::now();
+    loop {
+        let fdinfo = std::fs::read_dir(format!("/proc/{}/fdinfo", node.pid())).into_iter().flatten().flatten();
+        if fdinfo.filter_map(|e| std::fs::read_to_string(e.path()).ok()).any(|t| t.lines().any(|l| l.starts_with("inotify") && l.contains(&ino))) {
+            return;
+        }
+        if start.elapsed() > common::WAIT {
+            node.fail(&format!("no inotify watch on {}", dir.display()));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
 }
