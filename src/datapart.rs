@@ -8,6 +8,7 @@ use crate::mounts::make_dir;
 use core::ffi::CStr;
 use kios::cstr::{self, join};
 use kios::gpt;
+use kios::retry::Retry;
 use kios::options::{Datapart, PARTLABEL, PARTUUID};
 use rustix::fs::{mkdir, open, Mode, OFlags};
 use rustix::mount::{mount, mount_bind, mount_change, mount_remount, MountFlags, MountPropagationFlags};
@@ -41,35 +42,22 @@ const MODULES_OVERLAY: &CStr = c"lowerdir=/run/kios/datapart/modules:/lib/module
 /// partition's `/modules` alone, bound, then made read-only.
 const MODULES_BIND: &[u8] = b"/run/kios/datapart/modules\0/lib/modules\0";
 
-// The deadlines below are `now` (CLOCK_MONOTONIC ms since boot) plus a few
-// seconds with `wrapping_add`: it cannot come near u64::MAX.
-
-/// Milliseconds between two "waiting" messages.
-const REPORT_EVERY_MS: u64 = 10_000;
-/// After a device node appears, how long to try again, and how often: a
-/// node can come before its disk is readable (a loop device before its
-/// file is attached, a disk before its partition table is read).
-const SETTLE_MS: u64 = 3_000;
-const SETTLE_EVERY_MS: u64 = 250;
-
-/// The data partition not found yet: what is wanted, and when to try again
-/// and to say so on the console again.
+/// The data partition not found yet: what is wanted, and when to try
+/// again and to say so on the console again.
 pub struct Wait<'a> {
     wanted: Datapart<'a>,
-    next_report_ms: u64,
-    settle_until_ms: u64,
-    next_try_ms: u64,
+    retry: Retry,
 }
 
 impl<'a> Wait<'a> {
     /// Waits for `wanted` (anything but [`Datapart::None`]).
     pub fn new(wanted: Datapart<'a>) -> Self {
-        Wait { wanted, next_report_ms: 0, settle_until_ms: 0, next_try_ms: 0 }
+        Wait { wanted, retry: Retry::default() }
     }
 
     /// A device node appeared: try now, and for a few seconds more.
     pub fn device_appeared(&mut self, now: u64) -> bool {
-        self.settle_until_ms = now.wrapping_add(SETTLE_MS);
+        self.retry.device_appeared(now);
         self.attempt(now)
     }
 
@@ -77,7 +65,7 @@ impl<'a> Wait<'a> {
     /// mounted. At the first attempt and then every 10 s, a failed one says
     /// on the console what it waits for, and why each disk did not do.
     pub fn attempt(&mut self, now: u64) -> bool {
-        let report = now >= self.next_report_ms;
+        let report = self.retry.report_due(now);
         let mut device = [0u8; 64];
         if let Some(device) = find(&self.wanted, &mut device, report) {
             if mount_layout(device, report) {
@@ -86,21 +74,19 @@ impl<'a> Wait<'a> {
             }
         }
         if report {
-            self.next_report_ms = now.wrapping_add(REPORT_EVERY_MS);
             let value = match self.wanted {
                 Datapart::Device(value) | Datapart::PartUuid(value) | Datapart::PartLabel(value) => value,
                 _ => b"a partition of type 97aac693-d920-465a-94fe-eb59fc86dfaa",
             };
             crate::warn!("datapart: waiting for {}", bytes(value));
         }
-        let settling = now < self.settle_until_ms;
-        self.next_try_ms = if settling { now.wrapping_add(SETTLE_EVERY_MS) } else { self.next_report_ms };
+        self.retry.failed(now, report);
         false
     }
 
     /// When to try again without a new device node.
     pub fn next_try_ms(&self) -> u64 {
-        self.next_try_ms
+        self.retry.next_try_ms()
     }
 }
 

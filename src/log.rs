@@ -4,11 +4,13 @@
 //! Format, stable for harnesses: `kios: milestone <name>[ <detail>]`,
 //! `kios: warning: <text>`, `kios: error: <text>`, `kios: <text>`.
 //!
-//! A line is a format string whose `{}`s take [`Piece`]s, formatted by one
-//! out-of-line function, [`emit`].
+//! A line is a format string whose `{}`s take [`Piece`]s, built by
+//! [`kios::logline::Line`] in one out-of-line function, [`emit`].
 
 use core::ffi::CStr;
 use core::sync::atomic::{AtomicBool, Ordering};
+use kios::logline::Line;
+pub use kios::logline::{bytes, Piece};
 use rustix::fs::{open, Mode, OFlags};
 
 /// Whether lines go to `/dev/kmsg` rather than stderr (until
@@ -29,47 +31,6 @@ pub fn open_sink(stderr: bool) {
 /// fails at once (ENXIO) and the line goes to the console instead.
 fn open_kmsg() -> rustix::io::Result<rustix::fd::OwnedFd> {
     open(c"/dev/kmsg", OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK, Mode::empty())
-}
-
-/// One part of a console line.
-#[derive(Clone, Copy)]
-pub enum Piece<'a> {
-    /// Text: anything but printable ASCII is shown as `?`, so no control
-    /// character from files or the command line reaches the console (the
-    /// init's own text, all printable, shows as it is).
-    Bytes(&'a [u8]),
-    /// A number; an errno `N` is carried as `ERRNO - N` and shown as `errno N`.
-    Num(i64),
-}
-
-/// Where errnos are among [`Piece::Num`]'s values: `N` as `i64::MIN - N`
-/// wrapped, i.e. just below `i64::MAX + 1`, far from any number the init
-/// shows (counts, ids, milliseconds, exit codes).
-const ERRNO: i64 = i64::MIN;
-
-impl<'a> From<&'a str> for Piece<'a> {
-    fn from(s: &'a str) -> Self {
-        Piece::Bytes(s.as_bytes())
-    }
-}
-impl<'a> From<&'a CStr> for Piece<'a> {
-    fn from(s: &'a CStr) -> Self {
-        Piece::Bytes(s.to_bytes())
-    }
-}
-impl From<rustix::io::Errno> for Piece<'_> {
-    fn from(e: rustix::io::Errno) -> Self {
-        Piece::Num(ERRNO.wrapping_sub(i64::from(e.raw_os_error())))
-    }
-}
-macro_rules! piece_from_int {
-    ($($t:ty),*) => { $(impl From<$t> for Piece<'_> { fn from(n: $t) -> Self { Piece::Num(n as i64) } })* };
-}
-piece_from_int!(i32, u32, usize, u64, i64);
-
-/// Bytes shown safely (see [`Piece::Bytes`]).
-pub fn bytes(b: &[u8]) -> Piece<'_> {
-    Piece::Bytes(b)
 }
 
 /// A log line's format: its text, whose `{}`s take the pieces, then its
@@ -95,62 +56,6 @@ impl Format {
     }
 }
 
-/// A console line being built: at most `LINE - 1` bytes of text, the
-/// rest cut, then the newline.
-struct Line {
-    bytes: [u8; LINE],
-    len: usize,
-}
-
-/// Capacity of a line, newline included.
-const LINE: usize = 240;
-
-impl Line {
-    /// Appends `text` as far as there is room (keeping one byte for the
-    /// newline), anything but printable ASCII shown as `?` (see
-    /// [`Piece::Bytes`]; the init's own text, all printable, goes through
-    /// here as it is, so there is one loop for all text).
-    #[inline(never)]
-    fn extend(&mut self, text: &[u8]) {
-        for &c in text {
-            if self.len < LINE - 1 {
-                if let Some(slot) = self.bytes.get_mut(self.len) {
-                    *slot = if (0x20..0x7f).contains(&c) { c } else { b'?' };
-                    self.len = self.len.wrapping_add(1);
-                }
-            }
-        }
-    }
-
-    /// Appends `n` in decimal, most significant digit first (a recursion
-    /// at most 20 deep).
-    fn push_decimal(&mut self, n: u64) {
-        if n >= 10 {
-            self.push_decimal(n / 10);
-        }
-        self.extend(&[b'0' | (n % 10) as u8]);
-    }
-
-    /// Appends one piece as text.
-    fn push_piece(&mut self, piece: &Piece) {
-        match *piece {
-            Piece::Bytes(b) => self.extend(b),
-            Piece::Num(n) => {
-                // What goes before the digits, and the number they show.
-                let (sign, n) = if n > i64::MAX - 0xffff {
-                    (&b"errno "[..], ERRNO.wrapping_sub(n))
-                } else if n < 0 {
-                    (&b"-"[..], n)
-                } else {
-                    (&b""[..], n)
-                };
-                self.extend(sign);
-                self.push_decimal(n.unsigned_abs());
-            }
-        }
-    }
-}
-
 /// Writes one line: `format` is the text, each `{}` replaced by the next
 /// of `pieces`, ended by the kmsg level as a control byte (3 error,
 /// 4 warning, 6 info; the macros below put it there, so a call site passes
@@ -158,7 +63,7 @@ impl Line {
 /// beyond the format's `{}`s are not read.
 #[inline(never)]
 pub fn emit(format: Format, pieces: &[Piece]) {
-    let mut line = Line { bytes: [0; LINE], len: 0 };
+    let mut line = Line::default();
     // Opened first, so a line for the console (stderr, or kmsg gone) is
     // built without the level prefix rather than cut after it.
     let kmsg = if TO_KMSG.load(Ordering::Relaxed) { open_kmsg().ok() } else { None };
@@ -171,25 +76,9 @@ pub fn emit(format: Format, pieces: &[Piece]) {
         _ => b"<6>kios: ",
     };
     line.extend(prefix.get(if kmsg.is_some() { 0 } else { 3 }..).unwrap_or_default());
-    let mut pieces = pieces.iter();
-    let mut text = text.iter();
-    while let Some(c) = text.next() {
-        if *c == b'{' {
-            text.next();
-            if let Some(piece) = pieces.next() {
-                line.push_piece(piece);
-            }
-        } else {
-            line.extend(core::slice::from_ref(c));
-        }
-    }
-    let end = line.len.min(LINE - 1); // the compiler does not know `extend` keeps it so
-    if let Some(slot) = line.bytes.get_mut(end) {
-        *slot = b'\n';
-    }
-    let text = line.bytes.get(..=end).unwrap_or_default();
+    line.push_format(text, pieces);
     // One write call for both sinks.
-    let _ = rustix::io::write(kmsg.as_ref().map_or(crate::sys::stderr(), rustix::fd::AsFd::as_fd), text);
+    let _ = rustix::io::write(kmsg.as_ref().map_or(crate::sys::stderr(), rustix::fd::AsFd::as_fd), line.finish());
 }
 
 /// A line of level `$level` (`error`, `warning`, `info`; see

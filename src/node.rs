@@ -7,7 +7,6 @@ use crate::argv::Daemon;
 use crate::daemon;
 use crate::datapart;
 use crate::log::milestone;
-use crate::reap;
 use crate::repeats::{Repeat, Repeats};
 use crate::output::Output;
 use crate::socket::SystemSocket;
@@ -353,7 +352,7 @@ impl<'a> Node<'a> {
             };
             // Always scheduled after an exit (never `u64::MAX`).
             let wait = self.supervisor(which).start_at_or_never_ms().saturating_sub(now);
-            let (how, code) = reap::describe(status);
+            let (how, code) = kios::supervisor::describe_exit(status);
             crate::info!("{} exited {}{}; restart in {} ms", which.name(), how, code, wait);
         }
     }

@@ -27,13 +27,3 @@ pub fn wait_for(signals: &OwnedFd, pid: i32, timeout_ms: u64) -> bool {
         while sys::read_signal(signals).is_some() {}
     }
 }
-
-/// The raw wait `status` of a child as (`"status "`, exit code) or
-/// (`"signal "`, signal number).
-pub fn describe(status: u32) -> (&'static str, i32) {
-    match status & 0x7f {
-        0 => ("status ", (status >> 8 & 0xff) as i32), // exited
-        0x7f => ("status ", -1),                        // stopped: not asked for, not reported
-        sig => ("signal ", sig as i32),
-    }
-}

@@ -120,9 +120,31 @@ impl Supervisor {
     }
 }
 
+/// How a child ended, from its raw wait `status` (as `wait4` gives it),
+/// for the console: (`"status "`, its exit code) or (`"signal "`, the
+/// signal that killed it). A stopped child (never asked for) shows as
+/// status -1.
+pub fn describe_exit(status: u32) -> (&'static str, i32) {
+    match status & 0x7f {
+        0 => ("status ", (status >> 8 & 0xff) as i32),
+        0x7f => ("status ", -1),
+        signal => ("signal ", signal as i32),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exits_described() {
+        assert_eq!(describe_exit(0), ("status ", 0));
+        assert_eq!(describe_exit(3 << 8), ("status ", 3));
+        assert_eq!(describe_exit(255 << 8), ("status ", 255));
+        assert_eq!(describe_exit(9), ("signal ", 9));
+        assert_eq!(describe_exit(0x80 | 11), ("signal ", 11), "with a core dump");
+        assert_eq!(describe_exit(0x137f), ("status ", -1), "stopped by SIGSTOP");
+    }
 
     #[test]
     fn not_due_until_scheduled() {
