@@ -86,9 +86,31 @@ pub const fn longest(list: &[u8]) -> usize {
 /// prefix that ends before a `/`, then `path` itself (`/var/lib/x` →
 /// `/var`, `/var/lib`, `/var/lib/x`). The root, and the empty prefix of a
 /// path that starts with `/`, are left out.
-pub fn ancestors(path: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let slashes = path.iter().enumerate().filter(|&(at, &b)| b == b'/' && at > 0);
-    slashes.filter_map(|(at, _)| path.get(..at)).chain((!path.is_empty() && path != b"/").then_some(path))
+pub fn ancestors(path: &[u8]) -> Ancestors<'_> {
+    Ancestors { path, at: 1 }
+}
+
+/// The iterator of [`ancestors`].
+pub struct Ancestors<'a> {
+    path: &'a [u8],
+    /// Where the search for the next `/` starts; past the end when done.
+    at: usize,
+}
+
+impl<'a> Iterator for Ancestors<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        loop {
+            let rest = self.path.get(self.at..)?;
+            let end = rest.iter().position(|&b| b == b'/').map_or(self.path.len(), |n| self.at.saturating_add(n));
+            self.at = end.saturating_add(1);
+            let dir = self.path.get(..end)?;
+            if dir != b"/" {
+                return Some(dir);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -145,6 +167,7 @@ mod tests {
         assert_eq!(all(b"/var/"), [&b"/var"[..], b"/var/"]);
         assert_eq!(all(b"relative/dir"), [&b"relative"[..], b"relative/dir"]);
         assert!(all(b"/").is_empty());
+        assert_eq!(all(b"//x"), [&b"//x"[..]], "a doubled slash");
         assert!(all(b"").is_empty());
     }
 

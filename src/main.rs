@@ -5,7 +5,7 @@
 //! This file is the boot sequence (SPEC §2), top to bottom.
 #![no_std]
 #![no_main]
-#![deny(unsafe_code)]
+#![deny(unsafe_code, unsafe_op_in_unsafe_fn)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 // Bottom first: each module imports only those above it in this list

@@ -27,8 +27,9 @@ pub const OUTPUTS: u8 = 13;
 pub const CLIENT: u64 = OUTPUT + OUTPUTS as u64;
 
 impl Token {
-    /// The token epoll keeps for this descriptor.
-    #[inline]
+    /// The token epoll keeps for this descriptor (a constant for all but
+    /// a client).
+    #[inline(always)]
     pub const fn encode(self) -> u64 {
         match self {
             Token::Signals => 0,
