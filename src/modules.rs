@@ -53,10 +53,8 @@ impl Modules<'_> {
             Ok(Some(line)) => {
                 // The dependencies (the last listed first), then the
                 // module; a failure stops it.
-                for file in line.load_order().chain([line.path]) {
-                    if !self.insert(name, file) {
-                        return;
-                    }
+                if line.load_order().all(|dependency| self.insert(name, dependency)) {
+                    self.insert(name, line.path);
                 }
                 return;
             }

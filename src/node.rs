@@ -339,7 +339,7 @@ impl<'a> Node<'a> {
 
     fn on_children(&mut self) {
         let now = sys::monotonic_ms();
-        while let (pid @ 1.., status) = sys::reap() {
+        while let Ok(Some((pid, status))) = sys::reap() {
             // Restarted even during the graceful wait (the kubelet must
             // finish it); the hard shutdown leaves this loop for good.
             let which = if self.runtime.exited(pid, now) {
@@ -495,9 +495,5 @@ impl<'a> Node<'a> {
 /// The daemon's output pipe and log FIFO, its pipe watched as
 /// `Token::Output`; without them the daemon writes to the console.
 fn open_output(epoll: &OwnedFd, daemon: Daemon) -> Option<Output> {
-    let output = Output::open(daemon);
-    if let Some(output) = &output {
-        let _ = sys::epoll_add(epoll, &output.drain_end, Token::Output(daemon as u8).encode());
-    }
-    output
+    Output::open(daemon, |drain_end| sys::epoll_add(epoll, drain_end, Token::Output(daemon as u8).encode()))
 }

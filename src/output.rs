@@ -44,14 +44,16 @@ pub struct Output {
 }
 
 impl Output {
-    /// Creates the daemon's log FIFO if missing and its output pipe; a
-    /// failure is logged (the daemon then writes to the console).
-    pub fn open(daemon: Daemon) -> Option<Output> {
+    /// Creates the daemon's log FIFO if missing and its output pipe, whose
+    /// end PID 1 drains `watch` gives to the event loop; a failure of any
+    /// step is logged (the daemon then writes to the console: a pipe
+    /// nobody watched would fill and block it).
+    pub fn open(daemon: Daemon, watch: impl FnOnce(&OwnedFd) -> Result<(), Errno>) -> Option<Output> {
         let path = daemon.log_fifo();
-        Self::create(daemon, path).inspect_err(|&e| crate::error_at!("log FIFO {}: {}", path, e)).ok()
+        Self::create(daemon, path, watch).inspect_err(|&e| crate::error_at!("log FIFO {}: {}", path, e)).ok()
     }
 
-    fn create(daemon: Daemon, path: &CStr) -> Result<Output, Errno> {
+    fn create(daemon: Daemon, path: &CStr, watch: impl FnOnce(&OwnedFd) -> Result<(), Errno>) -> Result<Output, Errno> {
         match mknodat(CWD, path, FileType::Fifo, Mode::from_raw_mode(0o600), 0) {
             Ok(()) | Err(Errno::EXIST) => {}
             Err(e) => return Err(e),
@@ -60,6 +62,7 @@ impl Output {
         let _ = fcntl_setpipe_size(&fifo, KEPT);
         let (drain_end, daemon_end) = pipe_with(PipeFlags::CLOEXEC)?;
         sys::set_nonblocking(&drain_end)?;
+        watch(&drain_end)?;
         Ok(Output { drain_end, daemon_end, fifo, path: daemon.log_file(), file: None })
     }
 
@@ -93,10 +96,9 @@ impl Output {
     /// it is full.
     pub fn drain(&mut self, null: &OwnedFd) {
         loop {
-            let mut len = sys::pending(&self.drain_end);
-            if len == 0 {
-                return;
-            }
+            // Nothing left (or, never seen on a pipe, FIONREAD failed: the
+            // loop is woken again while bytes wait).
+            let Ok(mut len @ 1..) = sys::pending(&self.drain_end) else { return };
             if let Some((_, size)) = self.file {
                 if size >= FILE_CAP {
                     self.rotate();

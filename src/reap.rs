@@ -10,11 +10,11 @@ pub fn wait_for(signals: &OwnedFd, pid: i32, timeout_ms: u64) -> bool {
     let deadline_ms = sys::monotonic_ms().saturating_add(timeout_ms);
     loop {
         match sys::reap() {
-            (0, _) => {} // none has exited yet
-            (p, _) if p == pid => return true,
-            (1.., _) => continue,
-            _ if pid == 0 => return true, // nobody left
-            _ => {}
+            Ok(None) => {} // none has exited yet
+            Ok(Some((p, _))) if p == pid => return true,
+            Ok(Some(_)) => continue,
+            Err(_) if pid == 0 => return true, // nobody left (ECHILD)
+            Err(_) => {}
         }
         // One clock reading both checks the deadline and times the sleep.
         let now_ms = sys::monotonic_ms();

@@ -7,12 +7,12 @@ use linux_raw_sys::general as k;
 use rustix::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use rustix::io::Errno;
 
-/// `ioctl(FIONREAD)`: how many bytes wait in the pipe `fd` (0 on an error).
-pub fn pending(fd: &OwnedFd) -> usize {
+/// `ioctl(FIONREAD)`: how many bytes wait in the pipe `fd`.
+pub fn pending(fd: &OwnedFd) -> Result<usize, Errno> {
     let mut n: i32 = 0;
     // SAFETY: the kernel writes one `int` into `n`, which lives for the call.
-    let ret = unsafe { syscall3(k::__NR_ioctl, [fd.as_raw_fd() as usize, linux_raw_sys::ioctl::FIONREAD as usize, &mut n as *mut i32 as usize]) };
-    if check(ret).is_ok() { usize::try_from(n).unwrap_or(0) } else { 0 }
+    check(unsafe { syscall3(k::__NR_ioctl, [fd.as_raw_fd() as usize, linux_raw_sys::ioctl::FIONREAD as usize, &mut n as *mut i32 as usize]) })?;
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 /// `ioctl(FIONBIO, 1)`: makes `fd` non-blocking (its own open file only,

@@ -44,18 +44,19 @@ pub fn execve<const SLOTS: usize>(args: &[u8], env: &CStr) -> Errno {
 }
 
 /// `wait4(-1, WNOHANG)`, retried on `EINTR`: one child that has exited,
-/// as its pid and raw wait status; pid 0 when none has (yet), -1 when no
-/// child is left at all (`ECHILD`, or any other error).
+/// as its pid and raw wait status; `None` when none has (yet); `ECHILD`
+/// when no child is left at all.
 #[inline(never)]
-pub fn reap() -> (i32, u32) {
+pub fn reap() -> Result<Option<(i32, u32)>, Errno> {
     let mut status = 0u32;
     loop {
         // SAFETY: `status` is the 4-byte int the kernel writes; no rusage asked.
         let ret = unsafe { syscall4(k::__NR_wait4, [-1isize as usize, &mut status as *mut u32 as usize, k::WNOHANG as usize, 0]) };
         match check(ret) {
             Err(Errno::INTR) => {}
-            Err(_) => return (-1, 0),
-            Ok(pid) => return (pid as i32, status),
+            Err(e) => return Err(e),
+            Ok(0) => return Ok(None),
+            Ok(pid) => return Ok(Some((pid as i32, status))),
         }
     }
 }
