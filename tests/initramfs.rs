@@ -290,35 +290,35 @@ fn audit_json_parses_and_says_what_the_text_says() {
     let doc = json::parse(&String::from_utf8(o.stdout).unwrap()).expect("audit --json is not JSON");
     assert_eq!(doc.get("ok"), Some(&json::Value::Bool(false)));
     assert_eq!(
-        doc.get("compression").and_then(json::Value::str),
+        doc.get("compression").and_then(json::Value::as_str),
         Some("gzip")
     );
-    assert_eq!(doc.get("profile").and_then(json::Value::str), Some("test"));
+    assert_eq!(doc.get("profile").and_then(json::Value::as_str), Some("test"));
     let init = doc.get("init").unwrap();
-    assert_eq!(init.get("bytes").and_then(json::Value::num), Some(40000.0));
+    assert_eq!(init.get("bytes").and_then(json::Value::as_f64), Some(40000.0));
     assert_eq!(init.get("ok"), Some(&json::Value::Bool(false)));
-    let problems = doc.get("problems").and_then(json::Value::arr).unwrap();
+    let problems = doc.get("problems").and_then(json::Value::as_array).unwrap();
     assert_eq!(problems.len(), 1);
     assert_eq!(
-        problems[0].get("kind").and_then(json::Value::str),
+        problems[0].get("kind").and_then(json::Value::as_str),
         Some("missing")
     );
     assert_eq!(
-        problems[0].get("path").and_then(json::Value::str),
+        problems[0].get("path").and_then(json::Value::as_str),
         Some("/etc/hosts")
     );
-    let entries = doc.get("entries").and_then(json::Value::arr).unwrap();
+    let entries = doc.get("entries").and_then(json::Value::as_array).unwrap();
     let sizes: f64 = entries
         .iter()
-        .filter_map(|e| e.get("size").and_then(json::Value::num))
+        .filter_map(|e| e.get("size").and_then(json::Value::as_f64))
         .sum();
     assert_eq!(
         Some(sizes),
-        doc.get("data_bytes").and_then(json::Value::num)
+        doc.get("data_bytes").and_then(json::Value::as_f64)
     );
     assert!(entries.iter().all(|e| e
         .get("reason")
-        .and_then(json::Value::str)
+        .and_then(json::Value::as_str)
         .is_some_and(|r| !r.is_empty())));
 }
 
@@ -389,7 +389,7 @@ fn containerd_runtime_adds_its_entries_and_the_audit_knows_them() {
     let (status, report) = audit(&plain, &["--json"]);
     assert_eq!(status, 0, "{report}");
     let doc = json::parse(&report).expect("audit --json is not JSON");
-    assert_eq!(doc.get("runtime").and_then(json::Value::str), Some("crio"));
+    assert_eq!(doc.get("runtime").and_then(json::Value::as_str), Some("crio"));
     assert_eq!(doc.get("runtime_inferred"), Some(&json::Value::Bool(true)));
     let (status, report) = audit(&plain, &["--runtime", "containerd"]);
     assert_eq!(status, 1, "{report}");
@@ -461,9 +461,9 @@ fn arm64_archive_passes_the_audit() {
     let (status, report) = audit(&out, &["--arch", "arm64", "--json"]);
     assert_eq!(status, 0, "{report}");
     let doc = json::parse(&report).expect("audit --json is not JSON");
-    assert_eq!(doc.get("arch").and_then(json::Value::str), Some("arm64"));
+    assert_eq!(doc.get("arch").and_then(json::Value::as_str), Some("arm64"));
     assert_eq!(doc.get("arch_inferred"), Some(&json::Value::Bool(false)));
-    assert_eq!(doc.get("problems").and_then(json::Value::arr).map(<[_]>::len), Some(0));
+    assert_eq!(doc.get("problems").and_then(json::Value::as_array).map(Vec::len), Some(0));
 
     // Held to amd64: each of the three binaries is an `arch` problem.
     let (status, report) = audit(&out, &["--arch", "amd64"]);
@@ -572,205 +572,11 @@ fn standin_conf_is_test_only() {
     assert!(text(&o).contains("no standin-conf entry in profile node"), "{}", text(&o));
 }
 
-/// Just enough JSON to read the audit's report: no dependency for one test.
+/// The audit's `--json` report, read with serde_json.
 mod json {
-    #[derive(Debug, PartialEq)]
-    pub enum Value {
-        Null,
-        Bool(bool),
-        Num(f64),
-        Str(String),
-        Arr(Vec<Value>),
-        Obj(Vec<(String, Value)>),
-    }
+    pub use serde_json::Value;
 
-    impl Value {
-        pub fn get(&self, key: &str) -> Option<&Value> {
-            match self {
-                Value::Obj(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-                _ => None,
-            }
-        }
-        pub fn str(&self) -> Option<&str> {
-            if let Value::Str(s) = self {
-                Some(s)
-            } else {
-                None
-            }
-        }
-        pub fn num(&self) -> Option<f64> {
-            if let Value::Num(n) = self {
-                Some(*n)
-            } else {
-                None
-            }
-        }
-        pub fn arr(&self) -> Option<&[Value]> {
-            if let Value::Arr(a) = self {
-                Some(a)
-            } else {
-                None
-            }
-        }
-    }
-
-    /// The whole of `text` as one value (trailing blanks allowed).
-    pub fn parse(text: &str) -> Result<Value, String> {
-        let mut p = Parser {
-            b: text.as_bytes(),
-            i: 0,
-        };
-        let v = p.value()?;
-        p.blanks();
-        if p.i == p.b.len() {
-            Ok(v)
-        } else {
-            Err(format!("trailing bytes at {}", p.i))
-        }
-    }
-
-    struct Parser<'a> {
-        b: &'a [u8],
-        i: usize,
-    }
-
-    impl Parser<'_> {
-        fn blanks(&mut self) {
-            while self.b.get(self.i).is_some_and(|c| c.is_ascii_whitespace()) {
-                self.i += 1;
-            }
-        }
-        fn eat(&mut self, c: u8) -> Result<(), String> {
-            self.blanks();
-            if self.b.get(self.i) == Some(&c) {
-                self.i += 1;
-                Ok(())
-            } else {
-                Err(format!("expected `{}` at {}", c as char, self.i))
-            }
-        }
-        fn word(&mut self, w: &str, v: Value) -> Result<Value, String> {
-            if self.b[self.i..].starts_with(w.as_bytes()) {
-                self.i += w.len();
-                Ok(v)
-            } else {
-                Err(format!("bad literal at {}", self.i))
-            }
-        }
-        fn value(&mut self) -> Result<Value, String> {
-            self.blanks();
-            match self.b.get(self.i) {
-                Some(b'{') => {
-                    self.i += 1;
-                    let mut fields = Vec::new();
-                    self.blanks();
-                    if self.b.get(self.i) == Some(&b'}') {
-                        self.i += 1;
-                        return Ok(Value::Obj(fields));
-                    }
-                    loop {
-                        self.blanks();
-                        let Value::Str(k) = self.value()? else {
-                            return Err(format!("key expected at {}", self.i));
-                        };
-                        self.eat(b':')?;
-                        fields.push((k, self.value()?));
-                        self.blanks();
-                        if self.eat(b',').is_err() {
-                            self.eat(b'}')?;
-                            return Ok(Value::Obj(fields));
-                        }
-                    }
-                }
-                Some(b'[') => {
-                    self.i += 1;
-                    let mut items = Vec::new();
-                    self.blanks();
-                    if self.b.get(self.i) == Some(&b']') {
-                        self.i += 1;
-                        return Ok(Value::Arr(items));
-                    }
-                    loop {
-                        items.push(self.value()?);
-                        if self.eat(b',').is_err() {
-                            self.eat(b']')?;
-                            return Ok(Value::Arr(items));
-                        }
-                    }
-                }
-                Some(b'"') => {
-                    self.i += 1;
-                    let mut s = String::new();
-                    loop {
-                        match self.b.get(self.i) {
-                            None => return Err("unterminated string".into()),
-                            Some(b'"') => break,
-                            Some(b'\\') => {
-                                let c = *self.b.get(self.i + 1).ok_or("bad escape")?;
-                                s.push(match c {
-                                    b'"' | b'\\' | b'/' => c as char,
-                                    b'n' => '\n',
-                                    b't' => '\t',
-                                    b'r' => '\r',
-                                    b'b' => '\u{8}',
-                                    b'f' => '\u{c}',
-                                    b'u' => {
-                                        let hex = std::str::from_utf8(
-                                            self.b.get(self.i + 2..self.i + 6).ok_or("bad \\u")?,
-                                        )
-                                        .map_err(|e| e.to_string())?;
-                                        self.i += 4;
-                                        char::from_u32(
-                                            u32::from_str_radix(hex, 16)
-                                                .map_err(|e| e.to_string())?,
-                                        )
-                                        .unwrap_or('\u{fffd}')
-                                    }
-                                    _ => return Err(format!("bad escape at {}", self.i)),
-                                });
-                                self.i += 2;
-                            }
-                            Some(c) if *c < 0x20 => {
-                                return Err(format!("control byte in string at {}", self.i))
-                            }
-                            Some(_) => {
-                                let start = self.i;
-                                while self
-                                    .b
-                                    .get(self.i)
-                                    .is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20)
-                                {
-                                    self.i += 1;
-                                }
-                                s.push_str(
-                                    std::str::from_utf8(&self.b[start..self.i])
-                                        .map_err(|e| e.to_string())?,
-                                );
-                            }
-                        }
-                    }
-                    self.i += 1;
-                    Ok(Value::Str(s))
-                }
-                Some(b't') => self.word("true", Value::Bool(true)),
-                Some(b'f') => self.word("false", Value::Bool(false)),
-                Some(b'n') => self.word("null", Value::Null),
-                Some(_) => {
-                    let start = self.i;
-                    while self
-                        .b
-                        .get(self.i)
-                        .is_some_and(|c| b"+-.eE0123456789".contains(c))
-                    {
-                        self.i += 1;
-                    }
-                    let t = std::str::from_utf8(&self.b[start..self.i]).unwrap();
-                    t.parse()
-                        .map(Value::Num)
-                        .map_err(|_| format!("bad number `{t}` at {start}"))
-                }
-                None => Err("unexpected end".into()),
-            }
-        }
+    pub fn parse(text: &str) -> serde_json::Result<Value> {
+        serde_json::from_str(text)
     }
 }
