@@ -122,7 +122,8 @@ pub fn trend_svg(csv_text: &str) -> Result<String, String> {
     let label = |row: &csv::StringRecord| {
         let date = col("date").and_then(|i| row.get(i)).unwrap_or("").get(..10).unwrap_or("").to_string();
         let commit = col("commit").and_then(|i| row.get(i)).unwrap_or("");
-        format!("{date} {}", commit.get(..commit.len().min(12)).unwrap_or(commit))
+        let arch = col("arch").and_then(|i| row.get(i)).unwrap_or("");
+        format!("{date} {} {arch}", commit.get(..commit.len().min(12)).unwrap_or(commit))
     };
     let (w, h, left, right, top, bottom) = (900.0, 420.0, 60.0, 20.0, 50.0, 120.0);
     let values: Vec<f64> = rows.iter().flat_map(|r| SERIES.iter().filter_map(|(c, _)| value(r, c))).collect();
@@ -134,7 +135,7 @@ pub fn trend_svg(csv_text: &str) -> Result<String, String> {
     let mut svg = String::new();
     let _ = writeln!(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\" font-size=\"11\">");
     let _ = writeln!(svg, "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
-    let _ = writeln!(svg, "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">kiOS boot benchmark history: ratios of medians (bench/history.csv, {} runs)</text>", rows.len());
+    let _ = writeln!(svg, "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">kiOS boot benchmark history: ratios of medians (bench/history.csv, {} records)</text>", rows.len());
     let step = crate::tick_step(max);
     let mut t = 0.0;
     while t <= max + 1e-9 {

@@ -317,6 +317,8 @@ pub struct Machine {
     pub arch: String,
     /// The host CPU's clock (`cpu MHz` of /proc/cpuinfo), if known.
     pub cpu_mhz: Option<f64>,
+    /// How QEMU runs the guest: `tcg`, or `tcg -icount shift=N,sleep=off`.
+    pub accel: String,
 }
 
 /// `ours / baseline`, `None` when the baseline is 0 or missing.
@@ -393,13 +395,14 @@ pub fn to_json(
     let _ = writeln!(j, "  \"runs_per_config\": {runs},");
     let _ = writeln!(
         j,
-        "  \"machine\": {{\"arch\": {}, \"cpu\": {}, \"cores\": {}, \"qemu\": {}, \"kernel\": {}, \"host_kernel\": {}, \"accel\": \"tcg\", \"smp\": 1}},",
+        "  \"machine\": {{\"arch\": {}, \"cpu\": {}, \"cores\": {}, \"qemu\": {}, \"kernel\": {}, \"host_kernel\": {}, \"accel\": {}, \"smp\": 1}},",
         json_str(&machine.arch),
         json_str(&machine.cpu),
         machine.cores,
         json_str(&machine.qemu),
         json_str(&machine.kernel),
-        json_str(&machine.host_kernel)
+        json_str(&machine.host_kernel),
+        json_str(if machine.accel.is_empty() { "tcg" } else { &machine.accel })
     );
     j.push_str("  \"unit\": {\"phases\": \"ms\", \"rss\": \"kB\", \"sizes\": \"bytes\"},\n");
     j.push_str("  \"configs\": [\n");
@@ -583,8 +586,9 @@ pub fn to_svg(machine: &Machine, runs: usize, configs: &[Config]) -> String {
     let _ = writeln!(svg, "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
     let _ = writeln!(
         svg,
-        "<text x=\"10\" y=\"22\" class=\"t\">kiOS boot: medians of {runs} boots per configuration ({}, QEMU TCG -smp 1, kernel {})</text>",
+        "<text x=\"10\" y=\"22\" class=\"t\">kiOS boot: medians of {runs} boots per configuration ({}, QEMU {} -smp 1, kernel {})</text>",
         xml(&machine.arch),
+        xml(if machine.accel.is_empty() { "tcg" } else { &machine.accel }),
         xml(&machine.kernel)
     );
     svg.push_str(&body);
@@ -727,7 +731,7 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
 
     #[test]
     fn json_and_svg_are_well_formed_enough() {
-        let m = Machine { cpu: "AMD \"EPYC\"".into(), cores: 2, qemu: "7.2".into(), kernel: "6.1".into(), host_kernel: "6.18".into(), arch: "amd64".into(), cpu_mhz: None };
+        let m = Machine { cpu: "AMD \"EPYC\"".into(), cores: 2, qemu: "7.2".into(), kernel: "6.1".into(), host_kernel: "6.18".into(), arch: "amd64".into(), cpu_mhz: None, accel: "tcg".into() };
         let configs = [config("ours", OURS), config("baseline", OURS)];
         let r = ratios(&configs[0], &configs[1]);
         assert!(r.iter().all(|(_, _, v)| *v == Some(1.0)));

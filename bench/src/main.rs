@@ -6,7 +6,7 @@
 //!                    --ours CPIO INIT [--ours-label TEXT] [--against CPIO INIT LABEL]
 //!                    [--baseline CPIO SCRIPT INTERPRETER] [--variant NAME CPIO LABEL]...
 //!                    [--containerd CPIO INIT CONTAINERD CMDLINE]
-//!                    [--record CSV --commit COMMIT --date DATE]
+//!                    [--record CSV --commit COMMIT --date DATE] [--icount SHIFT]
 //!     kios-bench check CONSOLE...
 //!     kios-bench history CSV SVG
 //!
@@ -37,7 +37,7 @@ fn usage() -> ExitCode {
         "usage: kios-bench run --runs N --out DIR --qemu BIN [--machine-arg ARG]... --kernel FILE --append CMDLINE \
          --kernel-version V --arch A [--timeout S] --ours CPIO INIT [--ours-label TEXT] [--against CPIO INIT LABEL] \
          [--baseline CPIO SCRIPT INTERPRETER] [--variant NAME CPIO LABEL]... [--containerd CPIO INIT CONTAINERD CMDLINE] \
-         [--record CSV --commit COMMIT --date DATE]\n       \
+         [--record CSV --commit COMMIT --date DATE] [--icount SHIFT]\n       \
          kios-bench check CONSOLE...\n       \
          kios-bench history CSV SVG"
     );
@@ -68,6 +68,9 @@ struct Args {
     against_label: String,
     /// More images of our init (name, image, description), each compared with ours.
     variants: Vec<(String, PathBuf, String)>,
+    /// `-icount shift=N,sleep=off`: the guest's clock counts instructions
+    /// (2^N ns each), not host time.
+    icount: Option<u32>,
     /// The history file to append a line to, the commit measured and the date.
     record: Option<PathBuf>,
     commit: String,
@@ -96,6 +99,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Option<Args> {
             }
             "--variant" => a.variants.push((it.next()?, it.next()?.into(), it.next()?)),
             "--record" => a.record = Some(it.next()?.into()),
+            "--icount" => a.icount = Some(it.next()?.parse().ok().filter(|&n| n <= 10)?),
             "--commit" => a.commit = it.next()?,
             "--date" => a.date = it.next()?,
             "--containerd" => {
@@ -119,6 +123,7 @@ fn boot(a: &Args, initramfs: &Path, append: &str) -> Result<(String, Duration), 
     let start = Instant::now();
     let mut child = Command::new(&a.qemu)
         .args(&a.machine)
+        .args(a.icount.iter().flat_map(|shift| ["-icount".to_string(), format!("shift={shift},sleep=off")]))
         .args(["-accel", "tcg", "-smp", "1", "-m", "512", "-nographic", "-no-reboot", "-kernel"])
         .arg(&a.kernel)
         .arg("-initrd")
@@ -197,8 +202,11 @@ fn machine(a: &Args) -> Machine {
         .and_then(|o| String::from_utf8_lossy(&o.stdout).lines().next().map(str::to_string))
         .unwrap_or_default();
     let host_kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim().to_string();
-    let cpu_mhz = cpuinfo.lines().find_map(|l| l.strip_prefix("cpu MHz").and_then(|r| r.split_once(':')).and_then(|(_, v)| v.trim().parse().ok()));
-    Machine { cpu, cores, qemu, kernel: a.kernel_version.clone(), host_kernel, arch: a.arch.clone(), cpu_mhz }
+    // Under -icount the guest's TSC follows the instruction count, not the
+    // host's clock: nothing to compare it with.
+    let cpu_mhz = cpuinfo.lines().find_map(|l| l.strip_prefix("cpu MHz").and_then(|r| r.split_once(':')).and_then(|(_, v)| v.trim().parse().ok())).filter(|_| a.icount.is_none());
+    let accel = a.icount.map_or("tcg".into(), |shift| format!("tcg -icount shift={shift},sleep=off"));
+    Machine { cpu, cores, qemu, kernel: a.kernel_version.clone(), host_kernel, arch: a.arch.clone(), cpu_mhz, accel }
 }
 
 /// The host's 1-minute load average.
@@ -353,9 +361,10 @@ fn run(a: Args) -> Result<(), String> {
     // The medians of every configuration side by side.
     let loads: Vec<f64> = configs.iter().flat_map(|c| c.loads.iter().copied()).collect();
     println!(
-        "\n{} boots per configuration ({}), alternated; ms of the kernel clock: median (min–max); host load average (1 min) {}",
+        "\n{} boots per configuration ({}, {}), alternated; ms of the kernel clock: median (min–max); host load average (1 min) {}",
         a.runs,
         m.arch,
+        m.accel,
         Stats::of(&loads).map_or("n/a".into(), |s| format!("{:.2} (min {:.2}, max {:.2}) on {} cores", s.median, s.min, s.max, m.cores))
     );
     let cell = |s: Option<Stats>| s.map_or("n/a".into(), |s| format!("{:.1} ({:.1}–{:.1})", s.median, s.min, s.max));
@@ -434,7 +443,7 @@ fn run(a: Args) -> Result<(), String> {
             commit: a.commit.clone(),
             machine: m.cpu.clone(),
             kernel: m.kernel.clone(),
-            arch: m.arch.clone(),
+            arch: if a.icount.is_some() { format!("{} icount", m.arch) } else { m.arch.clone() },
             runs: a.runs,
             load: Stats::of(&loads).map(|s| s.median),
             medians: (0..PHASES.len()).map(|i| configs[0].stats(i).map(|s| s.median)).collect(),
