@@ -3,19 +3,17 @@
 //! [`Boot::initramfs`]), run QEMU with a deadline,
 //! optionally with an NVMe disk and scripted monitor commands ("when the
 //! console shows line X, send Y"), and return its serial console. One
-//! architecture per boot. Also the disks: GPT images written by
-//! scripts/create-image, their data partition read back from the host
-//! (sgdisk, e2fsck -fn, debugfs).
+//! architecture per boot. The architectures are in `arch.rs`, the disks
+//! (GPT images, their data partition read back) in `disk.rs`, the console
+//! file and the monitor in `monitor.rs`.
 //!
 //! Shared by five test crates (qemu.rs, qemu_datapart.rs,
 //! qemu_containerd.rs, qemu_initramfs.rs, qemu_pods.rs), each using a part.
 #![allow(dead_code)]
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -23,6 +21,17 @@ use super::console::{parse_line, Console};
 
 #[path = "../common/repo.rs"]
 mod repo;
+#[path = "arch.rs"]
+mod arch;
+#[path = "disk.rs"]
+mod disk;
+#[path = "monitor.rs"]
+mod monitor;
+
+pub use arch::Arch;
+#[allow(unused_imports)] // each test crate uses a part
+pub use disk::{hotplug_commands, nvme_device, Fsck, Image, Partition};
+use monitor::{ConsoleTail, Monitor};
 
 /// Deadline of one boot, seconds; `KIOS_QEMU_TIMEOUT` overrides it.
 const DEFAULT_TIMEOUT_S: u64 = 60;
@@ -41,75 +50,6 @@ pub fn work_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("qemu-{name}"));
     fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// An architecture the tests boot, with what differs between them (the
-/// scripts' `use_arch` in scripts/lib-qemu.sh says the same).
-#[derive(Clone, Copy, PartialEq)]
-pub enum Arch {
-    /// x86_64 on QEMU's default PC, console ttyS0.
-    Amd64,
-    /// aarch64 on QEMU's virt board with a Cortex-A57, console ttyAMA0;
-    /// power-off and reset through PSCI.
-    Arm64,
-}
-
-impl Arch {
-    /// Debian's name, as the scripts' `--arch` and `.cache/kernel/NAME/` use it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Arch::Amd64 => "amd64",
-            Arch::Arm64 => "arm64",
-        }
-    }
-
-    /// The release init, relative to the target directory (the arm64 one is
-    /// built with `--target`).
-    fn init(self) -> &'static str {
-        match self {
-            Arch::Amd64 => "release/init",
-            Arch::Arm64 => "aarch64-unknown-linux-gnu/release/init",
-        }
-    }
-
-    /// Where scripts/build-standins puts the stand-ins, relative to the target directory.
-    fn standins(self) -> &'static str {
-        match self {
-            Arch::Amd64 => "x86_64-unknown-linux-gnu/release",
-            Arch::Arm64 => "aarch64-unknown-linux-gnu/release",
-        }
-    }
-
-    /// The serial console, for `console=`.
-    fn console(self) -> &'static str {
-        match self {
-            Arch::Amd64 => "ttyS0",
-            Arch::Arm64 => "ttyAMA0",
-        }
-    }
-
-    /// The system emulator, its Debian package and its machine arguments.
-    fn qemu(self) -> (&'static str, &'static str, &'static [&'static str]) {
-        match self {
-            Arch::Amd64 => ("qemu-system-x86_64", "qemu-system-x86", &[]),
-            Arch::Arm64 => (
-                "qemu-system-aarch64",
-                "qemu-system-arm",
-                &["-M", "virt", "-cpu", "cortex-a57"],
-            ),
-        }
-    }
-
-    /// How to build what this architecture boots, for the failure message.
-    fn build_hint(self) -> &'static str {
-        match self {
-            Arch::Amd64 => "`cargo build --release` and scripts/build-standins",
-            Arch::Arm64 => {
-                "`cargo build --release --target aarch64-unknown-linux-gnu` and \
-                 scripts/build-standins --arch aarch64"
-            }
-        }
-    }
 }
 
 /// The prebuilt init and stand-ins; a missing one fails the test (never a skip).
@@ -580,323 +520,3 @@ impl Boot {
     }
 }
 
-/// `-device nvme,...` for drive `drive`, with 4096-byte blocks if asked.
-pub fn nvme_device(serial: &str, drive: &str, sector_size: u32) -> String {
-    let mut dev = format!("nvme,serial={serial},drive={drive}");
-    if sector_size != 512 {
-        dev += &format!(",logical_block_size={sector_size},physical_block_size={sector_size}");
-    }
-    dev
-}
-
-/// The HMP commands that hot-plug `image` as an NVMe disk (drive id and
-/// serial `late`): `drive_add` then `device_add`.
-pub fn hotplug_commands(image: &Path, sector_size: u32) -> [String; 2] {
-    [
-        format!("drive_add 0 if=none,id=late,file={},format=raw", image.display()),
-        format!("device_add {}", nvme_device("late", "late", sector_size)),
-    ]
-}
-
-/// The console file as QEMU writes it: complete lines not seen yet.
-struct ConsoleTail {
-    file: Option<fs::File>,
-    path: PathBuf,
-    offset: u64,
-    partial: Vec<u8>,
-}
-
-impl ConsoleTail {
-    fn new(path: &Path) -> ConsoleTail {
-        ConsoleTail { file: None, path: path.to_path_buf(), offset: 0, partial: Vec::new() }
-    }
-
-    fn new_lines(&mut self) -> Vec<String> {
-        if self.file.is_none() {
-            self.file = fs::File::open(&self.path).ok();
-        }
-        let Some(file) = self.file.as_mut() else { return Vec::new() };
-        let mut buf = Vec::new();
-        if file.seek(SeekFrom::Start(self.offset)).is_err() || file.read_to_end(&mut buf).is_err() {
-            return Vec::new();
-        }
-        self.offset += buf.len() as u64;
-        self.partial.extend_from_slice(&buf);
-        let mut lines = Vec::new();
-        while let Some(end) = self.partial.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.partial.drain(..=end).collect();
-            let text = String::from_utf8_lossy(&line);
-            lines.push(text.trim_end_matches(['\n', '\r']).to_string());
-        }
-        lines
-    }
-}
-
-/// A QMP client sending HMP text through `human-monitor-command`, with a
-/// transcript of everything sent and answered.
-struct Monitor {
-    path: PathBuf,
-    conn: Option<(UnixStream, BufReader<UnixStream>)>,
-    transcript: Vec<String>,
-}
-
-impl Monitor {
-    fn new(path: &Path) -> Monitor {
-        Monitor { path: path.to_path_buf(), conn: None, transcript: Vec::new() }
-    }
-
-    fn note(&mut self, text: String) {
-        self.transcript.push(text);
-    }
-
-    /// Connects and negotiates capabilities, once.
-    fn connect(&mut self) -> Result<(), String> {
-        if self.conn.is_some() {
-            return Ok(());
-        }
-        let stream = UnixStream::connect(&self.path)
-            .map_err(|e| format!("connect {}: {e}", self.path.display()))?;
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let reader = BufReader::new(stream.try_clone().unwrap());
-        self.conn = Some((stream, reader));
-        let greeting = self.read_reply()?; // {"QMP": ...}
-        if !greeting.starts_with("{\"QMP\"") {
-            return Err(format!("no QMP greeting: {greeting}"));
-        }
-        self.send_json("{\"execute\": \"qmp_capabilities\"}")?;
-        Ok(())
-    }
-
-    /// The next line that is not an asynchronous event.
-    fn read_reply(&mut self) -> Result<String, String> {
-        let (_, reader) = self.conn.as_mut().unwrap();
-        loop {
-            let mut line = String::new();
-            match reader.read_line(&mut line) {
-                Ok(0) => return Err("QMP connection closed".to_string()),
-                Ok(_) => {}
-                Err(e) => return Err(format!("QMP read: {e}")),
-            }
-            let line = line.trim().to_string();
-            if !line.starts_with("{\"event\"") {
-                return Ok(line);
-            }
-        }
-    }
-
-    /// Sends one QMP command; its `{"return": ...}` line, or the error.
-    fn send_json(&mut self, json: &str) -> Result<String, String> {
-        let (stream, _) = self.conn.as_mut().unwrap();
-        stream
-            .write_all(format!("{json}\n").as_bytes())
-            .map_err(|e| format!("QMP write: {e}"))?;
-        let reply = self.read_reply()?;
-        if reply.starts_with("{\"return\"") {
-            Ok(reply)
-        } else {
-            Err(reply)
-        }
-    }
-
-    /// Runs one HMP command; false (and noted) if it failed: no monitor,
-    /// a QMP error, or HMP output other than none or `OK` (the scripted
-    /// commands are actions, e.g. sendkey, drive_add, device_add, which
-    /// print nothing else when they work).
-    fn command(&mut self, hmp: &str) -> bool {
-        let escaped = hmp.replace('\\', "\\\\").replace('"', "\\\"");
-        let json = format!(
-            "{{\"execute\": \"human-monitor-command\", \"arguments\": {{\"command-line\": \"{escaped}\"}}}}"
-        );
-        let result = self.connect().and_then(|()| self.send_json(&json));
-        let ok = matches!(
-            result.as_deref(),
-            Ok("{\"return\": \"\"}") | Ok("{\"return\": \"OK\\r\\n\"}")
-        );
-        let shown = match result {
-            Ok(reply) => reply,
-            Err(e) => format!("FAILED: {e}"),
-        };
-        self.transcript.push(format!("  > {hmp}\n    < {shown}"));
-        ok
-    }
-}
-
-/// A GPT disk image written by scripts/create-image.
-pub struct Image {
-    pub path: PathBuf,
-    /// Logical sector size: 512 or 4096.
-    pub sector_size: u32,
-    /// GPT entry number of the data partition.
-    pub number: u32,
-}
-
-/// The data partition's GPT entry as `sgdisk -i` reports it.
-pub struct Partition {
-    /// In logical sectors.
-    pub first: u64,
-    pub last: u64,
-    /// The PARTUUID, upper case as sgdisk prints it.
-    pub unique_guid: String,
-    pub name: String,
-}
-
-/// `e2fsck -fn` on the data partition.
-pub struct Fsck {
-    pub status: ExitStatus,
-    pub output: String,
-}
-
-impl Fsck {
-    /// Exit status 0 (no error found) and no journal left to recover (with
-    /// `-n`, e2fsck only warns about that one: `skipping journal recovery`,
-    /// status 0 — the mark of a filesystem not unmounted).
-    pub fn clean(&self) -> bool {
-        self.status.code() == Some(0) && !self.output.contains("journal recovery")
-    }
-}
-
-/// Runs a tool; (status, stdout, stderr); a tool that cannot run fails the test.
-fn tool(tool: &str, args: &[&str]) -> (ExitStatus, String, String) {
-    let out = Command::new(tool)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("{tool}: {e} (scripts/test installs the tools)"));
-    (
-        out.status,
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// Runs a tool that must succeed; its stdout.
-fn tool_ok(name: &str, args: &[&str]) -> String {
-    let (status, stdout, stderr) = tool(name, args);
-    assert!(status.success(), "{name} {args:?}: {status}\n{stdout}{stderr}");
-    stdout
-}
-
-impl Image {
-    /// `scripts/create-image DIR/NAME.img --size 256M --sector-size S
-    /// --datapart-number N [--etc DIR/NAME-etc]`, the `etc` files (path
-    /// relative to /etc, contents) written into meta/etc.
-    pub fn create(dir: &Path, name: &str, sector_size: u32, number: u32, etc: &[(&str, &str)]) -> Image {
-        Self::create_with_fifos(dir, name, sector_size, number, etc, &[])
-    }
-
-    /// [`Image::create`], plus a FIFO at each of `fifos` (paths relative
-    /// to /etc) in meta/etc (mkfs.ext4 -d copies special files as they are).
-    pub fn create_with_fifos(dir: &Path, name: &str, sector_size: u32, number: u32, etc: &[(&str, &str)], fifos: &[&str]) -> Image {
-        let path = dir.join(format!("{name}.img"));
-        let mut args: Vec<String> = vec![
-            path.display().to_string(),
-            "--size".into(),
-            "256M".into(),
-            "--sector-size".into(),
-            sector_size.to_string(),
-            "--datapart-number".into(),
-            number.to_string(),
-        ];
-        if !etc.is_empty() || !fifos.is_empty() {
-            let etc_dir = dir.join(format!("{name}-etc"));
-            let _ = fs::remove_dir_all(&etc_dir);
-            for (file, contents) in etc {
-                let target = etc_dir.join(file);
-                fs::create_dir_all(target.parent().unwrap()).unwrap();
-                fs::write(target, contents).unwrap();
-            }
-            for fifo in fifos {
-                let target = etc_dir.join(fifo);
-                fs::create_dir_all(target.parent().unwrap()).unwrap();
-                tool_ok("mkfifo", &[target.to_str().unwrap()]);
-            }
-            args.push("--etc".into());
-            args.push(etc_dir.display().to_string());
-        }
-        let script = repo::root().join("scripts/create-image");
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        tool_ok(script.to_str().unwrap(), &args);
-        Image { path, sector_size, number }
-    }
-
-    /// The data partition as sgdisk sees it (through a read-only loop
-    /// device with 4096-byte sectors for a 4096 image: sgdisk reads a plain
-    /// file with 512-byte sectors).
-    pub fn partition(&self) -> Partition {
-        let image = self.path.to_str().unwrap();
-        let mut loop_dev = None;
-        let dev = if self.sector_size == 512 {
-            image.to_string()
-        } else {
-            let ss = self.sector_size.to_string();
-            let dev = tool_ok("losetup", &["--show", "-f", "-r", "--sector-size", &ss, image]);
-            loop_dev = Some(dev.trim().to_string());
-            dev.trim().to_string()
-        };
-        let info = tool("sgdisk", &["-i", &self.number.to_string(), &dev]);
-        if let Some(dev) = loop_dev {
-            let _ = Command::new("losetup").args(["-d", &dev]).status();
-        }
-        let (status, info, stderr) = info;
-        assert!(status.success(), "sgdisk -i {} {dev}: {status}\n{info}{stderr}", self.number);
-        let field = |name: &str| -> String {
-            info.lines()
-                .find_map(|l| l.strip_prefix(name))
-                .map(|v| v.trim_start_matches(':').trim().to_string())
-                .unwrap_or_else(|| panic!("`{name}` in sgdisk -i output:\n{info}"))
-        };
-        let number = |name: &str| -> u64 {
-            let v = field(name);
-            v.split_whitespace().next().unwrap().parse().unwrap_or_else(|_| panic!("{name}: {v}"))
-        };
-        Partition {
-            first: number("First sector"),
-            last: number("Last sector"),
-            unique_guid: field("Partition unique GUID"),
-            name: field("Partition name").trim_matches('\'').to_string(),
-        }
-    }
-
-    /// The data partition copied out of the image (sparse), next to it.
-    fn extract(&self) -> PathBuf {
-        let part = self.partition();
-        let out = self.path.with_extension("datapart.ext4");
-        let _ = fs::remove_file(&out);
-        let args = [
-            format!("if={}", self.path.display()),
-            format!("of={}", out.display()),
-            format!("bs={}", self.sector_size),
-            format!("skip={}", part.first),
-            format!("count={}", part.last - part.first + 1),
-            "conv=sparse".to_string(),
-            "status=none".to_string(),
-        ];
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        tool_ok("dd", &args);
-        out
-    }
-
-    /// `e2fsck -fn` on a copy of the data partition: forced full check,
-    /// read-only (a journal left to recover counts as not clean).
-    pub fn fsck(&self) -> Fsck {
-        let part = self.extract();
-        let (status, stdout, stderr) = tool("e2fsck", &["-fn", part.to_str().unwrap()]);
-        let _ = fs::remove_file(&part);
-        Fsck { status, output: format!("{stdout}{stderr}") }
-    }
-
-    /// A file of the data partition (`/meta/log/x`), read with debugfs;
-    /// None if it is not there.
-    pub fn read(&self, path: &str) -> Option<String> {
-        let part = self.extract();
-        let request = format!("cat {path}");
-        let (status, stdout, stderr) = tool("debugfs", &["-R", &request, part.to_str().unwrap()]);
-        let _ = fs::remove_file(&part);
-        assert!(status.success(), "debugfs -R '{request}': {status}\n{stderr}");
-        if stderr.contains("File not found") {
-            None
-        } else {
-            Some(stdout)
-        }
-    }
-}
