@@ -3,6 +3,7 @@
 //! `boot.svg` timeline. No I/O here, so every piece is unit-tested.
 
 use std::fmt::Write as _;
+use serde_json::{json, Map, Value};
 
 pub mod compare;
 pub mod history;
@@ -329,39 +330,21 @@ pub fn ratio(ours: Option<f64>, baseline: Option<f64>) -> Option<f64> {
     }
 }
 
-fn json_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn json_num(v: Option<f64>) -> String {
+/// A number as boot.json keeps it: rounded to 3 decimals; `null` if
+/// missing or not finite.
+fn json_num(v: Option<f64>) -> Value {
     match v {
-        Some(v) if v.is_finite() => format!("{}", (v * 1000.0).round() / 1000.0),
-        _ => "null".into(),
+        Some(v) if v.is_finite() => json!((v * 1000.0).round() / 1000.0),
+        _ => Value::Null,
     }
 }
 
-fn json_stats(s: Option<Stats>) -> String {
+/// `{"min", "median", "max"}`, or `null`.
+fn json_stats(s: Option<Stats>) -> Value {
     match s {
-        Some(s) => format!("{{\"min\": {}, \"median\": {}, \"max\": {}}}", json_num(Some(s.min)), json_num(Some(s.median)), json_num(Some(s.max))),
-        None => "null".into(),
+        Some(s) => json!({"min": json_num(Some(s.min)), "median": json_num(Some(s.median)), "max": json_num(Some(s.max))}),
+        None => Value::Null,
     }
-}
-
-fn json_list(v: impl Iterator<Item = f64>) -> String {
-    let items: Vec<String> = v.map(|x| json_num(Some(x))).collect();
-    format!("[{}]", items.join(", "))
 }
 
 /// The ratios ours/baseline: every phase median, VmRSS, Rss, init and
@@ -391,88 +374,84 @@ pub fn to_json(
     containerd_ratios: Option<&[(String, String, Option<f64>)]>,
     compared: &[(String, String, Vec<compare::Ratio>)],
 ) -> String {
-    let mut j = String::from("{\n");
-    let _ = writeln!(j, "  \"runs_per_config\": {runs},");
-    let _ = writeln!(
-        j,
-        "  \"machine\": {{\"arch\": {}, \"cpu\": {}, \"cores\": {}, \"qemu\": {}, \"kernel\": {}, \"host_kernel\": {}, \"accel\": {}, \"smp\": 1}},",
-        json_str(&machine.arch),
-        json_str(&machine.cpu),
-        machine.cores,
-        json_str(&machine.qemu),
-        json_str(&machine.kernel),
-        json_str(&machine.host_kernel),
-        json_str(if machine.accel.is_empty() { "tcg" } else { &machine.accel })
+    let ratio_map = |ratios: &[(String, String, Option<f64>)]| -> Map<String, Value> {
+        ratios.iter().map(|(key, _, r)| (key.clone(), json_num(*r))).collect()
+    };
+    let configs: Vec<Value> = configs
+        .iter()
+        .map(|c| {
+            let steps: Vec<Value> = steps::table(&c.steps)
+                .iter()
+                .map(|(name, st, n)| json!({"step": name, "ms": json_stats(Some(*st)), "runs": n}))
+                .collect();
+            let phases: Map<String, Value> = PHASES
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let runs_ms: Vec<Value> = c.runs.iter().map(|r| json_num(Some(r[i].ms))).collect();
+                    let phase = json!({"label": p.label, "ms": json_stats(c.stats(i)), "median_start_ms": json_num(c.start(i)), "runs_ms": runs_ms});
+                    (p.key.to_string(), phase)
+                })
+                .collect();
+            json!({
+                "name": c.name,
+                "description": c.description,
+                "init_bytes": c.init_bytes,
+                "init_note": c.init_note,
+                "initramfs_bytes": c.initramfs_bytes,
+                "init_vmrss_kb": json_stats(Stats::of(&c.vmrss_kb)),
+                "init_rss_kb": json_stats(Stats::of(&c.rss_kb)),
+                "host_load_1min": json_stats(Stats::of(&c.loads)),
+                "trace_steps": steps,
+                "phases": phases,
+            })
+        })
+        .collect();
+    let comparisons: Vec<Value> = compared
+        .iter()
+        .map(|(a, b, rs)| {
+            let phases: Map<String, Value> = rs
+                .iter()
+                .map(|r| {
+                    let ci95 = r.ci.map_or(Value::Null, |(lo, hi)| json!([json_num(Some(lo)), json_num(Some(hi))]));
+                    let phase = json!({
+                        "median_a_ms": json_num(r.a),
+                        "median_b_ms": json_num(r.b),
+                        "ratio": json_num(r.ratio),
+                        "ci95": ci95,
+                        "verdict": compare::verdict(r, a, b),
+                    });
+                    (r.key.to_string(), phase)
+                })
+                .collect();
+            json!({"a": a, "b": b, "bootstrap": {"resamples": compare::RESAMPLES, "seed": compare::SEED, "paired": true}, "phases": phases})
+        })
+        .collect();
+    let mut doc = Map::new();
+    doc.insert("runs_per_config".into(), json!(runs));
+    doc.insert(
+        "machine".into(),
+        json!({
+            "arch": machine.arch,
+            "cpu": machine.cpu,
+            "cores": machine.cores,
+            "qemu": machine.qemu,
+            "kernel": machine.kernel,
+            "host_kernel": machine.host_kernel,
+            "accel": if machine.accel.is_empty() { "tcg" } else { &machine.accel },
+            "smp": 1,
+        }),
     );
-    j.push_str("  \"unit\": {\"phases\": \"ms\", \"rss\": \"kB\", \"sizes\": \"bytes\"},\n");
-    j.push_str("  \"configs\": [\n");
-    for (ci, c) in configs.iter().enumerate() {
-        j.push_str("    {\n");
-        let _ = writeln!(j, "      \"name\": {},", json_str(&c.name));
-        let _ = writeln!(j, "      \"description\": {},", json_str(&c.description));
-        let _ = writeln!(j, "      \"init_bytes\": {},", c.init_bytes);
-        let _ = writeln!(j, "      \"init_note\": {},", json_str(&c.init_note));
-        let _ = writeln!(j, "      \"initramfs_bytes\": {},", c.initramfs_bytes);
-        let _ = writeln!(j, "      \"init_vmrss_kb\": {},", json_stats(Stats::of(&c.vmrss_kb)));
-        let _ = writeln!(j, "      \"init_rss_kb\": {},", json_stats(Stats::of(&c.rss_kb)));
-        let _ = writeln!(j, "      \"host_load_1min\": {},", json_stats(Stats::of(&c.loads)));
-        let table = steps::table(&c.steps);
-        let items: Vec<String> = table
-            .iter()
-            .map(|(name, st, n)| format!("{{\"step\": {}, \"ms\": {}, \"runs\": {n}}}", json_str(name), json_stats(Some(*st))))
-            .collect();
-        let _ = writeln!(j, "      \"trace_steps\": [{}],", items.join(", "));
-        j.push_str("      \"phases\": {\n");
-        for (i, p) in PHASES.iter().enumerate() {
-            let _ = write!(
-                j,
-                "        {}: {{\"label\": {}, \"ms\": {}, \"median_start_ms\": {}, \"runs_ms\": {}}}",
-                json_str(p.key),
-                json_str(p.label),
-                json_stats(c.stats(i)),
-                json_num(c.start(i)),
-                json_list(c.runs.iter().map(|r| r[i].ms))
-            );
-            j.push_str(if i + 1 < PHASES.len() { ",\n" } else { "\n" });
-        }
-        j.push_str("      }\n    }");
-        j.push_str(if ci + 1 < configs.len() { ",\n" } else { "\n" });
-    }
-    j.push_str("  ],\n  \"ratios_ours_over_baseline\": {\n");
-    json_ratios(&mut j, ratios);
+    doc.insert("unit".into(), json!({"phases": "ms", "rss": "kB", "sizes": "bytes"}));
+    doc.insert("configs".into(), Value::Array(configs));
+    doc.insert("ratios_ours_over_baseline".into(), Value::Object(ratio_map(ratios)));
     if let Some(rc) = containerd_ratios {
-        j.push_str("  },\n  \"ratios_containerd_over_ours\": {\n");
-        json_ratios(&mut j, rc);
+        doc.insert("ratios_containerd_over_ours".into(), Value::Object(ratio_map(rc)));
     }
-    j.push_str("  },\n  \"comparisons\": [");
-    for (ci, (a, b, rs)) in compared.iter().enumerate() {
-        let _ = write!(j, "{}\n    {{\"a\": {}, \"b\": {}, \"bootstrap\": {{\"resamples\": {}, \"seed\": {}, \"paired\": true}}, \"phases\": {{\n", if ci > 0 { "," } else { "" }, json_str(a), json_str(b), compare::RESAMPLES, compare::SEED);
-        for (i, r) in rs.iter().enumerate() {
-            let ci95 = r.ci.map_or("null".into(), |(lo, hi)| format!("[{}, {}]", json_num(Some(lo)), json_num(Some(hi))));
-            let _ = write!(
-                j,
-                "      {}: {{\"median_a_ms\": {}, \"median_b_ms\": {}, \"ratio\": {}, \"ci95\": {}, \"verdict\": {}}}",
-                json_str(r.key),
-                json_num(r.a),
-                json_num(r.b),
-                json_num(r.ratio),
-                ci95,
-                json_str(&compare::verdict(r, a, b))
-            );
-            j.push_str(if i + 1 < rs.len() { ",\n" } else { "\n" });
-        }
-        j.push_str("    }}");
-    }
-    j.push_str(if compared.is_empty() { "]\n}\n" } else { "\n  ]\n}\n" });
-    j
-}
-
-/// The body of a ratios object, one `"key": value` a line.
-fn json_ratios(j: &mut String, ratios: &[(String, String, Option<f64>)]) {
-    for (i, (key, _, r)) in ratios.iter().enumerate() {
-        let _ = write!(j, "    {}: {}", json_str(key), json_num(*r));
-        j.push_str(if i + 1 < ratios.len() { ",\n" } else { "\n" });
-    }
+    doc.insert("comparisons".into(), Value::Array(comparisons));
+    let mut text = serde_json::to_string_pretty(&Value::Object(doc)).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 pub fn xml(s: &str) -> String {
@@ -737,9 +716,14 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
         assert!(r.iter().all(|(_, _, v)| *v == Some(1.0)));
         let j = to_json(&m, 1, &configs, &r, None, &[]);
         assert!(!j.contains("containerd"));
-        assert!(j.contains("\"cpu\": \"AMD \\\"EPYC\\\"\""));
-        assert!(j.contains("\"kernel_to_init\": {\"label\": \"kernel → /init\", \"ms\": {\"min\": 2265.842, \"median\": 2265.842, \"max\": 2265.842}"));
-        assert_eq!(j.matches('{').count(), j.matches('}').count());
+        let doc: Value = serde_json::from_str(&j).expect("boot.json is JSON");
+        assert_eq!(doc["machine"]["cpu"], "AMD \"EPYC\"");
+        let phase = &doc["configs"][0]["phases"]["kernel_to_init"];
+        assert_eq!(phase["label"], "kernel → /init");
+        assert_eq!(phase["ms"], json!({"min": 2265.842, "median": 2265.842, "max": 2265.842}));
+        // Keys in the order written.
+        let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["runs_per_config", "machine", "unit", "configs", "ratios_ours_over_baseline", "comparisons"]);
         let s = to_svg(&m, 1, &configs);
         assert!(s.starts_with("<svg") && s.ends_with("</svg>\n"));
         let zoomed = PHASES.iter().filter(|p| p.from != Mark::KernelStart).count();
@@ -760,7 +744,9 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
         assert_eq!(c.stats(pod), None);
         let m = Machine { arch: "amd64".into(), ..Machine::default() };
         let j = to_json(&m, 1, std::slice::from_ref(&c), &ratios(&c, &c), None, &[]);
-        assert!(j.contains("\"init_to_pod_output\": {\"label\": \"/init → first pod output\", \"ms\": null, \"median_start_ms\": null, \"runs_ms\": [null]}"), "{j}");
+        let doc: Value = serde_json::from_str(&j).expect("boot.json is JSON");
+        let pod = &doc["configs"][0]["phases"]["init_to_pod_output"];
+        assert_eq!(*pod, json!({"label": "/init → first pod output", "ms": null, "median_start_ms": null, "runs_ms": [null]}), "{j}");
         let s = to_svg(&m, 1, std::slice::from_ref(&c));
         assert!(!s.contains("first pod output"));
         // One legend box; the bars of every phase but the three pod ones,
@@ -776,9 +762,10 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
         let r = ratios(&configs[0], &configs[1]);
         let rc = ratios(&configs[2], &configs[0]);
         let j = to_json(&m, 1, &configs, &r, Some(&rc), &[("ours".into(), "baseline".into(), compare::compare(&configs[0], &configs[1]))]);
-        assert!(j.contains("\"ratios_containerd_over_ours\": {\n    \"kernel_to_init\": 1,"));
-        assert!(j.contains("\"name\": \"containerd\""));
-        assert_eq!(j.matches('{').count(), j.matches('}').count());
+        let doc: Value = serde_json::from_str(&j).expect("boot.json is JSON");
+        assert_eq!(doc["ratios_containerd_over_ours"]["kernel_to_init"], 1.0);
+        assert_eq!(doc["configs"][2]["name"], "containerd");
+        assert_eq!(doc["comparisons"][0]["bootstrap"]["paired"], true);
         let s = to_svg(&m, 1, &configs);
         let zoomed = PHASES.iter().filter(|p| p.from != Mark::KernelStart).count();
         assert_eq!(s.matches("<rect x=").count(), 3 + 3 * PHASES.len() + 3 * zoomed);
