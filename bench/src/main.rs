@@ -2,7 +2,7 @@
 //! initramfs images and passes their paths here).
 //!
 //!     kios-bench run --runs N --out DIR --qemu BIN [--machine-arg ARG]... --kernel FILE
-//!                    --append CMDLINE --kernel-version V --arch A [--timeout S]
+//!                    --append CMDLINE --kernel-version V --arch A [--timeout S] [--memory MIB]
 //!                    --ours CPIO INIT [--ours-label TEXT] [--against CPIO INIT LABEL]
 //!                    [--baseline CPIO SCRIPT INTERPRETER] [--variant NAME CPIO LABEL]...
 //!                    [--containerd CPIO INIT CONTAINERD CMDLINE]
@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 fn usage() -> ExitCode {
     eprintln!(
         "usage: kios-bench run --runs N --out DIR --qemu BIN [--machine-arg ARG]... --kernel FILE --append CMDLINE \
-         --kernel-version V --arch A [--timeout S] --ours CPIO INIT [--ours-label TEXT] [--against CPIO INIT LABEL] \
+         --kernel-version V --arch A [--timeout S] [--memory MIB] --ours CPIO INIT [--ours-label TEXT] [--against CPIO INIT LABEL] \
          [--baseline CPIO SCRIPT INTERPRETER] [--variant NAME CPIO LABEL]... [--containerd CPIO INIT CONTAINERD CMDLINE] \
          [--record CSV --commit COMMIT --date DATE] [--icount SHIFT]\n       \
          kios-bench check CONSOLE...\n       \
@@ -55,6 +55,8 @@ struct Args {
     kernel_version: String,
     arch: String,
     timeout: u64,
+    /// Guest memory, MiB (`-m`; default 512).
+    memory: u64,
     ours: Vec<PathBuf>,
     baseline: Vec<PathBuf>,
     /// Image, init and containerd binary of the containerd configuration.
@@ -78,7 +80,7 @@ struct Args {
 }
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Option<Args> {
-    let mut a = Args { runs: 10, timeout: 120, ..Args::default() };
+    let mut a = Args { runs: 10, timeout: 120, memory: 512, ..Args::default() };
     while let Some(flag) = it.next() {
         match flag.as_str() {
             "--runs" => a.runs = it.next()?.parse().ok().filter(|&n| n > 0)?,
@@ -90,6 +92,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Option<Args> {
             "--kernel-version" => a.kernel_version = it.next()?,
             "--arch" => a.arch = it.next()?,
             "--timeout" => a.timeout = it.next()?.parse().ok()?,
+            "--memory" => a.memory = it.next()?.parse().ok().filter(|&m| m > 0)?,
             "--ours" => a.ours = vec![it.next()?.into(), it.next()?.into()],
             "--baseline" => a.baseline = vec![it.next()?.into(), it.next()?.into(), it.next()?.into()],
             "--ours-label" => a.ours_label = Some(it.next()?),
@@ -124,7 +127,7 @@ fn boot(a: &Args, initramfs: &Path, append: &str) -> Result<(String, Duration), 
     let mut child = Command::new(&a.qemu)
         .args(&a.machine)
         .args(a.icount.iter().flat_map(|shift| ["-icount".to_string(), format!("shift={shift},sleep=off")]))
-        .args(["-accel", "tcg", "-smp", "1", "-m", "512", "-nographic", "-no-reboot", "-kernel"])
+        .args(["-accel", "tcg", "-smp", "1", "-m", &a.memory.to_string(), "-nographic", "-no-reboot", "-kernel"])
         .arg(&a.kernel)
         .arg("-initrd")
         .arg(initramfs)
