@@ -133,7 +133,7 @@ fn boot(name: &str, arch: Arch, archive: &Path, tree: &Path, image: &Image) -> C
         // by the kernel on demand, from the initramfs.
         .cmdline("kios.modules=overlay")
         .cmdline("kios.runtime=containerd")
-        // The archive (about 120 MB) and its unpacked copy, containerd,
+        // The archive (about 114 MB) and its unpacked copy, containerd,
         // the shims and the pods.
         .memory(1024)
         .timeout(300)
