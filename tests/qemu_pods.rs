@@ -93,15 +93,15 @@ fn containerd_initramfs(dir: &Path, arch: Arch) -> PathBuf {
 
 /// The tree appended to the archive: the manifests, the stand-in's
 /// config, and kubelet-cri-standin as /bin/kubelet.
-fn test_tree(dir: &Path, arch: Arch) -> PathBuf {
+fn test_tree(dir: &Path, arch: Arch, manifests_text: &[(&str, &str)], conf: &str) -> PathBuf {
     let tree = dir.join("appended");
     let _ = fs::remove_dir_all(&tree);
     let manifests = tree.join("etc/kubernetes/manifests");
     fs::create_dir_all(&manifests).unwrap();
-    for (file, text) in MANIFESTS {
+    for (file, text) in manifests_text {
         fs::write(manifests.join(file), text).unwrap();
     }
-    fs::write(tree.join("etc/standin.conf"), CONF).unwrap();
+    fs::write(tree.join("etc/standin.conf"), conf).unwrap();
     let triple = match arch {
         Arch::Amd64 => "x86_64-unknown-linux-gnu",
         Arch::Arm64 => "aarch64-unknown-linux-gnu",
@@ -122,16 +122,21 @@ fn test_tree(dir: &Path, arch: Arch) -> PathBuf {
     tree
 }
 
-/// One boot of the node from `image`.
-fn boot(name: &str, arch: Arch, archive: &Path, tree: &Path, image: &Image) -> Console {
-    let c = Boot::new(arch, name)
-        .initramfs(archive)
-        .append(tree)
-        .disk(&image.path, image.sector_size)
-        .datapart("auto")
+/// One boot of the node from `image` (diskless without).
+fn boot(name: &str, arch: Arch, archive: &Path, tree: &Path, image: Option<&Image>) -> Console {
+    let mut b = Boot::new(arch, name).initramfs(archive).append(tree);
+    if let Some(image) = image {
         // The pod network's modules (bridge, veth, netfilter) are loaded
         // by the kernel on demand, from the initramfs.
-        .cmdline("kios.modules=overlay")
+        b = b.disk(&image.path, image.sector_size).datapart("auto").cmdline("kios.modules=overlay");
+    }
+    if arch == Arch::Amd64 {
+        // Under TCG on a busy host the kernel's check of the IO-APIC timer
+        // can fail and panic ("IO-APIC + timer doesn't work!"), seen here
+        // with three boots at once; the check proves nothing about the node.
+        b = b.cmdline("no_timer_check");
+    }
+    let c = b
         .cmdline("kios.runtime=containerd")
         // The archive (about 114 MB) and its unpacked copy, containerd,
         // the shims and the pods.
@@ -291,12 +296,12 @@ fn check_fsck(name: &str, image: &Image, c: &Console) {
 fn static_pods(arch: Arch, prefix: &str) {
     let dir = work_dir(prefix);
     let archive = containerd_initramfs(&dir, arch);
-    let tree = test_tree(&dir, arch);
+    let tree = test_tree(&dir, arch, &MANIFESTS, CONF);
     let image = Image::create(&dir, "disk", 512, 2, &[]);
 
     // First boot: a new disk, so both images are imported.
     let name = &format!("{prefix}-1");
-    let c = boot(name, arch, &archive, &tree, &image);
+    let c = boot(name, arch, &archive, &tree, Some(&image));
     let k = Check { name, c: &c };
     for image in IMAGES {
         k.after(0, &format!("standin-kubelet: image {image} imported from /usr/share/kios/images/"));
@@ -307,7 +312,7 @@ fn static_pods(arch: Arch, prefix: &str) {
 
     // Second boot from the same disk: containerd's store kept the images.
     let name = &format!("{prefix}-2");
-    let c = boot(name, arch, &archive, &tree, &image);
+    let c = boot(name, arch, &archive, &tree, Some(&image));
     let k = Check { name, c: &c };
     for image in IMAGES {
         k.after(0, &format!("standin-kubelet: image {image} already present"));
@@ -330,4 +335,61 @@ fn static_pods_on_containerd() {
 #[test]
 fn static_pods_on_containerd_arm64() {
     static_pods(Arch::Arm64, "pods-arm64");
+}
+
+/// A pod whose program fails (`KIOS_EXIT=3`) under `OnFailure`, and one
+/// that succeeds (`KIOS_EXIT=0`) under `Never`.
+const RESTARTS: [(&str, &str); 2] = [
+    (
+        "10-fails.yaml",
+        "kind: Pod\nmetadata: {name: fails}\nspec:\n  restartPolicy: OnFailure\n  containers:\n  \
+         - name: app\n    image: localhost/kios/pod:1\n    command: [/pod-program]\n    args: [fails]\n    \
+         env: [{name: KIOS_EXIT, value: \"3\"}]\n",
+    ),
+    (
+        "20-once.yaml",
+        "kind: Pod\nmetadata: {name: once}\nspec:\n  restartPolicy: Never\n  hostNetwork: true\n  containers:\n  \
+         - name: app\n    image: localhost/kios/pod:1\n    command: [/pod-program]\n    args: [once]\n    \
+         env: [{name: KIOS_EXIT, value: \"0\"}]\n",
+    ),
+];
+
+/// The restart policies with the real runtime (amd64, diskless): the
+/// failing container is started again after its first back-off (`exited
+/// 3`, `restart in 1000 ms`, then a new container, `attempt 1`, whose
+/// program starts again); the one under `Never` that exited 0 is left
+/// alone; after the shutdown event no restart is planned. The
+/// power-off comes 6 s after both have written a line.
+#[test]
+fn restart_policies_on_containerd() {
+    let dir = work_dir("pods-restart");
+    let archive = containerd_initramfs(&dir, Arch::Amd64);
+    let tree = test_tree(&dir, Arch::Amd64, &RESTARTS, "kubelet.send_when_ready=01@6000\n");
+    let name = "pods-restart";
+    let c = boot(name, Arch::Amd64, &archive, &tree, None);
+    let k = Check { name, c: &c };
+    check_lifecycle(name, &c, "datapart-skipped", "power-off");
+    let first = k.after(0, "standin-kubelet: log fails/app pod-program start fails");
+    let exited = k.after(first, "standin-kubelet: container fails/app exited 3");
+    let planned = k.after(exited, "standin-kubelet: container fails/app restart in 1000 ms");
+    let again = k.after(planned, "standin-kubelet: container fails/app started ");
+    if !c.lines[again].text.ends_with(" attempt 1") {
+        k.fail(&format!("the restart is not attempt 1: `{}`", c.lines[again].text));
+    }
+    k.after(again, "standin-kubelet: log fails/app pod-program start fails");
+    let once = k.after(0, "standin-kubelet: container once/app exited 0");
+    k.after(once, "standin-kubelet: container once/app not restarted (restartPolicy Never)");
+    if c.find("standin-kubelet: container once/app restart").is_some() {
+        k.fail("the Never pod's container was restarted");
+    }
+    // After the shutdown event no restart is planned (one already under
+    // way may finish: it is stopped with the others).
+    let event = k.after(again, "standin-kubelet: shutdown event");
+    if let Some(i) = (event..c.lines.len()).find(|&i| c.lines[i].text.contains("/app restart in ")) {
+        k.fail(&format!("a restart planned after the shutdown event: `{}`", c.lines[i].text));
+    }
+    k.after(event, "standin-kubelet: pods stopped 2 in ");
+    for i in [exited, planned, again, once, event] {
+        eprintln!("[{name}] {}", c.lines[i].text);
+    }
 }

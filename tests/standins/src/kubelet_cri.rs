@@ -81,6 +81,10 @@ impl Settings {
     }
 }
 
+/// Set by the socket thread at the shutdown event, before the pod loop
+/// hears of it: a restart already due is not made any more.
+static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
+
 /// What the socket thread passes on.
 enum Event {
     Shutdown,
@@ -121,6 +125,7 @@ fn read_events(out: Out, sock: Arc<UnixStream>, tx: mpsc::UnboundedSender<Event>
         };
         for &byte in &buf[..n] {
             if byte == 0x01 {
+                SHUTTING_DOWN.store(true, Ordering::SeqCst);
                 out.report("shutdown event");
                 let _ = tx.send(Event::Shutdown);
             } else {
@@ -497,7 +502,7 @@ async fn start_pod(out: Out, mut cri: Cri, pod: Pod, s: Arc<Settings>) -> Option
             backoff: BACKOFF_FIRST,
             done: false,
         };
-        if !start_container(out, &mut cri, &p, &mut t).await {
+        if !start_container(out, &mut cri, &p, &mut t).await && !SHUTTING_DOWN.load(Ordering::SeqCst) {
             schedule_restart(out, &mut t);
         }
         tracked.push(t);
@@ -546,6 +551,12 @@ async fn start_container(out: Out, cri: &mut Cri, p: &RunningPod, t: &mut Tracke
     // what this container writes.
     t.log = LogTail::new(p.log_dir.join(&log_path));
     t.log.offset = fs::metadata(&t.log.path).map(|m| m.len()).unwrap_or(0);
+    if SHUTTING_DOWN.load(Ordering::SeqCst) {
+        // The shutdown event came while it was being created.
+        out.report(&format!("container {} not started: shutting down", t.label));
+        let _ = cri.runtime.remove_container(cri::RemoveContainerRequest { container_id: id }).await;
+        return false;
+    }
     t.id = Some(id.clone());
     match cri.runtime.start_container(cri::StartContainerRequest { container_id: id.clone() }).await {
         Ok(_) => {
@@ -579,10 +590,10 @@ async fn supervise(out: Out, cri: &mut Cri, pods: &[RunningPod], tracked: &mut [
             continue;
         }
         if let Some(at) = t.restart_at {
-            if Instant::now() >= at {
+            if Instant::now() >= at && !SHUTTING_DOWN.load(Ordering::SeqCst) {
                 t.restart_at = None;
                 t.attempt += 1;
-                if !start_container(out, cri, &pods[t.pod], t).await {
+                if !start_container(out, cri, &pods[t.pod], t).await && !SHUTTING_DOWN.load(Ordering::SeqCst) {
                     schedule_restart(out, t);
                 }
             }
@@ -724,7 +735,7 @@ async fn run(
         let (cri, s, stopping) = (cri.clone(), s.clone(), stopping.clone());
         tokio::spawn(async move {
             for pod in manifests {
-                if stopping.load(Ordering::SeqCst) {
+                if stopping.load(Ordering::SeqCst) || SHUTTING_DOWN.load(Ordering::SeqCst) {
                     break;
                 }
                 let _ = started_tx.send(start_pod(out, cri.clone(), pod, s.clone()).await);
