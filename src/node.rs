@@ -459,7 +459,7 @@ impl<'a> Node<'a> {
         crate::stop::hard_shutdown(goal, &self.signals, kubelet, runtime, self.stop_timeout_s, &mut last_output)
     }
 
-    #[inline(never)] // out of `run`: smaller
+    #[inline(never)] // a rare event: its code out of the loop's body
     fn on_files(&mut self) {
         let Some(fd) = self.inotify.as_ref() else { return };
         let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 1024];
