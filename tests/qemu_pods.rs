@@ -130,12 +130,6 @@ fn boot(name: &str, arch: Arch, archive: &Path, tree: &Path, image: Option<&Imag
         // by the kernel on demand, from the initramfs.
         b = b.disk(&image.path, image.sector_size).datapart("auto").cmdline("kios.modules=overlay");
     }
-    if arch == Arch::Amd64 {
-        // Under TCG on a busy host the kernel's check of the IO-APIC timer
-        // can fail and panic ("IO-APIC + timer doesn't work!"), seen here
-        // with three boots at once; the check proves nothing about the node.
-        b = b.cmdline("no_timer_check");
-    }
     let c = b
         .cmdline("kios.runtime=containerd")
         // The archive (about 114 MB) and its unpacked copy, containerd,
