@@ -92,6 +92,10 @@ fn main(startup: sys::Startup) -> ! {
     // kubelet's health port on 127.0.0.1.
     net::loopback_up();
     crate::trace!("loopback");
+    // The system socket, before the kubelet can start: the kubelet connects
+    // to it as it starts, to hear of a shutdown (SPEC §5).
+    node.open_socket();
+    crate::trace!("system-socket");
 
     node.run(finish_boot)
 }
@@ -104,8 +108,6 @@ fn finish_boot(node: &mut node::Node) {
     crate::trace!("grace-period");
     net::enable_forwarding();
     crate::trace!("forwarding");
-    node.open_socket();
-    crate::trace!("system-socket");
     let _ = rustix::system::reboot(rustix::system::RebootCommand::CadOff); // ctrl-alt-del → SIGINT
     sys::rename_process(b"kiOS");
     let _ = rustix::fs::unlink(c"/init");
