@@ -242,7 +242,6 @@ fn mount_layout(device: &CStr, report: bool) -> bool {
 }
 
 /// Makes the directories of [`LAYOUT`] (each joined to [`MOUNT`]), in order.
-#[inline(never)]
 fn make_layout() {
     let mut dirs = LAYOUT;
     while let Some(dir) = cstr::next(&mut dirs) {

@@ -68,7 +68,6 @@ pub fn module_name(path: &[u8]) -> &[u8] {
 
 /// Whether two module names are the same to the kernel, which reads `-` as `_`
 /// (`nvme-fabrics` is `nvme_fabrics`).
-#[inline(never)]
 pub fn same_name(a: &[u8], b: &[u8]) -> bool {
     let kernel = |c: &u8| if *c == b'-' { b'_' } else { *c };
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| kernel(x) == kernel(y))

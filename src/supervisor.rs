@@ -94,7 +94,6 @@ impl Supervisor {
         true
     }
 
-    #[inline(never)]
     fn schedule_after_backoff(&mut self, now_ms: u64) {
         self.start_at_ms = now_ms.saturating_add(u64::from(self.delay_ms));
         debug_assert!(self.delay_ms <= MAX_DELAY_MS);
