@@ -244,7 +244,10 @@ impl<'a> Node<'a> {
             self.repeats.report(now);
             let wake = self.next_wake();
             let timeout = if wake == u64::MAX { u64::MAX } else { wake.saturating_sub(now) };
-            let n = sys::epoll_wait(&self.epoll, &mut events, timeout);
+            // An error (EBADF, EFAULT, EINVAL) means no valid epoll, and
+            // none will come back (retrying would spin): halt, as a failure
+            // before supervision does.
+            let Ok(n) = sys::epoll_wait(&self.epoll, &mut events, timeout) else { crate::log::halt("epoll_wait") };
             for event in events.iter().take(n) {
                 match Token::decode(event.data.u64()) {
                     Token::Signals => self.on_signals(),
@@ -362,7 +365,7 @@ impl<'a> Node<'a> {
         let Some(socket) = self.socket.as_mut() else { return };
         let epoll = &self.epoll;
         let accepted = socket.accept(shutting_down, sys::monotonic_ms(), self.kubelet.pid(), &mut self.repeats, |client| {
-            let _ = sys::epoll_add(epoll, client, Token::Client(client.as_raw_fd()).encode());
+            sys::epoll_add(epoll, client, Token::Client(client.as_raw_fd()).encode())
         });
         // Accepting failed (EMFILE, ENFILE, ENOMEM, ENOBUFS): the pending
         // connection keeps the listener readable, so epoll would report it

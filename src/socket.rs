@@ -67,7 +67,7 @@ impl SystemSocket {
     /// The supervised kubelet (its pid `kubelet`, as SO_PEERCRED gives it)
     /// is always admitted: when every place is taken, the client idle
     /// the longest is closed for it (said on the console).
-    pub fn accept(&mut self, shutting_down: bool, now_ms: u64, kubelet: Option<i32>, repeats: &mut Repeats, mut watch: impl FnMut(&OwnedFd)) -> bool {
+    pub fn accept(&mut self, shutting_down: bool, now_ms: u64, kubelet: Option<i32>, repeats: &mut Repeats, mut watch: impl FnMut(&OwnedFd) -> Result<(), E>) -> bool {
         loop {
             let client = match net::accept_with(&self.listener, SocketFlags::CLOEXEC | SocketFlags::NONBLOCK) {
                 Ok(c) => c,
@@ -82,19 +82,22 @@ impl SystemSocket {
             };
             self.backoff_ms = BACKOFF_MIN_MS;
             let (why, n) = match crate::sys::peer_cred(&client) {
-                Ok((pid, 0)) if !self.clients.is_full() || kubelet == Some(pid as i32) => {
-                    if self.clients.is_full() {
-                        let oldest = protocol::longest_idle(self.clients.iter().map(|c| c.1)).unwrap_or(0);
-                        self.clients.swap_remove(oldest); // closed: out of epoll too
-                        crate::warn!("system socket: full: the client idle longest closed for the kubelet (pid {})", pid);
+                Ok((pid, 0)) if !self.clients.is_full() || kubelet == Some(pid as i32) => match watch(&client) {
+                    // Its bytes would never be read: closed instead.
+                    Err(e) => ("not watched: errno", i64::from(e.raw_os_error())),
+                    Ok(()) => {
+                        if self.clients.is_full() {
+                            let oldest = protocol::longest_idle(self.clients.iter().map(|c| c.1)).unwrap_or(0);
+                            self.clients.swap_remove(oldest); // closed: out of epoll too
+                            crate::warn!("system socket: full: the client idle longest closed for the kubelet (pid {})", pid);
+                        }
+                        if shutting_down {
+                            notify(&client);
+                        }
+                        let _ = self.clients.push((client, now_ms));
+                        continue;
                     }
-                    if shutting_down {
-                        notify(&client);
-                    }
-                    watch(&client);
-                    let _ = self.clients.push((client, now_ms));
-                    continue;
-                }
+                },
                 Ok((_, 0)) => ("clients already connected:", CAPACITY as i64),
                 Ok((_, uid)) => ("not root: uid", i64::from(uid)),
                 Err(e) => ("no credentials: errno", i64::from(e.raw_os_error())),

@@ -18,8 +18,9 @@ pub fn epoll_add(epoll: &OwnedFd, fd: &OwnedFd, token: u64) -> Result<(), Errno>
 
 /// `epoll_pwait(epoll, events, timeout_ms)` without a signal mask: waits
 /// at most `timeout_ms` (`u64::MAX`: until an event) and returns how many
-/// of `events` the kernel filled (0 on an error, as on a timeout).
-pub fn epoll_wait(epoll: &OwnedFd, events: &mut [Event], timeout_ms: u64) -> usize {
+/// of `events` the kernel filled (0 on a timeout, or when a signal
+/// interrupted the wait: `EINTR` is no error here).
+pub fn epoll_wait(epoll: &OwnedFd, events: &mut [Event], timeout_ms: u64) -> Result<usize, Errno> {
     let timeout = if timeout_ms == u64::MAX { -1 } else { timeout_ms.min(i32::MAX as u64) as i32 };
     // SAFETY: rustix's `Event` has the layout of the kernel's `struct
     // epoll_event` (packed on x86_64); the kernel writes at most
@@ -27,7 +28,10 @@ pub fn epoll_wait(epoll: &OwnedFd, events: &mut [Event], timeout_ms: u64) -> usi
     let ret = unsafe {
         syscall6(k::__NR_epoll_pwait, [epoll.as_raw_fd() as usize, events.as_mut_ptr() as usize, events.len(), timeout as usize, 0, 0])
     };
-    check(ret).unwrap_or(0)
+    match check(ret) {
+        Err(Errno::INTR) => Ok(0),
+        result => result,
+    }
 }
 
 /// `ppoll` on `fd` alone for input, at most `timeout_ms`; whatever the
