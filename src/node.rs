@@ -203,12 +203,23 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// Opens the system socket and listens on it from the loop (once: no
-    /// socket is open yet).
+    /// Opens the system socket and listens on it from the loop, its
+    /// directory watched; again when its file was removed or replaced
+    /// (`on_files`: clients would reach nobody, or an impostor): the new
+    /// listener takes the old one's place and keeps its clients.
     pub fn open_socket(&mut self) {
         match SystemSocket::open() {
-            Ok(socket) => {
+            Ok(mut socket) => {
                 let _ = sys::epoll_add(&self.epoll, &socket.listener, Token::Listener.encode());
+                if let Some(old) = self.socket.take() {
+                    socket.keep_clients(old);
+                    if self.repeats.allow(Repeat::Replaced) {
+                        crate::warn!("system socket: {} removed or replaced: listening on a new one", crate::socket::PATH);
+                    }
+                } else if let Some(fd) = &self.inotify {
+                    use linux_raw_sys::general::{IN_CREATE, IN_DELETE, IN_MOVED_FROM, IN_MOVED_TO};
+                    let _ = sys::add_watch(fd, c"/run", IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO);
+                }
                 self.socket = Some(socket);
             }
             Err(e) => crate::error_at!("system socket {}: {}", crate::socket::PATH, e),
@@ -467,19 +478,23 @@ impl<'a> Node<'a> {
         let Some(fd) = self.inotify.as_ref() else { return };
         let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 1024];
         let mut reader = inotify::Reader::new(fd, &mut buf);
-        let (mut socket_created, mut kubeconfig_written) = (false, false);
+        let (mut socket_created, mut kubeconfig_written, mut system_socket) = (false, false, false);
         while let Ok(event) = reader.next() {
             if event.events().contains(inotify::ReadFlags::QUEUE_OVERFLOW) {
                 // Events were lost: everything the watches stand for is
                 // checked again (each check looks at the file itself).
                 crate::warn!("inotify queue overflow: checking again");
-                (socket_created, kubeconfig_written) = (true, true);
+                (socket_created, kubeconfig_written, system_socket) = (true, true, true);
             }
             if let Some(name) = event.file_name() {
                 let name = name.to_bytes();
                 socket_created |= name == argv::runtime().socket_name;
                 kubeconfig_written |= name == argv::KUBECONFIG_NAME;
+                system_socket |= name == &b"system.sock"[..];
             }
+        }
+        if system_socket && self.socket.as_ref().is_some_and(|socket| !socket.in_place()) {
+            self.open_socket();
         }
         if self.datapart.is_some() {
             self.await_datapart(true);

@@ -17,10 +17,12 @@ pub enum Repeat {
     Refused,
     /// `system socket: unknown byte …`.
     Unknown,
+    /// `system socket: … removed or replaced: …`.
+    Replaced,
 }
 
 /// What the count line calls each kind, indexed by `Repeat as usize`.
-const NAMES: [&str; 5] = ["signal ignored", "shutdown already under way", "restarting", "refused a client", "unknown byte"];
+const NAMES: [&str; 6] = ["signal ignored", "shutdown already under way", "restarting", "refused a client", "unknown byte", "socket replaced"];
 
 /// The rate limits of every kind.
 #[derive(Default)]

@@ -16,6 +16,9 @@ pub const CAPACITY: usize = 8;
 pub struct SystemSocket {
     /// The listening socket.
     pub listener: OwnedFd,
+    /// The inode `PATH` had when the listener was bound: another one
+    /// there (or none) means the socket file was replaced (or removed).
+    inode: u64,
     /// Each client and when it last sent a byte (or connected).
     clients: heapless::Vec<(OwnedFd, u64), CAPACITY>,
     /// While accepting fails: when to listen again (`u64::MAX`: listening).
@@ -39,7 +42,19 @@ impl SystemSocket {
         rustix::process::umask(old);
         bound?;
         net::listen(&listener, 16)?;
-        Ok(SystemSocket { listener, clients: heapless::Vec::new(), paused_until_ms: u64::MAX, backoff_ms: BACKOFF_MIN_MS })
+        let inode = rustix::fs::stat(PATH)?.st_ino;
+        Ok(SystemSocket { listener, inode, clients: heapless::Vec::new(), paused_until_ms: u64::MAX, backoff_ms: BACKOFF_MIN_MS })
+    }
+
+    /// Whether `PATH` is still the listener's socket file.
+    pub fn in_place(&self) -> bool {
+        rustix::fs::stat(PATH).is_ok_and(|stat| stat.st_ino == self.inode)
+    }
+
+    /// Takes over the clients of `old` (a socket whose file was removed
+    /// or replaced, and which this one replaces).
+    pub fn keep_clients(&mut self, old: SystemSocket) {
+        self.clients = old.clients;
     }
 
     /// Number of connected clients.

@@ -471,3 +471,30 @@ fn wait_for_watch(node: &Node, dir: &Path) {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }
+
+/// `/run/system.sock` removed, then replaced by an impostor's socket
+/// (renamed over it): each time the init notices (inotify on `/run`),
+/// says so and listens on a new socket file; the kubelet's connection
+/// stays, and a new client reaches the init, not the impostor.
+#[test]
+fn a_removed_or_replaced_socket_is_recreated() {
+    let node = common::boot_ready("resocket", &[]);
+    let path = node.proc_root("run/system.sock");
+    std::fs::remove_file(&path).expect("remove the socket file");
+    node.wait_lines("removed or replaced: listening on a new one", 1);
+    let impostor_path = node.proc_root("run/impostor.sock");
+    let impostor = std::os::unix::net::UnixListener::bind(&impostor_path).expect("bind the impostor");
+    impostor.set_nonblocking(true).unwrap();
+    std::fs::rename(&impostor_path, &path).expect("rename the impostor over the socket");
+    let line = node.wait_lines("removed or replaced: listening on a new one", 2);
+    eprintln!("socket recreated: {line}");
+    let mut client = node.connect();
+    client.send(&[0x01]);
+    client.expect_byte(&node, 0x01);
+    if impostor.accept().is_ok() {
+        node.fail("a client reached the impostor");
+    }
+    // The kubelet, connected before, hears the event too and ends it.
+    node.wait_record("kubelet", "shutdown event", 1);
+    node.expect_poweroff();
+}
