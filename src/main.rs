@@ -26,6 +26,7 @@ mod output;
 mod repeats;
 mod socket;
 mod stop;
+mod watchdog;
 mod node;
 
 use kios::options::{LogSink, Options};

@@ -58,6 +58,8 @@ pub struct Node<'a> {
     stop_timeout_s: u32,
     /// The rate limits of the lines others can make repeat.
     repeats: Repeats,
+    /// The hardware watchdog, if `kios.watchdog` arms it.
+    watchdog: Option<crate::watchdog::Watchdog>,
 }
 
 impl<'a> Node<'a> {
@@ -92,6 +94,7 @@ impl<'a> Node<'a> {
             shutdown_timeout_s: options.shutdown_timeout,
             graceful_timeout_ms: None,
             stop_timeout_s: options.stop_timeout,
+            watchdog: crate::watchdog::Watchdog::open(options.watchdog),
             repeats: Repeats::default(),
             finish: None,
             finish_at_ms: 0,
@@ -253,6 +256,9 @@ impl<'a> Node<'a> {
                 self.hard(goal);
             }
             self.repeats.report(now);
+            if let Some(watchdog) = self.watchdog.as_mut() {
+                watchdog.pet(now);
+            }
             let wake = self.next_wake();
             let timeout = if wake == u64::MAX { u64::MAX } else { wake.saturating_sub(now) };
             // An error (EBADF, EFAULT, EINVAL) means no valid epoll, and
@@ -278,7 +284,7 @@ impl<'a> Node<'a> {
         let deadline = self.state.deadline_ms().unwrap_or(u64::MAX);
         let listen = self.socket.as_ref().map_or(u64::MAX, SystemSocket::paused_until_ms);
         let finish = if self.finish.is_some() { self.finish_at_ms } else { u64::MAX };
-        self.runtime.start_at_or_never_ms().min(kubelet).min(deadline).min(datapart).min(listen).min(self.repeats.due_ms()).min(finish)
+        self.runtime.start_at_or_never_ms().min(kubelet).min(deadline).min(datapart).min(listen).min(self.repeats.due_ms()).min(self.watchdog.as_ref().map_or(u64::MAX, crate::watchdog::Watchdog::due_ms)).min(finish)
     }
 
     fn start_due(&mut self) {
@@ -453,6 +459,11 @@ impl<'a> Node<'a> {
     }
 
     fn hard(&mut self, goal: Goal) -> ! {
+        // The watchdog stays armed, for the bounded waits (three of
+        // `kios.stop_timeout` and 5 s) and a minute more.
+        if let Some(watchdog) = &self.watchdog {
+            watchdog.for_shutdown(self.stop_timeout_s.saturating_mul(3).saturating_add(65));
+        }
         // The hard shutdown never returns to the loop, so nothing is
         // started or restarted again.
         let (outputs, null) = (&mut self.outputs, &mut self.null);

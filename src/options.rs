@@ -60,6 +60,9 @@ pub struct Options<'a> {
     pub modules: &'a [u8],
     /// `kios.runtime=crio|containerd`: default [`Runtime::Crio`].
     pub runtime: Runtime,
+    /// `kios.watchdog=SECONDS`: the hardware watchdog's timeout; 0, the
+    /// default, leaves it alone.
+    pub watchdog: u32,
 }
 
 /// An option that was ignored, and why.
@@ -89,6 +92,7 @@ impl<'a> Options<'a> {
             stop_timeout: 10,
             modules: b"",
             runtime: Runtime::Crio,
+            watchdog: 0,
         };
         for (name, value) in (Params { rest: cmdline }) {
             options.set(name, value, warn);
@@ -124,6 +128,7 @@ impl<'a> Options<'a> {
             Opt::Runtime if value == b"crio" => self.runtime = Runtime::Crio,
             Opt::Runtime if value == b"containerd" => self.runtime = Runtime::Containerd,
             Opt::Runtime => return Err("expected crio or containerd"),
+            Opt::Watchdog => self.watchdog = seconds(value)?,
         }
         Ok(())
     }
@@ -138,11 +143,12 @@ enum Opt {
     StopTimeout,
     Modules,
     Runtime,
+    Watchdog,
 }
 
 impl Opt {
     /// Every option, in declaration order.
-    const ALL: [Opt; 6] = [Opt::Datapart, Opt::Log, Opt::ShutdownTimeout, Opt::StopTimeout, Opt::Modules, Opt::Runtime];
+    const ALL: [Opt; 7] = [Opt::Datapart, Opt::Log, Opt::ShutdownTimeout, Opt::StopTimeout, Opt::Modules, Opt::Runtime, Opt::Watchdog];
 
     /// Its parameter name.
     const fn name(self) -> &'static [u8] {
@@ -153,6 +159,7 @@ impl Opt {
             Opt::StopTimeout => b"kios.stop_timeout",
             Opt::Modules => b"kios.modules",
             Opt::Runtime => b"kios.runtime",
+            Opt::Watchdog => b"kios.watchdog",
         }
     }
 
@@ -167,7 +174,7 @@ impl Opt {
 // every name but `datapart` (the kernel's own spelling, SPEC §4) is
 // `kios.*`; no two names are the same.
 const _: () = {
-    assert!(Opt::ALL.len() == Opt::Runtime as usize + 1);
+    assert!(Opt::ALL.len() == Opt::Watchdog as usize + 1);
     let mut index = 0usize;
     let mut rest: &[Opt] = &Opt::ALL;
     while let [option, later @ ..] = rest {
@@ -326,6 +333,7 @@ mod tests {
         stop_timeout: 10,
         modules: b"",
         runtime: Runtime::Crio,
+        watchdog: 0,
     };
 
     #[test]
@@ -340,7 +348,7 @@ mod tests {
 
     #[test]
     fn every_option() {
-        let cmdline = b"datapart=none kios.log=stderr kios.shutdown_timeout=0 kios.stop_timeout=3 kios.modules=overlay,nvme kios.runtime=containerd";
+        let cmdline = b"datapart=none kios.log=stderr kios.shutdown_timeout=0 kios.stop_timeout=3 kios.modules=overlay,nvme kios.runtime=containerd kios.watchdog=30";
         let expected = Options {
             datapart: Datapart::None,
             log: LogSink::Stderr,
@@ -348,6 +356,7 @@ mod tests {
             stop_timeout: 3,
             modules: b"overlay,nvme",
             runtime: Runtime::Containerd,
+            watchdog: 30,
         };
         assert_eq!(parse(cmdline, &[]), (expected, vec![]));
         // The same, one environment entry each.

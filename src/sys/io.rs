@@ -23,6 +23,16 @@ pub fn set_nonblocking(fd: &OwnedFd) -> Result<(), Errno> {
     check(unsafe { syscall3(k::__NR_ioctl, [fd.as_raw_fd() as usize, linux_raw_sys::ioctl::FIONBIO as usize, &on as *const i32 as usize]) }).map(drop)
 }
 
+/// `ioctl(request, &value)` on a watchdog device: `WDIOC_SETTIMEOUT`
+/// (seconds in; the timeout the driver chose out), `WDIOC_KEEPALIVE`
+/// (the value unused). The chosen value, or the errno.
+pub fn watchdog_ioctl(fd: &OwnedFd, request: u32, value: i32) -> Result<i32, Errno> {
+    let mut value = value;
+    // SAFETY: both requests read or write one `int`, `value`, which lives for the call.
+    check(unsafe { syscall3(k::__NR_ioctl, [fd.as_raw_fd() as usize, request as usize, &mut value as *mut i32 as usize]) })?;
+    Ok(value)
+}
+
 /// `inotify_add_watch(inotify, path, mask)`; the watch descriptor is not
 /// kept (the init never removes a watch).
 pub fn add_watch(inotify: &OwnedFd, path: &CStr, mask: u32) -> Result<(), Errno> {

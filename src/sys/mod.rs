@@ -10,7 +10,7 @@
 //! | `process.rs` | fork, execve, wait4, exit_group, kill(-1) |
 //! | `signal.rs` | the signal mask, signalfd and its records |
 //! | `event.rs` | epoll and ppoll with millisecond timeouts |
-//! | `io.rs` | `FIONREAD`, `FIONBIO`, inotify watches, stderr |
+//! | `io.rs` | `FIONREAD`, `FIONBIO`, the watchdog's ioctls, inotify watches, stderr |
 //! | `pipe.rs` | splice and tee |
 //! | `net.rs` | the system socket's bind, `SO_PEERCRED`, loopback up |
 //! | `mm.rs` | a scratch mapping; the monotonic clock (in µs too, for the `trace` feature) |
@@ -48,7 +48,7 @@ pub use entry::{rename_process, Main, Startup};
 #[doc(hidden)]
 pub use entry::entry;
 pub use event::{epoll_add, epoll_wait, poll_in};
-pub use io::{add_watch, pending, set_nonblocking, stderr};
+pub use io::{add_watch, pending, set_nonblocking, stderr, watchdog_ioctl};
 pub use mm::{monotonic_ms, with_scratch};
 #[cfg(feature = "trace")]
 pub use mm::monotonic_us;
