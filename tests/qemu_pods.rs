@@ -102,10 +102,7 @@ fn test_tree(dir: &Path, arch: Arch, manifests_text: &[(&str, &str)], conf: &str
         fs::write(manifests.join(file), text).unwrap();
     }
     fs::write(tree.join("etc/standin.conf"), conf).unwrap();
-    let triple = match arch {
-        Arch::Amd64 => "x86_64-unknown-linux-gnu",
-        Arch::Arm64 => "aarch64-unknown-linux-gnu",
-    };
+    let triple = arch.triple();
     let kubelet = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .unwrap()

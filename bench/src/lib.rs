@@ -1,8 +1,9 @@
-//! The pure half of `scripts/bench-boot`: reading a serial console,
-//! the phases of one boot, min/median/max over runs, `boot.json` and the
-//! `boot.svg` timeline. No I/O here, so every piece is unit-tested.
+//! The pure half of `scripts/bench-boot`: the phases of one boot from its
+//! serial console (read by kios-host), min/median/max over runs,
+//! `boot.json` and the `boot.svg` timeline. No I/O here, so every piece is unit-tested.
 
 use std::fmt::Write as _;
+use kios_host::Console;
 use serde_json::{json, Map, Value};
 
 pub mod compare;
@@ -119,9 +120,9 @@ pub struct Trace {
 
 /// What one console says, in seconds of the kernel clock.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Console {
+pub struct Timings {
     pub run_init: Option<f64>,
-    /// Every `kios: milestone` line: name (without its detail) and time.
+    /// Every stamped `kios: milestone` line: name (without its detail) and time.
     pub milestones: Vec<(String, f64)>,
     pub power_down: Option<f64>,
     /// `standin-kubelet: init-vmrss N kB`, in kB.
@@ -136,37 +137,27 @@ pub struct Console {
     pub pod_output: Option<f64>,
 }
 
-/// `[   2.265842] text` → (2.265842, "text"); `None` for other lines.
-fn stamped(line: &str) -> Option<(f64, &str)> {
-    let rest = line.trim_end_matches('\r').strip_prefix('[')?;
-    let close = rest.find(']')?;
-    let t: f64 = rest[..close].trim().parse().ok()?;
-    Some((t, rest[close + 1..].strip_prefix(' ').unwrap_or(&rest[close + 1..])))
-}
+impl Timings {
+    /// Reads a serial console as text ([`Timings::of`]).
+    pub fn parse(text: &str) -> Timings {
+        Timings::of(&Console::parse(text.as_bytes()))
+    }
 
-/// `4 kB` → 4.
-fn kb(value: &str) -> Option<u64> {
-    value.trim().strip_suffix("kB")?.trim().parse().ok()
-}
-
-impl Console {
-    /// Reads a serial console (kernel lines with printk timestamps; other
-    /// lines, e.g. firmware output, are skipped). The first occurrence of
-    /// each mark counts.
-    pub fn parse(text: &str) -> Console {
-        let mut c = Console::default();
-        for line in text.lines() {
-            let (stamp, msg) = match stamped(line) {
-                Some((t, msg)) => (Some(t), msg),
-                None => (None, line.trim_end_matches('\r')),
-            };
+    /// The marks of a console (read by kios-host): kernel lines with
+    /// printk timestamps count, other lines (e.g. firmware output) do not,
+    /// but for the `kios: trace` lines (those written before `/dev/kmsg`
+    /// opens are unstamped). The first occurrence of each mark counts.
+    pub fn of(console: &Console) -> Timings {
+        let mut c = Timings::default();
+        for line in &console.lines {
+            let msg = line.text.as_str();
             if let Some(trace) = msg.strip_prefix("kios: trace ").and_then(|rest| rest.rsplit_once(' ')) {
                 if let Ok(mono_us) = trace.1.parse() {
-                    c.traces.push(Trace { step: trace.0.to_string(), stamp, mono_us });
+                    c.traces.push(Trace { step: trace.0.to_string(), stamp: line.time, mono_us });
                 }
                 continue;
             }
-            let Some(t) = stamp else { continue };
+            let Some(t) = line.time else { continue };
             if msg.contains(POD_OUTPUT) {
                 c.pod_output.get_or_insert(t);
             }
@@ -176,17 +167,13 @@ impl Console {
                 }
             } else if msg.starts_with("Run /init as init process") {
                 c.run_init.get_or_insert(t);
-            } else if let Some(m) = msg.strip_prefix("kios: milestone ") {
-                let name = m.split(' ').next().unwrap_or("");
-                c.milestones.push((name.to_string(), t));
             } else if msg.starts_with("reboot: Power down") {
                 c.power_down.get_or_insert(t);
-            } else if let Some(v) = msg.strip_prefix("standin-kubelet: init-vmrss ") {
-                c.init_vmrss_kb = c.init_vmrss_kb.or(kb(v));
-            } else if let Some(v) = msg.strip_prefix("standin-kubelet: init-rss ") {
-                c.init_rss_kb = c.init_rss_kb.or(kb(v));
             }
         }
+        c.milestones = console.milestones().into_iter().filter_map(|m| Some((m.name, m.time?))).collect();
+        c.init_vmrss_kb = console.report_kb("standin-kubelet: init-vmrss ");
+        c.init_rss_kb = console.report_kb("standin-kubelet: init-rss ");
         c
     }
 
@@ -237,15 +224,6 @@ impl Console {
 pub struct Span {
     pub start_ms: f64,
     pub ms: f64,
-}
-
-/// The part of a console worth showing when a phase is missing: from
-/// `Run /init` on (or the whole console) at most the last `lines` lines.
-pub fn excerpt(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
-    let from = all.iter().position(|l| l.contains("Run /init")).unwrap_or(0);
-    let tail = &all[from..];
-    tail[tail.len().saturating_sub(lines)..].join("\n")
 }
 
 /// Minimum, median and maximum.
@@ -604,7 +582,7 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
 
     #[test]
     fn parses_every_mark() {
-        let c = Console::parse(OURS);
+        let c = Timings::parse(OURS);
         assert_eq!(c.run_init, Some(2.265842));
         assert_eq!(c.pod_output, Some(4.939873));
         let p = c.phases().unwrap();
@@ -633,13 +611,13 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
 
     #[test]
     fn a_milestone_name_is_matched_whole() {
-        let c = Console::parse("[ 1.0] kios: milestone runtime-exec-later\n[ 2.0] kios: milestone runtime-exec\n");
+        let c = Timings::parse("[ 1.0] kios: milestone runtime-exec-later\n[ 2.0] kios: milestone runtime-exec\n");
         assert_eq!(c.time(Mark::Milestone("runtime-exec")), Some(2.0));
     }
 
     #[test]
     fn the_first_occurrence_counts() {
-        let c = Console::parse("[ 1.0] kios: milestone runtime-ready\n[ 9.0] kios: milestone runtime-ready\n");
+        let c = Timings::parse("[ 1.0] kios: milestone runtime-ready\n[ 9.0] kios: milestone runtime-ready\n");
         assert_eq!(c.time(Mark::Milestone("runtime-ready")), Some(1.0));
     }
 
@@ -657,24 +635,18 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
             ("reboot: Power down", "`reboot: Power down`"),
         ] {
             let text: String = OURS.lines().filter(|l| !l.contains(drop)).map(|l| format!("{l}\n")).collect();
-            let missing = Console::parse(&text).phases().unwrap_err();
+            let missing = Timings::parse(&text).phases().unwrap_err();
             assert_eq!(missing, vec![want.to_string()], "dropping {drop}");
         }
-        let missing = Console::parse("no kernel here\n").phases().unwrap_err();
+        let missing = Timings::parse("no kernel here\n").phases().unwrap_err();
         assert_eq!(missing.len(), 9);
     }
 
     #[test]
     fn unstamped_and_malformed_lines_are_skipped() {
-        let c = Console::parse("kios: milestone runtime-exec\n[abc] kios: milestone runtime-ready\n[ 1.5 kios: milestone kubelet-exec\n");
+        let c = Timings::parse("kios: milestone runtime-exec\n[abc] kios: milestone runtime-ready\n[ 1.5 kios: milestone kubelet-exec\n");
         assert!(c.milestones.is_empty());
-        assert_eq!(Console::parse("[ 1.0] standin-kubelet: init-vmrss none\n").init_vmrss_kb, None);
-    }
-
-    #[test]
-    fn excerpt_starts_at_run_init_and_keeps_the_tail() {
-        assert_eq!(excerpt("a\nb\n[ 1] Run /init as init process\nc\nd\n", 10), "[ 1] Run /init as init process\nc\nd");
-        assert_eq!(excerpt("a\nb\nc\r\n", 2), "b\nc");
+        assert_eq!(Timings::parse("[ 1.0] standin-kubelet: init-vmrss none\n").init_vmrss_kb, None);
     }
 
     #[test]
@@ -695,7 +667,7 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
     }
 
     fn config(name: &str, console: &str) -> Config {
-        let c = Console::parse(console);
+        let c = Timings::parse(console);
         Config {
             name: name.into(),
             description: format!("{name} \"quoted\" <b>"),
@@ -737,7 +709,7 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
     #[test]
     fn pod_phases_are_optional() {
         let without: String = OURS.lines().filter(|l| !l.contains(POD_OUTPUT)).map(|l| format!("{l}\n")).collect();
-        let p = Console::parse(&without).phases().expect("a boot without pods is complete");
+        let p = Timings::parse(&without).phases().expect("a boot without pods is complete");
         let pod = phase_index("init_to_pod_output");
         assert!(p[pod].ms.is_nan() && p[phase_index("kernel_to_init")].ms.is_finite());
         let c = Config { name: "ours".into(), description: "ours".into(), runs: vec![p], ..Config::default() };

@@ -26,7 +26,8 @@
 //! a history CSV's trend. `run` and `check` exit 1 when a console lacks a
 //! phase, printing an excerpt of it.
 
-use kios_bench::{compare, excerpt, history, phase_index, ratios, steps, to_json, to_svg, Config, Console, Machine, Span, Stats, PHASES};
+use kios_bench::{compare, history, phase_index, ratios, steps, to_json, to_svg, Config, Machine, Span, Stats, Timings, PHASES};
+use kios_host::Console;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -179,14 +180,15 @@ fn boot(a: &Args, initramfs: &Path, append: &str) -> Result<(String, Duration), 
 
 /// The phases of a console, or a message naming what is missing with an
 /// excerpt of the console.
-fn phases(name: &str, text: &str) -> Result<(Console, [Span; PHASES.len()]), String> {
-    let c = Console::parse(text);
+fn phases(name: &str, text: &str) -> Result<(Timings, [Span; PHASES.len()]), String> {
+    let console = Console::parse(text.as_bytes());
+    let c = Timings::of(&console);
     match c.phases() {
         Ok(p) => Ok((c, p)),
         Err(missing) => Err(format!(
-            "{name}: missing from the console: {}\n--- console excerpt (from `Run /init`, last 40 lines) ---\n{}\n---",
+            "{name}: missing from the console: {}\n{}---",
             missing.join(", "),
-            excerpt(text, 40)
+            console.excerpt(40)
         )),
     }
 }

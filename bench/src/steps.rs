@@ -11,13 +11,13 @@
 //! monotonic times. The first step, `entry`, runs from the kernel's
 //! `Run /init` (its exec of the init) to the first instruction of `main`.
 
-use crate::{Console, Stats};
+use crate::{Stats, Timings};
 use std::collections::HashSet;
 
 /// The steps of one boot as (name, ms), in order; `None` without `Run
 /// /init` or without any stamped trace line. A name seen again (a
 /// daemon's restart) is left out: the table is about the boot.
-pub fn steps(c: &Console) -> Option<Vec<(String, f64)>> {
+pub fn steps(c: &Timings) -> Option<Vec<(String, f64)>> {
     let run_init_us = c.run_init? * 1e6;
     let offset = c.traces.iter().filter_map(|t| Some(t.stamp? * 1e6 - t.mono_us)).min_by(f64::total_cmp)?;
     let mut seen = HashSet::new();
@@ -72,7 +72,7 @@ kios: trace signals 5103515\r
 
     #[test]
     fn steps_from_monotonic_times_and_the_smallest_offset() {
-        let c = Console::parse(TRACED);
+        let c = Timings::parse(TRACED);
         assert_eq!(c.traces.len(), 7);
         assert_eq!(c.traces[0].stamp, None);
         let s = steps(&c).unwrap();
@@ -89,8 +89,8 @@ kios: trace signals 5103515\r
 
     #[test]
     fn no_steps_without_a_stamped_line_or_run_init() {
-        assert_eq!(steps(&Console::parse("[ 1.0] Run /init as init process\nkios: trace entry 5\n")), None);
-        assert_eq!(steps(&Console::parse("[ 1.0] kios: trace entry 5\n")), None);
+        assert_eq!(steps(&Timings::parse("[ 1.0] Run /init as init process\nkios: trace entry 5\n")), None);
+        assert_eq!(steps(&Timings::parse("[ 1.0] kios: trace entry 5\n")), None);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! [`Boot::initramfs`]), run QEMU with a deadline,
 //! optionally with an NVMe disk and scripted monitor commands ("when the
 //! console shows line X, send Y"), and return its serial console. One
-//! architecture per boot. The architectures are in `arch.rs`, the disks
+//! architecture per boot. The architectures are kios-host's table
+//! (host/src/arch.rs), the disks
 //! (GPT images, their data partition read back) in `disk.rs`, the console
 //! file and the monitor in `monitor.rs`.
 //!
@@ -21,14 +22,12 @@ use super::console::{parse_line, Console};
 
 #[path = "../common/repo.rs"]
 mod repo;
-#[path = "arch.rs"]
-mod arch;
 #[path = "disk.rs"]
 mod disk;
 #[path = "monitor.rs"]
 mod monitor;
 
-pub use arch::Arch;
+pub use kios_host::Arch;
 #[allow(unused_imports)] // each test crate uses a part
 pub use disk::{hotplug_commands, nvme_device, Fsck, Image, Partition};
 use monitor::{ConsoleTail, Monitor};
@@ -271,7 +270,7 @@ impl Boot {
     pub fn run(mut self) -> Console {
         let arch = self.arch;
         let name = self.name.clone();
-        let (qemu, package, machine) = arch.qemu();
+        let (qemu, package, machine) = (arch.qemu(), arch.qemu_package(), arch.machine_args());
         let have_qemu = Command::new(qemu)
             .arg("--version")
             .stdout(Stdio::null())
