@@ -2,6 +2,8 @@
 //! the same inputs, and `scripts/audit` catches what it must: an entry the
 //! manifest does not explain, one it names that is missing, one whose mode
 //! differs, an init over its 32768-byte budget; `--json` is valid JSON.
+//! The tests' additions: `--modules` takes the manifest's module entries,
+//! `--extra` appends trees as archives of their own.
 //!
 //! Fake inputs (a small file as /init, scripts as binaries): these tests
 //! judge the tools, not the real init, whose size is `check-binary`'s
@@ -570,6 +572,116 @@ fn standin_conf_is_test_only() {
     );
     assert!(!o.status.success(), "a node archive took --standin-conf:\n{}", text(&o));
     assert!(text(&o).contains("no standin-conf entry in profile node"), "{}", text(&o));
+}
+
+/// `cpio CPIO-ARGS` reading `input`; its stdout (a failure fails the test).
+fn cpio(input: &[u8], args: &[&str]) -> String {
+    use std::io::Write;
+    let mut child = Command::new("cpio")
+        .arg("--quiet")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run cpio");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "cpio {args:?}: {}", o.status);
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// `--modules LIST` adds the manifest's entries for those modules (here the
+/// fake kernel's overlay.ko, which depends on nothing), the directories
+/// above them and the three indexes, cut to them; a built-in name adds the
+/// indexes alone and an unknown one nothing (a note). The audit counts them
+/// as extra in the test profile. A module of the kernel that the manifest
+/// does not list stops the build, naming the entries to add.
+#[test]
+fn modules_adds_the_manifest_entries_of_those_modules() {
+    let s = Scratch::new("modules", 1000);
+    let out = s.path("modules.cpio");
+    let o = run(
+        "make-initramfs",
+        &[out.to_str().unwrap(), "--init", s.path("init").to_str().unwrap(), "--bin", s.path("bin").to_str().unwrap()],
+        &[&s.fakes().iter().map(String::as_str).collect::<Vec<_>>()[..], &["--modules", "overlay,builtin,no-such"]].concat(),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("note: module no-such is neither in modules.dep nor in modules.builtin of 6.1.0-test: nothing added"),
+        "{}",
+        text(&o)
+    );
+    let archive = fs::read(&out).unwrap();
+    let listed: Vec<String> = cpio(&archive, &["-it"]).lines().filter(|l| l.starts_with("lib/modules")).map(str::to_string).collect();
+    let k = "lib/modules/6.1.0-test";
+    let want: Vec<String> = [
+        "lib/modules".to_string(),
+        k.to_string(),
+        format!("{k}/kernel"),
+        format!("{k}/kernel/fs"),
+        format!("{k}/kernel/fs/overlayfs"),
+        format!("{k}/kernel/fs/overlayfs/overlay.ko"),
+        format!("{k}/modules.alias"),
+        format!("{k}/modules.builtin"),
+        format!("{k}/modules.dep"),
+    ]
+    .into();
+    assert_eq!(listed, want);
+    let file = |name: &str| cpio(&archive, &["-i", "--to-stdout", &format!("{k}/{name}")]);
+    assert_eq!(file("modules.dep"), "kernel/fs/overlayfs/overlay.ko:\n");
+    assert_eq!(file("modules.alias"), "alias fake-overlay overlay\n");
+    assert_eq!(file("modules.builtin"), "kernel/fake/builtin.ko\n");
+    let (status, report) = audit(&out, &["--profile", "test"]);
+    assert_eq!(status, 1, "{report}");
+    assert!(report.contains(&format!("FAIL extra: /{k}/kernel/fs/overlayfs/overlay.ko")), "{report}");
+
+    let o = run(
+        "make-initramfs",
+        &[s.path("not.cpio").to_str().unwrap(), "--init", s.path("init").to_str().unwrap(), "--bin", s.path("bin").to_str().unwrap()],
+        &[&s.fakes().iter().map(String::as_str).collect::<Vec<_>>()[..], &["--modules", "taken"]].concat(),
+    );
+    assert!(!o.status.success(), "a module the manifest does not list was taken:\n{}", text(&o));
+    assert!(
+        text(&o).contains("/lib/modules/KVER/kernel/not/taken.ko (module kernel/not/taken.ko)"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// `--extra DIR` appends DIR's tree as an archive of its own, owned by
+/// root, after the manifest's, in the order given, compressed like it: the
+/// manifest's archive is unchanged (the audit passes and lists nothing of
+/// the trees), and gzip reads the whole as the plain build's bytes.
+#[test]
+fn extra_trees_are_archives_appended_in_order() {
+    let s = Scratch::new("extra-trees", 1000);
+    for (tree, content) in [("a", "one\n"), ("b", "two\n")] {
+        fs::create_dir_all(s.path(tree).join("bin")).unwrap();
+        fs::write(s.path(tree).join("bin/x"), content).unwrap();
+    }
+    fs::create_dir_all(s.path("b/etc")).unwrap();
+    fs::write(s.path("b/etc/y"), "y\n").unwrap();
+    let (a, b) = (s.path("a"), s.path("b"));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let plain = fs::read(s.build("plain.cpio", &[])).unwrap();
+    let one = fs::read(s.build("one.cpio", &["--extra", a])).unwrap();
+    let two = fs::read(s.build("two.cpio", &["--extra", a, "--extra", b])).unwrap();
+    assert!(one.starts_with(&plain) && two.starts_with(&one), "the appended archives changed what comes before");
+    let (first, second) = (&one[plain.len()..], &two[one.len()..]);
+    assert_eq!(cpio(first, &["-it"]), "bin\nbin/x\n");
+    assert_eq!(cpio(second, &["-it"]), "bin\nbin/x\netc\netc/y\n");
+    assert_eq!(cpio(second, &["-i", "--to-stdout", "bin/x"]), "two\n");
+    for line in cpio(second, &["-itvn"]).lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!((f[2], f[3]), ("0", "0"), "not owned by root: {line}");
+    }
+    let gz = s.build("two.cpio.gz", &["--extra", a, "--extra", b, "--compress", "gzip"]);
+    let (status, report) = audit(&gz, &[]);
+    assert_eq!(status, 0, "{report}");
+    assert!(!report.contains("/etc/y"), "{report}");
+    let o = Command::new("gzip").arg("-dc").arg(&gz).output().unwrap();
+    assert!(o.status.success(), "gzip -dc {}: {}", gz.display(), text(&o));
+    assert!(o.stdout == two, "gzip -dc of the gzip build is not the plain build");
 }
 
 /// The audit's `--json` report, read with serde_json.
