@@ -335,7 +335,7 @@ fn no_datapart_waits() {
 fn late_disk_hotplug() {
     let name = "datapart-hotplug";
     let image = Image::create(&work_dir(name), "disk", 512, 2, &[]);
-    let [drive_add, device_add] = hotplug_commands(&image.path, 512);
+    let [drive_add, device_add] = hotplug_commands(&image.path, "late", 512);
     let c = Boot::new(Arch::Amd64, name)
         .conf("kubelet.send=01@1000\n")
         .datapart("auto")

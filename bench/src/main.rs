@@ -1,8 +1,8 @@
 //! `kios-bench`: the runner behind `scripts/bench-boot` (which builds the
 //! initramfs images and passes their paths here).
 //!
-//!     kios-bench run --runs N --out DIR --qemu BIN [--machine-arg ARG]... --kernel FILE
-//!                    --append CMDLINE --kernel-version V --arch A [--timeout S] [--memory MIB]
+//!     kios-bench run --runs N --out DIR --arch A --kernel FILE --append CMDLINE
+//!                    --kernel-version V [--timeout S] [--memory MIB]
 //!                    --ours CPIO INIT [--ours-label TEXT] [--against CPIO INIT LABEL]
 //!                    [--baseline CPIO SCRIPT INTERPRETER] [--variant NAME CPIO LABEL]...
 //!                    [--containerd CPIO INIT CONTAINERD CMDLINE]
@@ -27,7 +27,7 @@
 //! phase, printing an excerpt of it.
 
 use kios_bench::{compare, history, phase_index, ratios, steps, to_json, to_svg, Config, Machine, Span, Stats, Timings, PHASES};
-use kios_host::Console;
+use kios_host::{Arch, Console, Qemu};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -35,8 +35,8 @@ use std::time::{Duration, Instant};
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: kios-bench run --runs N --out DIR --qemu BIN [--machine-arg ARG]... --kernel FILE --append CMDLINE \
-         --kernel-version V --arch A [--timeout S] [--memory MIB] --ours CPIO INIT [--ours-label TEXT] [--against CPIO INIT LABEL] \
+        "usage: kios-bench run --runs N --out DIR --arch A --kernel FILE --append CMDLINE \
+         --kernel-version V [--timeout S] [--memory MIB] --ours CPIO INIT [--ours-label TEXT] [--against CPIO INIT LABEL] \
          [--baseline CPIO SCRIPT INTERPRETER] [--variant NAME CPIO LABEL]... [--containerd CPIO INIT CONTAINERD CMDLINE] \
          [--record CSV --commit COMMIT --date DATE] [--icount SHIFT]\n       \
          kios-bench check CONSOLE...\n       \
@@ -49,15 +49,14 @@ fn usage() -> ExitCode {
 struct Args {
     runs: usize,
     out: PathBuf,
-    qemu: String,
-    machine: Vec<String>,
     kernel: PathBuf,
     append: String,
     kernel_version: String,
-    arch: String,
+    /// The guest's architecture: its QEMU and machine (kios-host's table).
+    arch: Option<Arch>,
     timeout: u64,
     /// Guest memory, MiB (`-m`; default 512).
-    memory: u64,
+    memory: u32,
     ours: Vec<PathBuf>,
     baseline: Vec<PathBuf>,
     /// Image, init and containerd binary of the containerd configuration.
@@ -81,17 +80,15 @@ struct Args {
 }
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Option<Args> {
-    let mut a = Args { runs: 10, timeout: 120, memory: 512, ..Args::default() };
+    let mut a = Args { runs: 10, timeout: 120, memory: kios_host::qemu::DEFAULT_MEMORY_MB, ..Args::default() };
     while let Some(flag) = it.next() {
         match flag.as_str() {
             "--runs" => a.runs = it.next()?.parse().ok().filter(|&n| n > 0)?,
             "--out" => a.out = it.next()?.into(),
-            "--qemu" => a.qemu = it.next()?,
-            "--machine-arg" => a.machine.push(it.next()?),
             "--kernel" => a.kernel = it.next()?.into(),
             "--append" => a.append = it.next()?,
             "--kernel-version" => a.kernel_version = it.next()?,
-            "--arch" => a.arch = it.next()?,
+            "--arch" => a.arch = Some(Arch::from_name(&it.next()?)?),
             "--timeout" => a.timeout = it.next()?.parse().ok()?,
             "--memory" => a.memory = it.next()?.parse().ok().filter(|&m| m > 0)?,
             "--ours" => a.ours = vec![it.next()?.into(), it.next()?.into()],
@@ -113,7 +110,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Option<Args> {
             _ => return None,
         }
     }
-    let ok = !a.out.as_os_str().is_empty() && !a.qemu.is_empty() && !a.kernel.as_os_str().is_empty() && a.ours.len() == 2 && (a.baseline.is_empty() || a.baseline.len() == 3);
+    let ok = !a.out.as_os_str().is_empty() && a.arch.is_some() && !a.kernel.as_os_str().is_empty() && a.ours.len() == 2 && (a.baseline.is_empty() || a.baseline.len() == 3);
     ok.then_some(a)
 }
 
@@ -125,20 +122,18 @@ fn size(p: &Path) -> Result<u64, String> {
 /// `\r` removed, and the wall time.
 fn boot(a: &Args, initramfs: &Path, append: &str) -> Result<(String, Duration), String> {
     let start = Instant::now();
-    let mut child = Command::new(&a.qemu)
-        .args(&a.machine)
-        .args(a.icount.iter().flat_map(|shift| ["-icount".to_string(), format!("shift={shift},sleep=off")]))
-        .args(["-accel", "tcg", "-smp", "1", "-m", &a.memory.to_string(), "-nographic", "-no-reboot", "-kernel"])
-        .arg(&a.kernel)
-        .arg("-initrd")
-        .arg(initramfs)
-        .arg("-append")
-        .arg(append)
+    let arch = a.arch.expect("parse_args requires --arch");
+    let mut qemu = Qemu::new(arch, &a.kernel, initramfs, append).memory(a.memory);
+    if let Some(shift) = a.icount {
+        qemu = qemu.icount(shift);
+    }
+    let mut child = qemu
+        .command()
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("{}: {e}", a.qemu))?;
+        .map_err(|e| format!("{}: {e}", arch.qemu()))?;
     let mut stdout = child.stdout.take().expect("piped");
     let mut stderr = child.stderr.take().expect("piped");
     let out = std::thread::spawn(move || {
@@ -200,7 +195,8 @@ fn machine(a: &Args) -> Machine {
         .find_map(|l| l.strip_prefix("model name").and_then(|r| r.split_once(':')).map(|(_, v)| v.trim().to_string()))
         .unwrap_or_else(|| "unknown".into());
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let qemu = Command::new(&a.qemu)
+    let arch = a.arch.expect("parse_args requires --arch");
+    let qemu = Command::new(arch.qemu())
         .arg("--version")
         .output()
         .ok()
@@ -211,7 +207,7 @@ fn machine(a: &Args) -> Machine {
     // host's clock: nothing to compare it with.
     let cpu_mhz = cpuinfo.lines().find_map(|l| l.strip_prefix("cpu MHz").and_then(|r| r.split_once(':')).and_then(|(_, v)| v.trim().parse().ok())).filter(|_| a.icount.is_none());
     let accel = a.icount.map_or("tcg".into(), |shift| format!("tcg -icount shift={shift},sleep=off"));
-    Machine { cpu, cores, qemu, kernel: a.kernel_version.clone(), host_kernel, arch: a.arch.clone(), cpu_mhz, accel }
+    Machine { cpu, cores, qemu, kernel: a.kernel_version.clone(), host_kernel, arch: arch.name().to_string(), cpu_mhz, accel }
 }
 
 /// The host's 1-minute load average.

@@ -1,4 +1,5 @@
-//! Booting the release init in QEMU (TCG) with the stand-ins: build an
+//! Booting the release init in QEMU (TCG; the command line is kios-host's
+//! [`Qemu`]) with the stand-ins: build an
 //! initramfs with scripts/make-test-initramfs (or take one built otherwise,
 //! [`Boot::initramfs`]), run QEMU with a deadline,
 //! optionally with an NVMe disk and scripted monitor commands ("when the
@@ -27,9 +28,11 @@ mod disk;
 #[path = "monitor.rs"]
 mod monitor;
 
-pub use kios_host::Arch;
+pub use kios_host::{Arch, Qemu};
 #[allow(unused_imports)] // each test crate uses a part
-pub use disk::{hotplug_commands, nvme_device, Fsck, Image, Partition};
+pub use disk::{Fsck, Image, Partition};
+#[allow(unused_imports)] // each test crate uses a part
+pub use kios_host::qemu::hotplug_commands;
 use monitor::{ConsoleTail, Monitor};
 
 /// Deadline of one boot, seconds; `KIOS_QEMU_TIMEOUT` overrides it.
@@ -168,7 +171,7 @@ impl Boot {
             timeout_s: None,
             prebuilt: None,
             appended: Vec::new(),
-            memory_mb: 512,
+            memory_mb: kios_host::qemu::DEFAULT_MEMORY_MB,
         }
     }
 
@@ -270,14 +273,14 @@ impl Boot {
     pub fn run(mut self) -> Console {
         let arch = self.arch;
         let name = self.name.clone();
-        let (qemu, package, machine) = (arch.qemu(), arch.qemu_package(), arch.machine_args());
-        let have_qemu = Command::new(qemu)
+        let (program, package) = (arch.qemu(), arch.qemu_package());
+        let have_qemu = Command::new(program)
             .arg("--version")
             .stdout(Stdio::null())
             .status();
         assert!(
             matches!(have_qemu, Ok(s) if s.success()),
-            "{qemu} not found: apt-get install -y {package} (scripts/boot --arch {} does it)",
+            "{program} not found: apt-get install -y {package} (scripts/boot --arch {} does it)",
             arch.name()
         );
         let kernel = kernel(arch);
@@ -316,25 +319,13 @@ impl Boot {
 
         let log_path = dir.join("console.log");
         let log = fs::File::create(&log_path).unwrap();
-        let mut qemu_cmd = Command::new(qemu);
-        qemu_cmd
-            .args(machine)
-            .args(["-accel", "tcg", "-m", &self.memory_mb.to_string(), "-nographic", "-no-reboot"])
-            .arg("-kernel")
-            .arg(&kernel)
-            .arg("-initrd")
-            .arg(&initramfs)
-            .arg("-append")
-            .arg(&cmdline)
-            .arg("-qmp")
-            .arg(format!("unix:{},server=on,wait=off", qmp_path.display()));
+        let mut qemu = Qemu::new(arch, &kernel, &initramfs, &cmdline)
+            .memory(self.memory_mb)
+            .qmp(&qmp_path);
         if let Some((image, sector_size)) = &self.disk {
-            qemu_cmd.arg("-drive").arg(format!(
-                "file={},if=none,id=d0,format=raw",
-                image.display()
-            ));
-            qemu_cmd.arg("-device").arg(nvme_device("kios0", "d0", *sector_size));
+            qemu = qemu.nvme(image, "kios0", *sector_size);
         }
+        let mut qemu_cmd = qemu.command();
         eprintln!("[{name}] kernel command line: {cmdline}");
         let started = Instant::now();
         let mut child = qemu_cmd

@@ -1,30 +1,13 @@
-//! The tests' disks: NVMe devices on QEMU's command line or hot-plugged,
-//! GPT images written by scripts/create-image, and their data partition
-//! read back from the host (sgdisk, e2fsck -fn, debugfs).
+//! The tests' disks: GPT images written by scripts/create-image, and their
+//! data partition read back from the host (sgdisk, e2fsck -fn, debugfs).
+//! How QEMU attaches them (NVMe, on its command line or hot-plugged) is
+//! kios-host's (host/src/qemu.rs).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 
 use super::repo;
-
-/// `-device nvme,...` for drive `drive`, with 4096-byte blocks if asked.
-pub fn nvme_device(serial: &str, drive: &str, sector_size: u32) -> String {
-    let mut dev = format!("nvme,serial={serial},drive={drive}");
-    if sector_size != 512 {
-        dev += &format!(",logical_block_size={sector_size},physical_block_size={sector_size}");
-    }
-    dev
-}
-
-/// The HMP commands that hot-plug `image` as an NVMe disk (drive id and
-/// serial `late`): `drive_add` then `device_add`.
-pub fn hotplug_commands(image: &Path, sector_size: u32) -> [String; 2] {
-    [
-        format!("drive_add 0 if=none,id=late,file={},format=raw", image.display()),
-        format!("device_add {}", nvme_device("late", "late", sector_size)),
-    ]
-}
 
 /// A GPT disk image written by scripts/create-image.
 pub struct Image {
