@@ -209,23 +209,28 @@ impl<'a> Node<'a> {
     /// Opens the system socket and listens on it from the loop, its
     /// directory watched; again when its file was removed or replaced
     /// (`on_files`: clients would reach nobody, or an impostor): the new
-    /// listener takes the old one's place and keeps its clients.
+    /// listener takes the old one's place and keeps its clients. Whoever
+    /// removed the file can do it again and again: those lines are
+    /// rate-limited.
     pub fn open_socket(&mut self) {
+        let again = self.socket.is_some();
+        let say = !again || self.repeats.allow(Repeat::Replaced);
+        if again && say {
+            crate::warn!("system socket: {} removed or replaced: listening on a new one", crate::socket::PATH);
+        }
         match SystemSocket::open() {
             Ok(mut socket) => {
                 let _ = sys::epoll_add(&self.epoll, &socket.listener, Token::Listener.encode());
                 if let Some(old) = self.socket.take() {
                     socket.keep_clients(old);
-                    if self.repeats.allow(Repeat::Replaced) {
-                        crate::warn!("system socket: {} removed or replaced: listening on a new one", crate::socket::PATH);
-                    }
                 } else if let Some(fd) = &self.inotify {
                     use linux_raw_sys::general::{IN_CREATE, IN_DELETE, IN_MOVED_FROM, IN_MOVED_TO};
                     let _ = sys::add_watch(fd, c"/run", IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO);
                 }
                 self.socket = Some(socket);
             }
-            Err(e) => crate::error_at!("system socket {}: {}", crate::socket::PATH, e),
+            Err(e) if say => crate::error_at!("system socket {}: {}", crate::socket::PATH, e),
+            Err(_) => {}
         }
     }
 

@@ -498,3 +498,26 @@ fn a_removed_or_replaced_socket_is_recreated() {
     node.wait_record("kubelet", "shutdown event", 1);
     node.expect_poweroff();
 }
+
+/// The socket file removed 30 times, each time once the init has made it
+/// again: a few `removed or replaced` lines, then one count; the socket
+/// still answers.
+#[test]
+fn a_socket_removed_again_and_again_shows_a_few_lines_and_a_count() {
+    let node = common::boot_ready("resocketflood", &[]);
+    let path = node.proc_root("run/system.sock");
+    for round in 0..30 {
+        common::poll_until(std::time::Duration::from_millis(5), || path.exists().then_some(()))
+            .unwrap_or_else(|| node.fail(&format!("round {round}: the socket file was not made again")));
+        std::fs::remove_file(&path).expect("remove the socket file");
+    }
+    common::poll_until(std::time::Duration::from_millis(5), || path.exists().then_some(()))
+        .unwrap_or_else(|| node.fail("the socket file was not made again after the last removal"));
+    let count = suppressed(&node, "socket replaced", "removed or replaced", 5);
+    eprintln!("socket removed 30 times: {count} lines suppressed");
+    let mut client = node.connect();
+    client.send(&[0x01]);
+    client.expect_byte(&node, 0x01);
+    node.wait_record("kubelet", "shutdown event", 1);
+    node.expect_poweroff();
+}
