@@ -1,6 +1,6 @@
 # lib-qemu.sh: shell helpers shared by scripts/fetch-kernel, scripts/boot,
-# scripts/make-test-initramfs, scripts/make-initramfs, scripts/audit,
-# scripts/bench-boot, scripts/build-standins and scripts/test.
+# scripts/make-initramfs, scripts/audit, scripts/bench-boot,
+# scripts/build-standins and scripts/test.
 # Source it: it sets REPO_ROOT and defines functions, nothing else.
 # shellcheck shell=bash disable=SC2034  # REPO_ROOT and use_arch's variables are for the sourcing scripts
 

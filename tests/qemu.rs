@@ -10,7 +10,8 @@
 //! piece fails the test with a message; nothing is skipped. The boots run
 //! in parallel, one per test (as many at once as the test threads); each
 //! has a 60 s deadline (KIOS_QEMU_TIMEOUT).
-//! KIOS_QEMU_EXTRA=DIR lays DIR's tree over the initramfs root.
+//! KIOS_QEMU_EXTRA=DIR lays DIR's tree over the initramfs root
+//! (make-initramfs `--extra`).
 
 #[path = "qemu/boot.rs"]
 mod boot;

@@ -2,7 +2,7 @@
 //! boots a stock Debian cloud kernel (TCG) with the stand-ins and a GPT disk
 //! image from scripts/create-image attached as NVMe (`-drive if=none` +
 //! `-device nvme`; NVMe and ext4 are built into the kernel, overlayfs is a
-//! module the initramfs carries: make-test-initramfs `--modules overlay`,
+//! module the initramfs carries: make-initramfs `--modules overlay`,
 //! `kios.modules=overlay`). Judged by the serial console (milestones, the
 //! init's messages, the kubelet stand-in's `hostname`, `start … argv`,
 //! `persist` and `mount` reports) and, after QEMU has exited, by the disk

@@ -1,6 +1,7 @@
 //! QEMU system test of the manifest-built initramfs (issue 4): the archive
-//! an operator builds with scripts/make-initramfs from root/manifest, not
-//! the QEMU tests' own scripts/make-test-initramfs one, boots Debian's stock
+//! an operator builds with scripts/make-initramfs from root/manifest, with
+//! its defaults and nothing added (the other QEMU tests add modules or
+//! trees to theirs), boots Debian's stock
 //! cloud kernel (amd64, TCG, diskless) compressed each way the script
 //! offers: gzip, zstd and xz (`--check=crc32`, what the kernel's xz reader
 //! wants); and the arm64 archive (`--arch arm64`, zstd) boots Debian's

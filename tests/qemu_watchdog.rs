@@ -1,6 +1,6 @@
 //! QEMU tests of the hardware watchdog (`kios.watchdog=SECONDS`) with
-//! Debian's `softdog` module (`kios.modules=softdog`: make-test-initramfs
-//! copies `softdog.ko` and `watchdog.ko` from the fetched kernel's tree):
+//! Debian's `softdog` module (`kios.modules=softdog`: make-initramfs
+//! `--modules softdog` takes the manifest's `softdog.ko` and `watchdog.ko`):
 //! a healthy node stays up for 3× the timeout and powers off as asked; a
 //! build of the init that never pets (the test-only cargo feature
 //! `watchdog-test-no-pet`, built here into target/watchdog-test/) is reset

@@ -1,6 +1,6 @@
 //! Booting the release init in QEMU (TCG; the command line is kios-host's
-//! [`Qemu`]) with the stand-ins: build an
-//! initramfs with scripts/make-test-initramfs (or take one built otherwise,
+//! [`Qemu`]) with the stand-ins: build an initramfs with
+//! `scripts/make-initramfs --profile test` (or take one built otherwise,
 //! [`Boot::initramfs`]), run QEMU with a deadline,
 //! optionally with an NVMe disk and scripted monitor commands ("when the
 //! console shows line X, send Y"), and return its serial console. One
@@ -54,16 +54,17 @@ pub fn work_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// The prebuilt init and stand-ins; a missing one fails the test (never a skip).
-fn binaries(arch: Arch) -> [(&'static str, PathBuf); 3] {
+/// The prebuilt init and the cri-o and kubelet stand-ins, in that order; a
+/// missing one fails the test (never a skip).
+fn binaries(arch: Arch) -> [PathBuf; 3] {
     let t = target_dir();
     let standins = t.join(arch.standins());
     let bins = [
-        ("--init", t.join(arch.init())),
-        ("--crio", standins.join("crio-standin")),
-        ("--kubelet", standins.join("kubelet-standin")),
+        t.join(arch.init()),
+        standins.join("crio-standin"),
+        standins.join("kubelet-standin"),
     ];
-    for (_, path) in &bins {
+    for path in &bins {
         assert!(
             path.is_file(),
             "{} is missing: build it before `cargo test` ({}, or let \
@@ -175,8 +176,8 @@ impl Boot {
         }
     }
 
-    /// Lays `dir`'s tree over the initramfs root (make-test-initramfs
-    /// `--extra`), after `KIOS_QEMU_EXTRA` if that is set too.
+    /// Lays `dir`'s tree over the initramfs root (make-initramfs `--extra`:
+    /// a second archive), after `KIOS_QEMU_EXTRA` if that is set too.
     pub fn extra(mut self, dir: &Path) -> Boot {
         self.extra.push(dir.to_path_buf());
         self
@@ -184,7 +185,7 @@ impl Boot {
 
     /// Boots `file`, an initramfs built beforehand (e.g. by
     /// scripts/make-initramfs, plain or compressed), as it is, instead of
-    /// one made by make-test-initramfs: so no [`Boot::conf`],
+    /// the test profile built here: so no [`Boot::conf`],
     /// [`Boot::extra`], [`Boot::modules`] or `KIOS_QEMU_EXTRA` (the archive
     /// must already hold what they would add). The kernel command line is
     /// `console=CONSOLE panic=-1 datapart=none` (or [`Boot::datapart`]'s
@@ -229,14 +230,15 @@ impl Boot {
         self
     }
 
-    /// `datapart=VALUE` (make-test-initramfs `--datapart`) instead of `none`.
+    /// `datapart=VALUE` instead of `none` on the kernel command line.
     pub fn datapart(mut self, value: &str) -> Boot {
         self.datapart = Some(value.to_string());
         self
     }
 
-    /// Kernel modules copied into the initramfs and named in
-    /// `kios.modules=` (make-test-initramfs `--modules LIST`, comma-separated).
+    /// Kernel modules put in the initramfs and named in `kios.modules=`
+    /// (make-initramfs `--modules LIST`, comma-separated: modules the
+    /// manifest lists, with their dependencies).
     pub fn modules(mut self, list: &str) -> Boot {
         self.modules = Some(list.to_string());
         self
@@ -285,7 +287,9 @@ impl Boot {
         );
         let kernel = kernel(arch);
         let dir = work_dir(&name);
-        let (initramfs, cmdline) = match &self.prebuilt {
+        let hint = format!("console={} panic=-1 datapart=none", arch.console());
+        let cmdline = self.kernel_cmdline(&hint);
+        let initramfs = match &self.prebuilt {
             Some(file) => {
                 assert!(
                     self.conf.is_empty() && self.extra.is_empty() && self.modules.is_none(),
@@ -296,12 +300,11 @@ impl Boot {
                     "[{name}] KIOS_QEMU_EXTRA cannot be laid over a prebuilt initramfs"
                 );
                 assert!(file.is_file(), "[{name}] {}: no such initramfs", file.display());
-                let hint = format!("console={} panic=-1 datapart=none", arch.console());
-                (self.with_appended(file, &dir), self.kernel_cmdline(&hint))
+                self.with_appended(file, &dir)
             }
             None => {
                 assert!(self.appended.is_empty(), "[{name}] append() is for a prebuilt initramfs");
-                self.make_test_initramfs(&dir)
+                self.make_initramfs(&dir)
             }
         };
 
@@ -431,70 +434,54 @@ impl Boot {
         out
     }
 
-    /// Builds this boot's initramfs in `dir` with scripts/make-test-initramfs
-    /// (the stand-in config, the extra trees, the modules); the file and
-    /// the kernel command line to boot it with.
-    fn make_test_initramfs(&self, dir: &Path) -> (PathBuf, String) {
+    /// Builds this boot's initramfs in `dir` with `scripts/make-initramfs
+    /// --profile test` (the stand-in config, the modules, the extra trees
+    /// appended); the file.
+    fn make_initramfs(&self, dir: &Path) -> PathBuf {
         let (arch, name) = (self.arch, &self.name);
         let conf = dir.join("standin.conf");
         fs::write(&conf, &self.conf).unwrap();
+        // The stand-ins under the names the manifest's `bin:` sources give.
+        let [init, crio, kubelet] = binaries(arch);
+        let bin = dir.join("bin");
+        let _ = fs::remove_dir_all(&bin);
+        fs::create_dir_all(&bin).unwrap();
+        std::os::unix::fs::symlink(&crio, bin.join("crio")).unwrap();
+        std::os::unix::fs::symlink(&kubelet, bin.join("kubelet")).unwrap();
         let initramfs = dir.join("initramfs.cpio");
-        let mut make = Command::new(repo::root().join("scripts/make-test-initramfs"));
+        let mut make = Command::new(repo::root().join("scripts/make-initramfs"));
         make.arg(&initramfs)
-            .args(["--arch", arch.name()])
-            .arg("--conf")
-            .arg(&conf)
-            .arg("--cmdline-hint");
-        for (flag, path) in binaries(arch) {
-            make.arg(flag).arg(path);
-        }
-        if let Some(value) = &self.datapart {
-            make.args(["--datapart", value]);
-        }
+            .args(["--arch", arch.name(), "--profile", "test", "--init"])
+            .arg(&init)
+            .arg("--bin")
+            .arg(&bin)
+            .arg("--standin-conf")
+            .arg(&conf);
         if let Some(list) = &self.modules {
             make.args(["--modules", list]);
         }
-        // Trees laid over the initramfs root (e.g. lib/modules, or busybox for
-        // a scratch /init while developing the harness), merged into one
-        // since make-test-initramfs takes one --extra.
-        let mut extras: Vec<PathBuf> =
-            std::env::var_os("KIOS_QEMU_EXTRA").map(PathBuf::from).into_iter().collect();
-        extras.extend(self.extra.iter().cloned());
-        if extras.len() == 1 {
-            make.arg("--extra").arg(&extras[0]);
-        } else if extras.len() > 1 {
-            let merged = dir.join("extra");
-            let _ = fs::remove_dir_all(&merged);
-            fs::create_dir_all(&merged).unwrap();
-            for tree in &extras {
-                let copied = Command::new("cp")
-                    .arg("-a")
-                    .arg(tree.join("."))
-                    .arg(&merged)
-                    .status()
-                    .expect("run cp");
-                assert!(copied.success(), "[{name}] cp -a {}/. {}: {copied}", tree.display(), merged.display());
-            }
-            make.arg("--extra").arg(&merged);
+        // Trees laid over the initramfs root (e.g. Debian's containerd, or
+        // busybox for a scratch /init while developing the harness).
+        let extras = std::env::var_os("KIOS_QEMU_EXTRA").map(PathBuf::from).into_iter();
+        for tree in extras.chain(self.extra.iter().cloned()) {
+            make.arg("--extra").arg(tree);
         }
         let made = make
             .stderr(Stdio::inherit())
             .output()
-            .expect("run scripts/make-test-initramfs");
+            .expect("run scripts/make-initramfs");
         assert!(
             made.status.success(),
-            "[{name}] scripts/make-test-initramfs failed: {:?} (args {:?})",
+            "[{name}] scripts/make-initramfs failed: {:?} (args {:?}){}",
             made.status,
-            make.get_args().collect::<Vec<_>>()
+            make.get_args().collect::<Vec<_>>(),
+            String::from_utf8_lossy(&made.stdout)
         );
-        let hint = String::from_utf8(made.stdout).unwrap();
-        (initramfs, self.kernel_cmdline(hint.trim()))
+        initramfs
     }
 
-    /// make-test-initramfs's hint with our `datapart=` and `kios.modules=`
-    /// made sure of (the hint has them once the script knows `--datapart`
-    /// and `--modules`; an older script prints `datapart=none`), then the
-    /// extra words.
+    /// `hint` with our `datapart=` and `kios.modules=` in place of its
+    /// own, then the extra words.
     fn kernel_cmdline(&self, hint: &str) -> String {
         let mut words: Vec<String> = hint.split_whitespace().map(str::to_string).collect();
         if let Some(value) = &self.datapart {
