@@ -33,33 +33,27 @@ apt_download() {
     apt-get download "$@" >/dev/null
 }
 
+# kios_host ARGS...: the kios-host tool (host/src/main.rs: the
+# architecture table, the QEMU launcher, the console's story), built on
+# first use; cargo's check that it is fresh takes a few tens of ms.
+kios_host() {
+    cargo run --quiet --release --manifest-path "$REPO_ROOT/Cargo.toml" -p kios-host -- "$@"
+}
+
 # use_arch NAME: the facts of one architecture, NAME in Debian's spelling
-# (amd64, arm64) or Rust's (x86_64, aarch64). Sets:
+# (amd64, arm64) or Rust's (x86_64, aarch64), from kios-host's table
+# (host/src/arch.rs). Sets:
 #   DEB_ARCH      Debian's name: the kernel package, .cache/kernel/DEB_ARCH/
 #   RUST_ARCH     Rust's name: linker/RUST_ARCH.ld, build-standins --arch
 #   TRIPLE        the Rust target (the stand-ins are built with --target TRIPLE)
 #   INIT          the release init, relative to REPO_ROOT
-#   QEMU QEMU_PKG the system emulator and its Debian package
-#   QEMU_MACHINE  its machine arguments (an array; empty: the default PC)
+#   QEMU QEMU_PKG the system emulator and its Debian package (for need_cmd;
+#                 `kios_host qemu` runs it)
 #   CONSOLE       the serial console, for console=
-#   ELF_MACHINE   the Machine: field `readelf -h` shows for its binaries
 use_arch() {
-    case "$1" in
-        amd64|x86_64)
-            DEB_ARCH=amd64 RUST_ARCH=x86_64 INIT=target/release/init
-            QEMU=qemu-system-x86_64 QEMU_PKG=qemu-system-x86 CONSOLE=ttyS0
-            ELF_MACHINE="Advanced Micro Devices X86-64"
-            QEMU_MACHINE=() ;;
-        arm64|aarch64)
-            # Built with `--target`, so not in target/release/.
-            DEB_ARCH=arm64 RUST_ARCH=aarch64 INIT=target/aarch64-unknown-linux-gnu/release/init
-            # The virt board: PL011 UART (ttyAMA0), PSCI for power-off and reset.
-            QEMU=qemu-system-aarch64 QEMU_PKG=qemu-system-arm CONSOLE=ttyAMA0
-            ELF_MACHINE=AArch64
-            QEMU_MACHINE=(-M virt -cpu cortex-a57) ;;
-        *) echo "unknown architecture '$1' (amd64 or x86_64, arm64 or aarch64)" >&2; return 2 ;;
-    esac
-    TRIPLE="$RUST_ARCH-unknown-linux-gnu"
+    local facts
+    facts="$(kios_host arch-env "$1")" || return 2
+    eval "$facts"
 }
 
 # elf_arch FILE: the architecture FILE is built for, in Debian's spelling

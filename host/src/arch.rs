@@ -96,22 +96,6 @@ impl Arch {
         }
     }
 
-    /// The `Machine:` field `readelf -h` shows for its binaries.
-    pub fn elf_machine(self) -> &'static str {
-        match self {
-            Arch::Amd64 => "Advanced Micro Devices X86-64",
-            Arch::Arm64 => "AArch64",
-        }
-    }
-
-    /// The ELF header's `e_machine` (EM_X86_64, EM_AARCH64).
-    pub fn e_machine(self) -> u16 {
-        match self {
-            Arch::Amd64 => 62,
-            Arch::Arm64 => 183,
-        }
-    }
-
     /// How to build the init and stand-ins this architecture boots, for
     /// a failure message.
     pub fn build_hint(self) -> String {

@@ -140,6 +140,63 @@ impl Console {
         }
         out
     }
+    /// The boot told for a person (scripts/boot): each stamped line that is
+    /// the kernel's `Run /init`, the init's (`kios: `; a milestone shown as
+    /// `* NAME`), a stand-in's (`standin-`) or the kernel's last word
+    /// (`reboot: `), with its kernel time and ms since `Run /init`; then
+    /// `Run /init` → kubelet-exec and the init's memory as the kubelet
+    /// stand-in saw it. With `pods`, the story stops at the first line a
+    /// pod wrote (`standin-kubelet: log `) and tells how long it took.
+    pub fn story(&self, pods: bool) -> String {
+        let mut out = String::new();
+        let (mut t0, mut kubelet, mut pod) = (None, None, None);
+        let (mut vmrss, mut rss) = (None, None);
+        for line in &self.lines {
+            let Some(t) = line.time else { continue };
+            let text = line.text.as_str();
+            if text.starts_with(RUN_INIT) {
+                t0 = Some(t);
+            } else if !["kios: ", "standin-", "reboot: "].iter().any(|p| text.starts_with(p)) {
+                continue;
+            }
+            let since = t0.map(|t0| (t - t0) * 1000.0);
+            let shown = match text.strip_prefix("kios: milestone ") {
+                Some(m) => format!("* {m}"),
+                None => text.to_string(),
+            };
+            match since {
+                Some(ms) => writeln!(out, "{t:12.6}  {ms:+8.1}  {shown}"),
+                None => writeln!(out, "{t:12.6}  {:9}  {shown}", ""),
+            }
+            .unwrap();
+            if text.strip_prefix("kios: milestone kubelet-exec").is_some_and(|r| r.is_empty() || r.starts_with(' ')) {
+                kubelet = since.or(kubelet);
+            }
+            vmrss = text.strip_prefix("standin-kubelet: init-vmrss ").or(vmrss);
+            rss = text.strip_prefix("standin-kubelet: init-rss ").or(rss);
+            if pods && text.starts_with("standin-kubelet: log ") {
+                if let Some(ms) = since {
+                    pod = Some((ms, text));
+                    break;
+                }
+            }
+        }
+        if let Some(ms) = kubelet {
+            writeln!(out, "Run /init -> kubelet-exec: {ms:.1} ms").unwrap();
+        }
+        match pod {
+            Some((ms, line)) => writeln!(out, "Run /init -> first pod output: {ms:.1} ms ({line})").unwrap(),
+            None if pods => writeln!(out, "no pod output on the console").unwrap(),
+            None => {}
+        }
+        if let Some(v) = vmrss {
+            writeln!(out, "init VmRSS (seen by the kubelet stand-in): {v}").unwrap();
+        }
+        if let Some(v) = rss {
+            writeln!(out, "init Rss from smaps_rollup (exact): {v}").unwrap();
+        }
+        out
+    }
 }
 
 /// A line as the console showed it (the timestamp in the kernel's format).
@@ -270,5 +327,41 @@ SeaBIOS (version 1.16.2-debian-1.16.2-1)\r
         assert_eq!(lines[3], "    +3453.1 ms  power-off");
         let t = Console::parse(b"kios: milestone init-start\n").timeline();
         assert_eq!(t, "          ? ms  init-start\n");
+    }
+
+    #[test]
+    fn the_story_of_a_boot() {
+        let raw = "\
+[    0.500000] kios: early
+[    2.265842] Run /init as init process
+[    2.300000] random: crng init done
+[    2.310582] kios: milestone init-start
+[    2.441706] kios: milestone kubelet-exec pid 80
+[    2.495876] standin-kubelet: init-vmrss 4 kB
+[    2.499000] standin-kubelet: init-rss 76 kB
+[    3.000000] standin-kubelet: log default/hello pod-program start
+[    5.729072] reboot: Power down
+";
+        let c = Console::parse(raw.as_bytes());
+        let story = c.story(false);
+        let lines: Vec<&str> = story.lines().collect();
+        assert_eq!(lines[0], "    0.500000             kios: early");
+        assert_eq!(lines[1], "    2.265842      +0.0  Run /init as init process");
+        assert_eq!(lines[2], "    2.310582     +44.7  * init-start");
+        assert_eq!(lines[3], "    2.441706    +175.9  * kubelet-exec pid 80");
+        assert_eq!(lines[7], "    5.729072   +3463.2  reboot: Power down");
+        assert_eq!(
+            lines[8..],
+            [
+                "Run /init -> kubelet-exec: 175.9 ms",
+                "init VmRSS (seen by the kubelet stand-in): 4 kB",
+                "init Rss from smaps_rollup (exact): 76 kB"
+            ]
+        );
+        let story = c.story(true);
+        assert!(!story.contains("reboot: Power down"), "{story}");
+        assert!(story.contains("Run /init -> first pod output: 734.2 ms (standin-kubelet: log default/hello pod-program start)\n"), "{story}");
+        let without: String = raw.lines().filter(|l| !l.contains("log default")).map(|l| format!("{l}\n")).collect();
+        assert!(Console::parse(without.as_bytes()).story(true).contains("no pod output on the console\n"));
     }
 }
