@@ -22,8 +22,6 @@
 //! or fakeroot. Work directories: target/tmp/qemu-initramfs-{gzip,zstd,xz,
 //! arm64-zstd}/ (the archive, console.log).
 
-#[path = "common/repo.rs"]
-mod repo;
 #[path = "qemu/boot.rs"]
 mod boot;
 #[path = "qemu/console.rs"]
@@ -33,7 +31,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use boot::{work_dir, Arch, Boot};
+use boot::{repo, work_dir, Arch, Boot};
 use console::{check_lifecycle, fail};
 
 /// /etc/standin.conf: a power-off request soon after the kubelet starts,

@@ -33,7 +33,7 @@ fn time_of(name: &str, c: &Console, prefix: &str) -> f64 {
 
 /// The init built with `watchdog-test-no-pet`.
 fn no_pet_init() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let root = boot::repo::root();
     let target = root.join("target/watchdog-test");
     let status = Command::new(env!("CARGO"))
         .args(["build", "--release", "-p", "kios-init", "--bin", "init", "--features", "watchdog-test-no-pet", "--target-dir"])

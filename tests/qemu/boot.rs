@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use super::console::{parse_line, Console};
 
 #[path = "../common/repo.rs"]
-mod repo;
+pub mod repo;
 #[path = "disk.rs"]
 mod disk;
 #[path = "monitor.rs"]
