@@ -24,6 +24,8 @@ fn main() {
             "-z", "noexecstack",
             "-n",                 // no page alignment padding between segments
             "--no-eh-frame-hdr",  // no unwind tables, so no PT_GNU_EH_FRAME (undoes rustc's --eh-frame-hdr)
+            "--icf=all",          // identical functions kept once (core's panic stubs, the outliner's pieces)
+            "-O2",                // a string that ends another is kept once, as that one's tail
             &format!("--script={script}"), // section layout, see the script's comments
         ]
     } else {
