@@ -68,7 +68,6 @@ pub fn base() {
     }
     make_dir(c"/var/run/crio", 0o700);
     make_dir(c"/var/lib/kubelet/pods", 0o750);
-    make_dir(c"/var/lib/kubelet/seccomp", 0o755);
 }
 
 /// `mkdir(path, mode)`; a failure but `EEXIST` is logged.
