@@ -4,13 +4,13 @@
 //! put its directories where the node expects them.
 
 use crate::log::bytes;
-use crate::mounts::make_dir;
+use crate::mounts::{fits, make_dir, make_dirs};
 use core::ffi::CStr;
 use kios::cstr::{self, join};
 use kios::gpt;
 use kios::retry::Retry;
 use kios::options::{Datapart, PARTLABEL, PARTUUID};
-use rustix::fs::{mkdir, open, Mode, OFlags};
+use rustix::fs::{open, Mode, OFlags};
 use rustix::mount::{mount, mount_bind, mount_change, mount_remount, MountFlags, MountPropagationFlags};
 
 /// Where the partition itself is mounted (private: the binds below are
@@ -216,8 +216,7 @@ fn sysfs_number(disk: &[u8], file: &[u8]) -> Option<u64> {
 /// overlay on `/etc` and the binds in place. False if the partition itself
 /// does not mount; any other failure is logged and the boot goes on.
 fn mount_layout(device: &CStr, report: bool) -> bool {
-    let _ = mkdir(c"/run/kios", Mode::from_raw_mode(0o755));
-    let _ = mkdir(MOUNT, Mode::from_raw_mode(0o755));
+    make_dirs(MOUNT);
     if let Err(e) = mount(device, MOUNT, c"ext4", MountFlags::empty(), None) {
         if report {
             crate::error_at!("datapart: mount {} (ext4) on /run/kios/datapart: {}", device, e);
@@ -255,20 +254,14 @@ fn make_layout() {
 /// `/etc/seccomp` (created if missing) bound on `/var/lib/kubelet/seccomp`,
 /// where the kubelet looks for seccomp profiles.
 pub fn bind_seccomp() {
-    let _ = mkdir(c"/etc/seccomp", Mode::from_raw_mode(0o755));
+    make_dirs(c"/etc/seccomp");
     bind_all(SECCOMP_BIND);
 }
 
 /// The seccomp profiles' bind, a table as [`BINDS`].
 const SECCOMP_BIND: &[u8] = b"/etc/seccomp\0/var/lib/kubelet/seccomp\0";
 
-/// Room for any target of [`BINDS`], [`MODULES_BIND`] and [`SECCOMP_BIND`] with its NUL.
-const _: () = assert!(cstr::longest(MODULES_BIND) <= cstr::longest(BINDS));
-const BIND_PATH: usize = 1 + if cstr::longest(BINDS) > cstr::longest(SECCOMP_BIND) {
-    cstr::longest(BINDS)
-} else {
-    cstr::longest(SECCOMP_BIND)
-};
+const _: () = assert!(fits(BINDS) && fits(MODULES_BIND) && fits(SECCOMP_BIND) && fits(MOUNT.to_bytes_with_nul()));
 
 /// Binds each NUL-terminated `source`, `target` pair of `table`, in order,
 /// creating the target and its parents (mode 0755) when missing; a failure
@@ -276,13 +269,7 @@ const BIND_PATH: usize = 1 + if cstr::longest(BINDS) > cstr::longest(SECCOMP_BIN
 #[inline(never)]
 fn bind_all(mut table: &[u8]) {
     while let (Some(from), Some(to)) = (cstr::next(&mut table), cstr::next(&mut table)) {
-        // `mkdir -p` of the target (room for each: `BIND_PATH`).
-        for dir in cstr::ancestors(to.to_bytes()) {
-            let mut path = [0u8; BIND_PATH];
-            if let Some(dir) = join(&mut path, &[dir]) {
-                let _ = mkdir(dir, Mode::from_raw_mode(0o755));
-            }
-        }
+        make_dirs(to);
         if let Err(e) = mount_bind(from, to) {
             crate::error!("bind {} on {}: {}", from, to, e);
         }

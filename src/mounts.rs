@@ -1,7 +1,7 @@
 //! Base filesystems at boot (SPEC §2.1) and the unmount at shutdown.
 
 use core::ffi::CStr;
-use kios::cstr;
+use kios::cstr::{self, join};
 use rustix::fs::{mkdir, Mode};
 use rustix::mount::{mount, mount_change, mount_remount, unmount, MountFlags, MountPropagationFlags, UnmountFlags};
 
@@ -28,19 +28,19 @@ tmpfs\0/var/tmp\0mode=1777\0\
 tmpfs\0/var/run\0mode=0755\0\
 tmpfs\0/var/lib/kubelet\0mode=0755\0";
 
-/// The parents of `/var/...` targets, which the initramfs need not have.
-const PARENTS: &[u8] = b"/var\0/var/lib\0";
-
 const NOSUID_NODEV_NOEXEC: MountFlags = MountFlags::NOSUID.union(MountFlags::NODEV).union(MountFlags::NOEXEC);
 const NOSUID_NOEXEC: MountFlags = MountFlags::NOSUID.union(MountFlags::NOEXEC);
 const NOSUID_NODEV: MountFlags = MountFlags::NOSUID.union(MountFlags::NODEV);
 
+const _: () = assert!(fits(DEV) && fits(KERNEL) && fits(DEVPTS) && fits(TMPFS));
+
 /// `mount(fstype, target, fstype, flags, data)` of each mount of `table`
-/// (fstype, target, data), creating `target` if needed; a failure is logged.
+/// (fstype, target, data), creating `target` and its parents if needed
+/// (the initramfs need not have `/var`); a failure is logged.
 #[inline(never)]
 fn mount_all(mut table: &[u8], flags: MountFlags) {
     while let (Some(fstype), Some(target), Some(data)) = (cstr::next(&mut table), cstr::next(&mut table), cstr::next(&mut table)) {
-        let _ = mkdir(target, Mode::from_raw_mode(0o755));
+        make_dirs(target);
         if let Err(e) = mount(fstype, target, fstype, flags, Some(data)) {
             crate::error!("mount {} on {}: {}", fstype, target, e);
         }
@@ -55,10 +55,6 @@ pub fn dev() {
 /// Every other base mount, the shared propagation pods need, and the
 /// directories the runtime and the kubelet expect.
 pub fn base() {
-    let mut parents = PARENTS;
-    while let Some(dir) = cstr::next(&mut parents) {
-        let _ = mkdir(dir, Mode::from_raw_mode(0o755));
-    }
     mount_all(KERNEL, NOSUID_NODEV_NOEXEC);
     mount_all(DEVPTS, NOSUID_NOEXEC);
     mount_all(TMPFS, NOSUID_NODEV);
@@ -76,6 +72,27 @@ pub fn make_dir(path: &CStr, mode: u32) {
     match mkdir(path, Mode::from_raw_mode(mode)) {
         Ok(()) | Err(rustix::io::Errno::EXIST) => {}
         Err(e) => crate::error_at!("mkdir {}: {}", path, e),
+    }
+}
+
+/// Room for any path [`make_dirs`] makes, with its NUL.
+const DIRS_ROOM: usize = 32;
+
+/// Whether every string of the NUL-terminated list `table` fits
+/// [`make_dirs`], when compiling: each table of paths it is given asserts it.
+pub const fn fits(table: &[u8]) -> bool {
+    cstr::longest(table) < DIRS_ROOM
+}
+
+/// `mkdir -p path` (mode 0755): each directory of `path` that is
+/// missing, outermost first. A failure is not logged: the mount or bind
+/// that uses `path` next says what is wrong.
+pub fn make_dirs(path: &CStr) {
+    for dir in cstr::ancestors(path.to_bytes()) {
+        let mut room = [0u8; DIRS_ROOM];
+        if let Some(dir) = join(&mut room, &[dir]) {
+            let _ = mkdir(dir, Mode::from_raw_mode(0o755));
+        }
     }
 }
 
