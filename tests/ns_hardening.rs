@@ -482,6 +482,10 @@ fn a_removed_or_replaced_socket_is_recreated() {
     let path = node.proc_root("run/system.sock");
     std::fs::remove_file(&path).expect("remove the socket file");
     node.wait_lines("removed or replaced: listening on a new one", 1);
+    // The line comes before the new bind: an impostor renamed in first
+    // would be replaced by it, unseen.
+    common::poll_until(std::time::Duration::from_millis(5), || path.exists().then_some(()))
+        .unwrap_or_else(|| node.fail("the socket file was not made again"));
     let impostor_path = node.proc_root("run/impostor.sock");
     let impostor = std::os::unix::net::UnixListener::bind(&impostor_path).expect("bind the impostor");
     impostor.set_nonblocking(true).unwrap();
