@@ -254,12 +254,16 @@ fn make_layout() {
 /// `/etc/seccomp` (created if missing) bound on `/var/lib/kubelet/seccomp`,
 /// where the kubelet looks for seccomp profiles.
 pub fn bind_seccomp() {
-    make_dirs(c"/etc/seccomp");
+    make_dirs(SECCOMP_DIR);
     bind_all(SECCOMP_BIND);
 }
 
 /// The seccomp profiles' bind, a table as [`BINDS`].
 const SECCOMP_BIND: &[u8] = b"/etc/seccomp\0/var/lib/kubelet/seccomp\0";
+/// Its source, made before the bind: the table's own string, so the
+/// directory made is the one bound.
+const SECCOMP_DIR: &CStr = cstr::arg(SECCOMP_BIND, 0);
+const _: () = assert!(matches!(SECCOMP_DIR.to_bytes(), b"/etc/seccomp"));
 
 const _: () = assert!(fits(BINDS) && fits(MODULES_BIND) && fits(SECCOMP_BIND) && fits(MOUNT.to_bytes_with_nul()));
 
