@@ -85,9 +85,10 @@ fn main(startup: sys::Startup) -> ! {
     crate::trace!("node");
     // The critical path ends here: the data partition and `/etc`, then the
     // runtime's fork and exec (docs/boot.md). While the runtime starts,
-    // what the kubelet needs (`Node::settle`). A partition not there yet
-    // is awaited by the loop, and nothing starts before it.
-    node.bring_up(options.datapart);
+    // what the kubelet needs: `prepare_for_kubelet`. A partition not there
+    // yet is awaited by the loop, which runs both once it is mounted;
+    // nothing starts before it.
+    node.bring_up(options.datapart, prepare_for_kubelet);
 
     // While the runtime starts: `lo`, for its streaming server and the
     // kubelet's health port on 127.0.0.1.
@@ -99,6 +100,16 @@ fn main(startup: sys::Startup) -> ! {
     crate::trace!("system-socket");
 
     node.run(finish_boot)
+}
+
+/// What the kubelet needs from the final `/etc` before it starts: run
+/// while the runtime starts, once `/etc` is final (at once, or when the
+/// awaited data partition is mounted).
+fn prepare_for_kubelet() {
+    etc::set_hostname();
+    crate::trace!("hostname");
+    datapart::bind_seccomp();
+    crate::trace!("seccomp-bind");
 }
 
 /// The boot's last steps, which neither daemon needs to start: run by

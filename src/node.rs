@@ -17,6 +17,7 @@ use kios::shutdown::{Action, Goal, State};
 use kios::supervisor::Supervisor;
 use kios::token::Token;
 use rustix::event::epoll;
+use core::ffi::CStr;
 use rustix::fd::{AsRawFd, OwnedFd};
 use rustix::fs::inotify;
 use linux_raw_sys::general::{SIGCHLD, SIGINT, SIGPWR, SIGTERM};
@@ -24,6 +25,8 @@ use rustix::process::{Pid, Signal};
 
 /// The longest the boot's last steps wait for the kubelet's start (ms).
 const FINISH_AFTER_MS: u64 = 1000;
+/// How often the watched files are checked when inotify failed (ms).
+const POLL_FILES_MS: u64 = 1000;
 
 /// Everything the supervision loop owns.
 pub struct Node<'a> {
@@ -34,6 +37,8 @@ pub struct Node<'a> {
     /// The signal descriptor (every signal is blocked and read here).
     pub signals: OwnedFd,
     inotify: Option<OwnedFd>,
+    /// When to check the watched files next, once inotify failed.
+    poll_files_at_ms: Option<u64>,
     /// `/dev/null`, where a full log FIFO's oldest output goes; opened
     /// first, so it has a low number: it is also the descriptor kept in
     /// reserve, released at shutdown so the mount table can be read even
@@ -52,6 +57,9 @@ pub struct Node<'a> {
     /// `finish_boot`): run once the kubelet is started, or at
     /// `finish_at_ms`, whichever comes first.
     finish: Option<fn(&mut Node<'a>)>,
+    /// What the kubelet needs from `/etc` (`main`'s `prepare_for_kubelet`):
+    /// run as soon as `/etc` is final, while the runtime starts.
+    for_kubelet: fn(),
     finish_at_ms: u64,
     /// The graceful shutdown's deadline, once read (see `graceful_timeout_ms`).
     graceful_timeout_ms: Option<u64>,
@@ -83,6 +91,7 @@ impl<'a> Node<'a> {
             signals,
             socket: None,
             inotify: None,
+            poll_files_at_ms: None,
             runtime: Supervisor::new(),
             kubelet: Supervisor::new(),
             outputs,
@@ -97,6 +106,7 @@ impl<'a> Node<'a> {
             watchdog: crate::watchdog::Watchdog::open(options.watchdog),
             repeats: Repeats::default(),
             finish: None,
+            for_kubelet: || {},
             finish_at_ms: 0,
         }
     }
@@ -105,7 +115,8 @@ impl<'a> Node<'a> {
     /// runtime. A partition that is not there yet is awaited from the loop
     /// (on every device node created, and at least every 10 s) while the
     /// signals and the socket are served; nothing starts before it.
-    pub fn bring_up(&mut self, wanted: Datapart<'a>) {
+    pub fn bring_up(&mut self, wanted: Datapart<'a>, for_kubelet: fn()) {
+        self.for_kubelet = for_kubelet;
         if wanted == Datapart::None {
             crate::trace!("datapart");
             milestone("datapart-skipped");
@@ -114,9 +125,7 @@ impl<'a> Node<'a> {
         self.datapart = Some(datapart::Wait::new(wanted));
         self.await_datapart(false); // the first attempt; settles if it mounts
         if self.datapart.is_some() {
-            if let Some(fd) = self.watch_files() {
-                let _ = sys::add_watch(fd, c"/dev", linux_raw_sys::general::IN_CREATE);
-            }
+            self.watch(c"/dev", linux_raw_sys::general::IN_CREATE);
         }
     }
 
@@ -133,48 +142,47 @@ impl<'a> Node<'a> {
             *slot = open_output(&self.epoll, Daemon::Kubelet);
         }
         crate::trace!("kubelet-output");
-        self.watch_files();
+        use linux_raw_sys::general::{IN_CLOSE_WRITE, IN_CREATE, IN_MOVED_TO};
+        let runtime = argv::runtime();
+        let _ = rustix::fs::mkdir(runtime.socket_dir, rustix::fs::Mode::from_raw_mode(0o711));
+        self.watch(runtime.socket_dir, IN_CREATE | IN_MOVED_TO);
+        // A socket already there (the runtime was quicker) counts as created.
+        if self.runtime.pid().is_some() && crate::etc::exists(runtime.socket) {
+            self.runtime_is_ready();
+        }
         crate::trace!("inotify");
         if disk {
             self.outputs.iter_mut().flatten().for_each(Output::keep_on_disk);
         }
         crate::trace!("outputs-on-disk");
-        crate::etc::set_hostname();
-        crate::trace!("hostname");
-        datapart::bind_seccomp();
-        crate::trace!("seccomp-bind");
-        if let Some(fd) = self.watch_files() {
-            let _ = rustix::fs::mkdir(argv::KUBELET_DIR, rustix::fs::Mode::from_raw_mode(0o755));
-            let mask = linux_raw_sys::general::IN_CLOSE_WRITE | linux_raw_sys::general::IN_MOVED_TO;
-            if let Err(e) = sys::add_watch(fd, argv::KUBELET_DIR, mask) {
-                crate::error_at!("inotify watch {}: {}", argv::KUBELET_DIR, e);
-            }
-        }
+        (self.for_kubelet)();
+        let _ = rustix::fs::mkdir(argv::KUBELET_DIR, rustix::fs::Mode::from_raw_mode(0o755));
+        self.watch(argv::KUBELET_DIR, IN_CLOSE_WRITE | IN_MOVED_TO);
         crate::trace!("kubernetes-watch");
     }
 
-    /// The inotify descriptor, made (and watched by the loop) on first
-    /// use, watching the runtime socket's directory (the data partition's
-    /// device and `/etc/kubernetes` are added when their time comes). A
-    /// socket already there when the watch starts (the runtime was
-    /// quicker) counts as created.
-    fn watch_files(&mut self) -> Option<&OwnedFd> {
-        if self.inotify.is_none() {
-            let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
-                .inspect_err(|&e| crate::error!("inotify: {}", e))
-                .ok()?;
-            let _ = sys::epoll_add(&self.epoll, &fd, Token::Inotify.encode());
-            let dir = argv::runtime().socket_dir;
-            let _ = rustix::fs::mkdir(dir, rustix::fs::Mode::from_raw_mode(0o711));
-            if let Err(e) = sys::add_watch(&fd, dir, linux_raw_sys::general::IN_CREATE | linux_raw_sys::general::IN_MOVED_TO) {
-                crate::error_at!("inotify watch {}: {}", dir, e);
-            }
-            self.inotify = Some(fd);
-            if self.runtime.pid().is_some() && crate::etc::exists(argv::runtime().socket) {
-                self.runtime_is_ready();
+    /// Watches `dir` for the events of `mask`, through the inotify
+    /// descriptor made (and watched by the loop) on first use. Whatever
+    /// fails is said, and the watched files are then checked every
+    /// [`POLL_FILES_MS`] instead: without the runtime socket's directory
+    /// watched, for one, the kubelet would never start.
+    fn watch(&mut self, dir: &CStr, mask: u32) {
+        if self.inotify.is_none() && self.poll_files_at_ms.is_none() {
+            let flags = inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK;
+            let made = inotify::init(flags).and_then(|fd| sys::epoll_add(&self.epoll, &fd, Token::Inotify.encode()).map(|()| fd));
+            match made {
+                Ok(fd) => self.inotify = Some(fd),
+                Err(e) => {
+                    crate::error!("inotify: {}; files checked every second instead", e);
+                    self.poll_files_at_ms = Some(0);
+                }
             }
         }
-        self.inotify.as_ref()
+        let Some(fd) = &self.inotify else { return };
+        if let Err(e) = sys::add_watch(fd, dir, mask) {
+            crate::error_at!("inotify watch {}: {}; files checked every second instead", dir, e);
+            self.poll_files_at_ms.get_or_insert(0);
+        }
     }
 
     /// How long a graceful shutdown waits for the kubelet (ms):
@@ -223,11 +231,12 @@ impl<'a> Node<'a> {
                 let _ = sys::epoll_add(&self.epoll, &socket.listener, Token::Listener.encode());
                 if let Some(old) = self.socket.take() {
                     socket.keep_clients(old);
-                } else if let Some(fd) = &self.inotify {
-                    use linux_raw_sys::general::{IN_CREATE, IN_DELETE, IN_MOVED_FROM, IN_MOVED_TO};
-                    let _ = sys::add_watch(fd, c"/run", IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO);
                 }
                 self.socket = Some(socket);
+                if !again {
+                    use linux_raw_sys::general::{IN_CREATE, IN_DELETE, IN_MOVED_FROM, IN_MOVED_TO};
+                    self.watch(c"/run", IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO);
+                }
             }
             Err(e) if say => crate::error_at!("system socket {}: {}", crate::socket::PATH, e),
             Err(_) => {}
@@ -255,6 +264,10 @@ impl<'a> Node<'a> {
             let now = sys::monotonic_ms();
             if self.socket.as_ref().is_some_and(|socket| socket.paused_until_ms() <= now) {
                 self.listen_again();
+            }
+            if self.poll_files_at_ms.is_some_and(|at| now >= at) {
+                self.poll_files_at_ms = Some(now.saturating_add(POLL_FILES_MS));
+                self.check_files(Changed::ALL);
             }
             if let Action::Hard(goal) = self.state.tick(now) {
                 crate::warn!("shutdown deadline passed: continuing without the kubelet");
@@ -289,7 +302,8 @@ impl<'a> Node<'a> {
         let deadline = self.state.deadline_ms().unwrap_or(u64::MAX);
         let listen = self.socket.as_ref().map_or(u64::MAX, SystemSocket::paused_until_ms);
         let finish = if self.finish.is_some() { self.finish_at_ms } else { u64::MAX };
-        self.runtime.start_at_or_never_ms().min(kubelet).min(deadline).min(datapart).min(listen).min(self.repeats.due_ms()).min(self.watchdog.as_ref().map_or(u64::MAX, crate::watchdog::Watchdog::due_ms)).min(finish)
+        let files = self.poll_files_at_ms.unwrap_or(u64::MAX);
+        self.runtime.start_at_or_never_ms().min(kubelet).min(deadline).min(datapart).min(listen).min(self.repeats.due_ms()).min(self.watchdog.as_ref().map_or(u64::MAX, crate::watchdog::Watchdog::due_ms)).min(finish).min(files)
     }
 
     fn start_due(&mut self) {
@@ -494,36 +508,60 @@ impl<'a> Node<'a> {
         let Some(fd) = self.inotify.as_ref() else { return };
         let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 1024];
         let mut reader = inotify::Reader::new(fd, &mut buf);
-        let (mut socket_created, mut kubeconfig_written, mut system_socket) = (false, false, false);
+        let mut changed = Changed::default();
         while let Ok(event) = reader.next() {
             if event.events().contains(inotify::ReadFlags::QUEUE_OVERFLOW) {
                 // Events were lost: everything the watches stand for is
-                // checked again (each check looks at the file itself).
+                // checked again.
                 crate::warn!("inotify queue overflow: checking again");
-                (socket_created, kubeconfig_written, system_socket) = (true, true, true);
+                changed = Changed::ALL;
             }
             if let Some(name) = event.file_name() {
                 let name = name.to_bytes();
-                socket_created |= name == argv::runtime().socket_name;
-                kubeconfig_written |= name == argv::KUBECONFIG_NAME;
-                system_socket |= name == &b"system.sock"[..];
+                changed.runtime_socket |= name == argv::runtime().socket_name;
+                changed.kubeconfig |= name == argv::KUBECONFIG_NAME;
+                changed.system_socket |= name == &b"system.sock"[..];
             }
         }
-        if system_socket && self.socket.as_ref().is_some_and(|socket| !socket.in_place()) {
+        self.check_files(changed);
+    }
+
+    /// Acts on the files that may have `changed`, each check looking at
+    /// the file itself; the awaited data partition is looked for again
+    /// after any event (a device node may have appeared).
+    fn check_files(&mut self, changed: Changed) {
+        if changed.system_socket && self.socket.as_ref().is_some_and(|socket| !socket.in_place()) {
             self.open_socket();
         }
         if self.datapart.is_some() {
             self.await_datapart(true);
         }
-        if socket_created && crate::etc::exists(argv::runtime().socket) {
+        if changed.runtime_socket && crate::etc::exists(argv::runtime().socket) {
             self.runtime_is_ready();
         }
-        if kubeconfig_written && self.kubelet_standalone && self.kubelet.pid().is_some() && crate::etc::exists(KUBECONFIG) {
+        if changed.kubeconfig && self.kubelet_standalone && self.kubelet.pid().is_some() && crate::etc::exists(KUBECONFIG) {
             crate::info!("{} appeared: restarting the kubelet to join the cluster", KUBECONFIG);
             self.kubelet_standalone = false;
             self.restart(Daemon::Kubelet);
         }
     }
+}
+
+/// The watched files that may have changed.
+#[derive(Clone, Copy, Default)]
+struct Changed {
+    /// The runtime's socket (created: the runtime is ready).
+    runtime_socket: bool,
+    /// `/etc/kubernetes/kubelet.conf` (written: the kubelet joins).
+    kubeconfig: bool,
+    /// `/run/system.sock` (removed or replaced: listen anew).
+    system_socket: bool,
+}
+
+impl Changed {
+    /// All of them: events were lost, or the files are checked without
+    /// inotify.
+    const ALL: Changed = Changed { runtime_socket: true, kubeconfig: true, system_socket: true };
 }
 
 /// The daemon's output pipe and log FIFO, its pipe watched as

@@ -525,3 +525,27 @@ fn a_socket_removed_again_and_again_shows_a_few_lines_and_a_count() {
     node.wait_record("kubelet", "shutdown event", 1);
     node.expect_poweroff();
 }
+
+/// inotify cannot be made (the instances used up): the init says so and
+/// checks the watched files every second instead. The kubelet still
+/// starts (the runtime's socket found), a removed system socket is made
+/// again, and the standalone kubelet joins once `kubelet.conf` appears.
+#[test]
+fn without_inotify_the_files_are_checked_every_second() {
+    let mut root = common::Root::new("noinotify");
+    root.deny_inotify = true;
+    let node = root.boot(&[]);
+    node.wait_log("kios: error: inotify: errno 24; files checked every second instead");
+    node.wait_ready();
+    std::fs::remove_file(node.proc_root("run/system.sock")).expect("remove the socket file");
+    node.wait_log("kios: warning: system socket: /run/system.sock removed or replaced: listening on a new one");
+    node.root.write("etc/kubernetes/kubelet.conf", "apiVersion: v1\nkind: Config\n");
+    node.wait_log("kios: /etc/kubernetes/kubelet.conf appeared: restarting the kubelet to join the cluster");
+    node.wait_lines("milestone kubelet-exec", 2);
+    node.wait_record("kubelet", "socket connected", 2);
+    let mut client = node.connect();
+    client.send(&[0x01]);
+    client.expect_byte(&node, 0x01);
+    node.wait_record("kubelet", "shutdown event", 1);
+    node.expect_poweroff();
+}

@@ -79,6 +79,9 @@ pub fn init_binary() -> PathBuf {
 /// A throw-away root directory for one init, removed when dropped.
 pub struct Root {
     pub path: PathBuf,
+    /// Whether `inotify_init1` fails in the namespace (EMFILE), as when
+    /// the kernel's inotify instances are used up.
+    pub deny_inotify: bool,
 }
 
 impl Root {
@@ -89,7 +92,7 @@ impl Root {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let unique = NEXT.fetch_add(1, Ordering::Relaxed);
         let name = format!("kios-ns-{test}-{}-{unique}", std::process::id());
-        let root = Root { path: std::env::temp_dir().join(name) };
+        let root = Root { path: std::env::temp_dir().join(name), deny_inotify: false };
         let _ = fs::remove_dir_all(&root.path);
         for dir in DIRS {
             fs::create_dir_all(root.path.join(dir)).expect("create root directories");

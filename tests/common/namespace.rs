@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 /// `options` as its environment. `root` is a plain directory, not a mount
 /// point: like the kernel's rootfs, a root `pivot_root(2)` refuses, and
 /// the init's first step binds it on itself (src/root.rs; tests/ns_root.rs). stdout and
-/// stderr are piped; unshare leads a process group of its own.
-pub fn spawn<'a>(root: &Path, options: impl Iterator<Item = &'a &'a str>) -> Child {
+/// stderr are piped; unshare leads a process group of its own. With
+/// `deny_inotify`, `inotify_init1` fails in there (see [`deny_inotify`]).
+pub fn spawn<'a>(root: &Path, deny_inotify: bool, options: impl Iterator<Item = &'a &'a str>) -> Child {
     let script = r#"exec env -i "$@" "$(command -v chroot)" "$0" /init"#;
     let mut command = Command::new("unshare");
     command
@@ -25,6 +26,9 @@ pub fn spawn<'a>(root: &Path, options: impl Iterator<Item = &'a &'a str>) -> Chi
         .stderr(Stdio::piped())
         .process_group(0);
     default_signals(&mut command);
+    if deny_inotify {
+        self::deny_inotify(&mut command);
+    }
     command.spawn().expect("spawn unshare (are we root?)")
 }
 
@@ -76,6 +80,44 @@ fn default_signals(command: &mut Command) {
         command.pre_exec(move || {
             for signal in (1..=64).filter(|s| *s != 9 && *s != 19) {
                 syscall(SYS_RT_SIGACTION, signal, &default as *const KernelSigaction, 0usize, 8usize);
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Makes `inotify_init1` fail with EMFILE for `command` and all it
+/// starts (the init among them), as when the user's inotify instances are
+/// used up: a seccomp filter, inherited across fork and exec.
+fn deny_inotify(command: &mut Command) {
+    // `seccomp_data`: the syscall number at offset 0, the audit
+    // architecture at offset 4.
+    #[cfg(target_arch = "x86_64")]
+    const AUDIT_ARCH: u32 = 0xc000_003e;
+    #[cfg(target_arch = "aarch64")]
+    const AUDIT_ARCH: u32 = 0xc000_00b7;
+    const LOAD: u16 = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
+    const JUMP_IF_EQUAL: u16 = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
+    const RETURN: u16 = (libc::BPF_RET | libc::BPF_K) as u16;
+    let filter = [
+        libc::sock_filter { code: LOAD, jt: 0, jf: 0, k: 4 },
+        // Another architecture: allowed (skip to the last instruction).
+        libc::sock_filter { code: JUMP_IF_EQUAL, jt: 0, jf: 3, k: AUDIT_ARCH },
+        libc::sock_filter { code: LOAD, jt: 0, jf: 0, k: 0 },
+        libc::sock_filter { code: JUMP_IF_EQUAL, jt: 0, jf: 1, k: libc::SYS_inotify_init1 as u32 },
+        libc::sock_filter { code: RETURN, jt: 0, jf: 0, k: libc::SECCOMP_RET_ERRNO | libc::EMFILE as u32 },
+        libc::sock_filter { code: RETURN, jt: 0, jf: 0, k: libc::SECCOMP_RET_ALLOW },
+    ];
+    // SAFETY: runs in the forked child before exec and makes only prctl
+    // calls (async-signal-safe); `program` points to `filter`, which the
+    // closure owns and which outlives the calls (the kernel copies it).
+    unsafe {
+        command.pre_exec(move || {
+            let program = libc::sock_fprog { len: filter.len() as u16, filter: filter.as_ptr().cast_mut() };
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+                || libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &program as *const libc::sock_fprog) != 0
+            {
+                return Err(std::io::Error::last_os_error());
             }
             Ok(())
         });

@@ -34,7 +34,7 @@ pub struct Node {
 
 impl Node {
     pub(super) fn boot(root: Root, extra: &[&str]) -> Node {
-        let mut child = namespace::spawn(&root.path, BASE_OPTIONS.iter().chain(extra));
+        let mut child = namespace::spawn(&root.path, root.deny_inotify, BASE_OPTIONS.iter().chain(extra));
         let stderr: Box<dyn std::io::Read + Send> = Box::new(child.stderr.take().expect("piped"));
         let stdout: Box<dyn std::io::Read + Send> = Box::new(child.stdout.take().expect("piped"));
         let log = Log::capture(vec![stderr, stdout]);
