@@ -161,27 +161,30 @@ impl<'a> Node<'a> {
         crate::trace!("kubernetes-watch");
     }
 
-    /// Watches `dir` for the events of `mask`, through the inotify
-    /// descriptor made (and watched by the loop) on first use. Whatever
-    /// fails is said, and the watched files are then checked every
-    /// [`POLL_FILES_MS`] instead: without the runtime socket's directory
-    /// watched, for one, the kubelet would never start.
+    /// Watches `dir` for the events of `mask`. A watch that cannot be
+    /// added, or inotify that cannot be made, is said, and from then on
+    /// every watched file is checked every [`POLL_FILES_MS`] instead:
+    /// without the runtime socket's directory watched, for one, the
+    /// kubelet would never start.
     fn watch(&mut self, dir: &CStr, mask: u32) {
-        if self.inotify.is_none() && self.poll_files_at_ms.is_none() {
-            let flags = inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK;
-            let made = inotify::init(flags).and_then(|fd| sys::epoll_add(&self.epoll, &fd, Token::Inotify.encode()).map(|()| fd));
-            match made {
-                Ok(fd) => self.inotify = Some(fd),
-                Err(e) => {
-                    crate::error!("inotify: {}; files checked every second instead", e);
-                    self.poll_files_at_ms = Some(0);
-                }
-            }
+        if self.poll_files_at_ms.is_some() {
+            return; // every file is checked anyway
         }
-        let Some(fd) = &self.inotify else { return };
-        if let Err(e) = sys::add_watch(fd, dir, mask) {
+        if let Err(e) = self.inotify().and_then(|fd| sys::add_watch(fd, dir, mask)) {
             crate::error_at!("inotify watch {}: {}; files checked every second instead", dir, e);
-            self.poll_files_at_ms.get_or_insert(0);
+            self.poll_files_at_ms = Some(0);
+        }
+    }
+
+    /// The inotify descriptor, made (and watched by the loop) on first use.
+    fn inotify(&mut self) -> rustix::io::Result<&OwnedFd> {
+        match &mut self.inotify {
+            Some(fd) => Ok(fd),
+            slot @ None => {
+                let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)?;
+                sys::epoll_add(&self.epoll, &fd, Token::Inotify.encode())?;
+                Ok(slot.insert(fd))
+            }
         }
     }
 

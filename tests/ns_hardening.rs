@@ -535,7 +535,7 @@ fn without_inotify_the_files_are_checked_every_second() {
     let mut root = common::Root::new("noinotify");
     root.deny_inotify = true;
     let node = root.boot(&[]);
-    node.wait_log("kios: error: inotify: errno 24; files checked every second instead");
+    node.wait_log("kios: error: inotify watch /var/run/crio: errno 24; files checked every second instead");
     node.wait_ready();
     std::fs::remove_file(node.proc_root("run/system.sock")).expect("remove the socket file");
     node.wait_log("kios: warning: system socket: /run/system.sock removed or replaced: listening on a new one");
