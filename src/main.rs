@@ -81,14 +81,14 @@ fn main(startup: sys::Startup) -> ! {
     crate::trace!("modules");
 
     let Ok(signals) = signals else { log::halt("signalfd") };
-    let mut node = node::Node::new(signals, &options);
+    let mut node = node::Node::new(signals, &options, prepare_for_kubelet);
     crate::trace!("node");
     // The critical path ends here: the data partition and `/etc`, then the
     // runtime's fork and exec (docs/boot.md). While the runtime starts,
-    // what the kubelet needs: `prepare_for_kubelet`. A partition not there
-    // yet is awaited by the loop, which runs both once it is mounted;
-    // nothing starts before it.
-    node.bring_up(options.datapart, prepare_for_kubelet);
+    // what the kubelet needs: `prepare_for_kubelet`, handed to the node
+    // above. A partition not there yet is awaited by the loop, which does
+    // all three once it is mounted; nothing starts before it.
+    node.bring_up(options.datapart);
 
     // While the runtime starts: `lo`, for its streaming server and the
     // kubelet's health port on 127.0.0.1.
@@ -115,7 +115,7 @@ fn prepare_for_kubelet() {
 /// The boot's last steps, which neither daemon needs to start: run by
 /// the loop once the kubelet is started (or a second after the loop
 /// began), so that they do not delay it on a single CPU.
-fn finish_boot(node: &mut node::Node) {
+fn finish_boot(node: &mut node::Node<impl Fn()>) {
     let _ = node.graceful_timeout_ms(); // read now, not at shutdown
     crate::trace!("grace-period");
     net::enable_forwarding();

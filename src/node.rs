@@ -28,8 +28,10 @@ const FINISH_AFTER_MS: u64 = 1000;
 /// How often the watched files are checked when inotify failed (ms).
 const POLL_FILES_MS: u64 = 1000;
 
-/// Everything the supervision loop owns.
-pub struct Node<'a> {
+/// Everything the supervision loop owns. `P` is the boot's step that
+/// prepares the kubelet's start (`main`'s `prepare_for_kubelet`): a type
+/// of its own, so the loop calls it directly.
+pub struct Node<'a, P: Fn()> {
     state: State,
     runtime_ready: bool,
     kubelet_standalone: bool,
@@ -56,10 +58,10 @@ pub struct Node<'a> {
     /// The boot's last steps, which neither daemon needs (`main`'s
     /// `finish_boot`): run once the kubelet is started, or at
     /// `finish_at_ms`, whichever comes first.
-    finish: Option<fn(&mut Node<'a>)>,
-    /// What the kubelet needs from `/etc` (`main`'s `prepare_for_kubelet`):
-    /// run as soon as `/etc` is final, while the runtime starts.
-    for_kubelet: fn(),
+    finish: Option<fn(&mut Node<'a, P>)>,
+    /// What the kubelet needs from `/etc`: run as soon as `/etc` is
+    /// final, while the runtime starts.
+    prepare_for_kubelet: P,
     finish_at_ms: u64,
     /// The graceful shutdown's deadline, once read (see `graceful_timeout_ms`).
     graceful_timeout_ms: Option<u64>,
@@ -70,13 +72,14 @@ pub struct Node<'a> {
     watchdog: Option<crate::watchdog::Watchdog>,
 }
 
-impl<'a> Node<'a> {
-    /// Prepares the loop with the timeouts of `options`, and the runtime's
+impl<'a, P: Fn()> Node<'a, P> {
+    /// Prepares the loop with the timeouts of `options`, the boot's step
+    /// `prepare_for_kubelet` (see [`Node::settle`]), and the runtime's
     /// output (its stdout and stderr at its exec); halts without epoll
     /// (nothing could be supervised). The rest (inotify, the kubelet's
     /// output) waits until the runtime is started.
     #[inline(always)] // into its one caller, `main`
-    pub fn new(signals: OwnedFd, options: &Options) -> Node<'a> {
+    pub fn new(signals: OwnedFd, options: &Options, prepare_for_kubelet: P) -> Node<'a, P> {
         let null = rustix::fs::open(c"/dev/null", rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty()).ok();
         let Ok(epoll) = epoll::create(epoll::CreateFlags::CLOEXEC)
             .and_then(|epoll| sys::epoll_add(&epoll, &signals, Token::Signals.encode()).map(|()| epoll))
@@ -106,7 +109,7 @@ impl<'a> Node<'a> {
             watchdog: crate::watchdog::Watchdog::open(options.watchdog),
             repeats: Repeats::default(),
             finish: None,
-            for_kubelet: || {},
+            prepare_for_kubelet,
             finish_at_ms: 0,
         }
     }
@@ -115,8 +118,7 @@ impl<'a> Node<'a> {
     /// runtime. A partition that is not there yet is awaited from the loop
     /// (on every device node created, and at least every 10 s) while the
     /// signals and the socket are served; nothing starts before it.
-    pub fn bring_up(&mut self, wanted: Datapart<'a>, for_kubelet: fn()) {
-        self.for_kubelet = for_kubelet;
+    pub fn bring_up(&mut self, wanted: Datapart<'a>) {
         if wanted == Datapart::None {
             crate::trace!("datapart");
             milestone("datapart-skipped");
@@ -131,9 +133,9 @@ impl<'a> Node<'a> {
 
     /// `/etc` is final: the runtime starts at once (it needs nothing more);
     /// then, while it starts, what the kubelet needs before its exec: its
-    /// output, the runtime's socket watched, the hostname, the seccomp
-    /// profiles and the kubelet's files watched; with a data partition,
-    /// the daemons' output kept on it. The kubelet follows once the
+    /// output, the runtime's socket watched, with a data partition the
+    /// daemons' output kept on it, the boot's `prepare_for_kubelet`
+    /// (hostname, seccomp profiles), and the kubelet's files watched. The kubelet follows once the
     /// runtime's socket exists.
     fn settle(&mut self, disk: bool) {
         self.runtime.schedule_now(sys::monotonic_ms());
@@ -155,7 +157,7 @@ impl<'a> Node<'a> {
             self.outputs.iter_mut().flatten().for_each(Output::keep_on_disk);
         }
         crate::trace!("outputs-on-disk");
-        (self.for_kubelet)();
+        (self.prepare_for_kubelet)();
         let _ = rustix::fs::mkdir(argv::KUBELET_DIR, rustix::fs::Mode::from_raw_mode(0o755));
         self.watch(argv::KUBELET_DIR, IN_CLOSE_WRITE | IN_MOVED_TO);
         crate::trace!("kubernetes-watch");
@@ -250,7 +252,7 @@ impl<'a> Node<'a> {
     /// the boot's steps that neither daemon needs, runs once the kubelet is
     /// started, or after `FINISH_AFTER_MS` (a runtime that is slow to
     /// start, or a data partition still awaited), whichever comes first.
-    pub fn run(&mut self, finish: fn(&mut Node<'a>)) -> ! {
+    pub fn run(&mut self, finish: fn(&mut Node<'a, P>)) -> ! {
         self.finish = Some(finish);
         self.finish_at_ms = sys::monotonic_ms().saturating_add(FINISH_AFTER_MS);
         let mut events = [epoll::Event { flags: epoll::EventFlags::empty(), data: epoll::EventData::new_u64(0) }; 16];
