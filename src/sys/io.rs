@@ -9,26 +9,28 @@ use rustix::io::Errno;
 
 /// `ioctl(FIONREAD)`: how many bytes wait in the pipe `fd`.
 pub fn pending(fd: &OwnedFd) -> Result<usize, Errno> {
-    let mut n: i32 = 0;
-    // SAFETY: the kernel writes one `int` into `n`, which lives for the call.
-    check(unsafe { syscall3(k::__NR_ioctl, [fd.as_raw_fd() as usize, linux_raw_sys::ioctl::FIONREAD as usize, &mut n as *mut i32 as usize]) })?;
-    Ok(usize::try_from(n).unwrap_or(0))
+    ioctl_int(fd, linux_raw_sys::ioctl::FIONREAD, 0).map(|n| usize::try_from(n).unwrap_or(0))
 }
 
 /// `ioctl(FIONBIO, 1)`: makes `fd` non-blocking (its own open file only,
 /// so not the other end of a pipe).
 pub fn set_nonblocking(fd: &OwnedFd) -> Result<(), Errno> {
-    let on: i32 = 1;
-    // SAFETY: the kernel reads one `int` from `on`, which lives for the call.
-    check(unsafe { syscall3(k::__NR_ioctl, [fd.as_raw_fd() as usize, linux_raw_sys::ioctl::FIONBIO as usize, &on as *const i32 as usize]) }).map(drop)
+    ioctl_int(fd, linux_raw_sys::ioctl::FIONBIO, 1).map(drop)
 }
 
 /// `ioctl(request, &value)` on a watchdog device: `WDIOC_SETTIMEOUT`
 /// (seconds in; the timeout the driver chose out), `WDIOC_KEEPALIVE`
 /// (the value unused). The chosen value, or the errno.
 pub fn watchdog_ioctl(fd: &OwnedFd, request: u32, value: i32) -> Result<i32, Errno> {
+    ioctl_int(fd, request, value)
+}
+
+/// `ioctl(request, &value)`, the one shape of the ioctls above: each
+/// request reads or writes one `int` (`value`), and none keeps the
+/// pointer. The `int` after the call, or the errno.
+fn ioctl_int(fd: &OwnedFd, request: u32, value: i32) -> Result<i32, Errno> {
     let mut value = value;
-    // SAFETY: both requests read or write one `int`, `value`, which lives for the call.
+    // SAFETY: the requests above read or write one `int`, `value`, which lives for the call.
     check(unsafe { syscall3(k::__NR_ioctl, [fd.as_raw_fd() as usize, request as usize, &mut value as *mut i32 as usize]) })?;
     Ok(value)
 }
