@@ -41,7 +41,7 @@ impl Repeats {
     /// Reports each kind whose lines held back are due at `now`:
     /// `N more "KIND" lines suppressed`.
     pub fn report(&mut self, now: u64) {
-        for (limit, name) in self.0.iter_mut().zip(NAMES) {
+        for (limit, &name) in self.0.iter_mut().zip(&NAMES) {
             if let Some(n) = limit.suppressed_due(now) {
                 crate::warn!("{} more \"{}\" lines suppressed", n, name);
             }
