@@ -42,13 +42,12 @@ impl SystemSocket {
         rustix::process::umask(old);
         bound?;
         net::listen(&listener, 16)?;
-        let inode = rustix::fs::stat(PATH)?.st_ino;
-        Ok(SystemSocket { listener, inode, clients: heapless::Vec::new(), paused_until_ms: u64::MAX, backoff_ms: BACKOFF_MIN_MS })
+        Ok(SystemSocket { listener, inode: inode()?, clients: heapless::Vec::new(), paused_until_ms: u64::MAX, backoff_ms: BACKOFF_MIN_MS })
     }
 
     /// Whether `PATH` is still the listener's socket file.
     pub fn in_place(&self) -> bool {
-        rustix::fs::stat(PATH).is_ok_and(|stat| stat.st_ino == self.inode)
+        inode().is_ok_and(|inode| inode == self.inode)
     }
 
     /// Takes over the clients of `old` (a socket whose file was removed
@@ -163,6 +162,11 @@ impl SystemSocket {
             }
         }
     }
+}
+
+/// The inode of the file at `PATH` now.
+fn inode() -> Result<u64, E> {
+    rustix::fs::stat(PATH).map(|stat| stat.st_ino)
 }
 
 /// Sends the shutdown event to `client` without waiting; whether it went.
