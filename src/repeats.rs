@@ -2,7 +2,6 @@
 //! under its own rate limit ([`kios::ratelimit`]): at most a few per
 //! window, then one line with the count of those held back.
 
-use kios::cstr::arg;
 use kios::ratelimit::RateLimit;
 
 /// A kind of line that can repeat.
@@ -22,18 +21,12 @@ pub enum Repeat {
     Replaced,
 }
 
-/// The number of kinds.
-const KINDS: usize = Repeat::Replaced as usize + 1;
-
-/// What the count line calls each kind, in `Repeat` order, each ending
-/// in a NUL (read in turn by [`kios::cstr::next`]).
-const NAMES: &[u8] = b"signal ignored\0shutdown already under way\0restarting\0refused a client\0unknown byte\0socket replaced\0";
-// One name per kind: the last kind has one, and nothing follows it.
-const _: () = assert!(!arg(NAMES, KINDS - 1).is_empty() && arg(NAMES, KINDS).is_empty());
+/// What the count line calls each kind, indexed by `Repeat as usize`.
+const NAMES: [&str; 6] = ["signal ignored", "shutdown already under way", "restarting", "refused a client", "unknown byte", "socket replaced"];
 
 /// The rate limits of every kind.
 #[derive(Default)]
-pub struct Repeats([RateLimit; KINDS]);
+pub struct Repeats([RateLimit; NAMES.len()]);
 
 impl Repeats {
     /// Whether a line of `kind` may be shown now. (The counts are
@@ -48,9 +41,7 @@ impl Repeats {
     /// Reports each kind whose lines held back are due at `now`:
     /// `N more "KIND" lines suppressed`.
     pub fn report(&mut self, now: u64) {
-        let mut names = NAMES;
-        for limit in &mut self.0 {
-            let name = kios::cstr::next(&mut names).unwrap_or_default();
+        for (limit, &name) in self.0.iter_mut().zip(&NAMES) {
             if let Some(n) = limit.suppressed_due(now) {
                 crate::warn!("{} more \"{}\" lines suppressed", n, name);
             }
