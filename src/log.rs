@@ -34,24 +34,25 @@ fn open_kmsg() -> rustix::io::Result<rustix::fd::OwnedFd> {
 }
 
 /// A log line's format: its text, whose `{}`s take the pieces, then its
-/// kmsg level as one byte below 0x20 (3 error, 4 warning, 6 info), which
-/// also marks where the text ends: a format is passed as one pointer
-/// ([`crate::sys::MarkedText`]). Made by [`format_at!`], which checks the
-/// text against the pieces when compiling ([`kios::logfmt::check`]: all
-/// printable, so the level byte is the first control byte).
+/// kmsg level as one byte below 0x20 (3 error, 4 warning, 6 info). Made
+/// by [`format_at!`], which checks the text against the pieces when
+/// compiling ([`kios::logfmt::check`]).
 #[derive(Clone, Copy)]
-pub struct Format(crate::sys::MarkedText);
+pub struct Format(&'static [u8]);
 
 impl Format {
     /// `text`, a checked format followed by its level byte.
     #[doc(hidden)]
     pub const fn new(text: &'static str) -> Format {
-        Format(crate::sys::MarkedText::new(text.as_bytes()))
+        Format(text.as_bytes())
     }
 
     /// The text and the level.
     fn split(self) -> (&'static [u8], u8) {
-        self.0.split()
+        match self.0.split_last() {
+            Some((&level, text)) => (text, level),
+            None => (b"", 6),
+        }
     }
 }
 

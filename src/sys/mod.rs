@@ -15,7 +15,6 @@
 //! | `net.rs` | the system socket's bind, `SO_PEERCRED`, loopback up |
 //! | `mm.rs` | a scratch mapping; the monotonic clock (in µs too, for the `trace` feature) |
 //! | `mem.rs` | `memcpy`, `memmove`, `memset`, `memcmp`, `bcmp`, `strlen` |
-//! | `text.rs` | static text known by one pointer, its end marked by a control byte (the log formats) |
 //!
 //! # Safety
 //!
@@ -44,7 +43,6 @@ mod pipe;
 mod process;
 mod signal;
 mod syscall;
-mod text;
 
 pub use entry::{rename_process, Main, Startup};
 #[doc(hidden)]
@@ -58,4 +56,3 @@ pub use net::{bind_unix, loopback_up, peer_cred};
 pub use pipe::{splice, tee};
 pub use process::{execve, exit, fork, kill_all, reap};
 pub use signal::{read_signal, set_signal_mask, signalfd, SigSet};
-pub use text::MarkedText;
