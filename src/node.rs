@@ -135,8 +135,8 @@ impl<'a, P: Fn()> Node<'a, P> {
     /// then, while it starts, what the kubelet needs before its exec: its
     /// output, the runtime's socket watched, with a data partition the
     /// daemons' output kept on it, the boot's `prepare_for_kubelet`
-    /// (hostname, seccomp profiles), and the kubelet's files watched. The kubelet follows once the
-    /// runtime's socket exists.
+    /// (hostname, seccomp profiles), and the kubelet's files watched. The
+    /// kubelet follows once the runtime's socket exists.
     fn settle(&mut self, disk: bool) {
         self.runtime.schedule_now(sys::monotonic_ms());
         self.start_due();
@@ -148,10 +148,7 @@ impl<'a, P: Fn()> Node<'a, P> {
         let runtime = argv::runtime();
         let _ = rustix::fs::mkdir(runtime.socket_dir, rustix::fs::Mode::from_raw_mode(0o711));
         self.watch(runtime.socket_dir, IN_CREATE | IN_MOVED_TO);
-        // A socket already there (the runtime was quicker) counts as created.
-        if self.runtime.pid().is_some() && crate::etc::exists(runtime.socket) {
-            self.runtime_is_ready();
-        }
+        self.look_for_runtime_socket(); // the runtime may have been quicker
         crate::trace!("inotify");
         if disk {
             self.outputs.iter_mut().flatten().for_each(Output::keep_on_disk);
@@ -355,6 +352,15 @@ impl<'a, P: Fn()> Node<'a, P> {
         }
     }
 
+    /// The runtime's socket exists while the runtime runs (a file left by
+    /// one that exited does not count until it is started again): it is
+    /// ready.
+    fn look_for_runtime_socket(&mut self) {
+        if self.runtime.pid().is_some() && crate::etc::exists(argv::runtime().socket) {
+            self.runtime_is_ready();
+        }
+    }
+
     /// The runtime's socket exists: log it once per runtime start and let
     /// the kubelet start.
     fn runtime_is_ready(&mut self) {
@@ -541,8 +547,8 @@ impl<'a, P: Fn()> Node<'a, P> {
         if self.datapart.is_some() {
             self.await_datapart(true);
         }
-        if changed.runtime_socket && crate::etc::exists(argv::runtime().socket) {
-            self.runtime_is_ready();
+        if changed.runtime_socket {
+            self.look_for_runtime_socket();
         }
         if changed.kubeconfig && self.kubelet_standalone && self.kubelet.pid().is_some() && crate::etc::exists(KUBECONFIG) {
             crate::info!("{} appeared: restarting the kubelet to join the cluster", KUBECONFIG);
