@@ -531,7 +531,7 @@ impl<'a, P: Fn()> Node<'a, P> {
                 let name = name.to_bytes();
                 changed.runtime_socket |= name == argv::runtime().socket_name;
                 changed.kubeconfig |= name == argv::KUBECONFIG_NAME;
-                changed.system_socket |= name == &b"system.sock"[..];
+                changed.system_socket |= name == crate::socket::NAME;
             }
         }
         self.check_files(changed);

@@ -9,6 +9,9 @@ use rustix::net::{self, AddressFamily, SendFlags, SocketFlags, SocketType};
 
 /// Path of the system socket.
 pub const PATH: &core::ffi::CStr = c"/run/system.sock";
+/// Its file name, as inotify reports it in `/run`.
+pub const NAME: &[u8] = kios::cstr::file_name(PATH);
+const _: () = assert!(matches!(NAME, b"system.sock"));
 /// Most clients connected at once; more are refused with a console line.
 pub const CAPACITY: usize = 8;
 
