@@ -472,6 +472,13 @@ fn wait_for_watch(node: &Node, dir: &Path) {
     }
 }
 
+/// Waits until `path` exists; fails with `otherwise` after the usual wait.
+fn wait_for_file(node: &Node, path: &Path, otherwise: &str) {
+    if common::poll_until(std::time::Duration::from_millis(5), || path.exists().then_some(())).is_none() {
+        node.fail(otherwise);
+    }
+}
+
 /// `/run/system.sock` removed, then replaced by an impostor's socket
 /// (renamed over it): each time the init notices (inotify on `/run`),
 /// says so and listens on a new socket file; the kubelet's connection
@@ -484,8 +491,7 @@ fn a_removed_or_replaced_socket_is_recreated() {
     node.wait_lines("removed or replaced: listening on a new one", 1);
     // The line comes before the new bind: an impostor renamed in first
     // would be replaced by it, unseen.
-    common::poll_until(std::time::Duration::from_millis(5), || path.exists().then_some(()))
-        .unwrap_or_else(|| node.fail("the socket file was not made again"));
+    wait_for_file(&node, &path, "the socket file was not made again");
     let impostor_path = node.proc_root("run/impostor.sock");
     let impostor = std::os::unix::net::UnixListener::bind(&impostor_path).expect("bind the impostor");
     impostor.set_nonblocking(true).unwrap();
@@ -511,12 +517,10 @@ fn a_socket_removed_again_and_again_shows_a_few_lines_and_a_count() {
     let node = common::boot_ready("resocketflood", &[]);
     let path = node.proc_root("run/system.sock");
     for round in 0..30 {
-        common::poll_until(std::time::Duration::from_millis(5), || path.exists().then_some(()))
-            .unwrap_or_else(|| node.fail(&format!("round {round}: the socket file was not made again")));
+        wait_for_file(&node, &path, &format!("round {round}: the socket file was not made again"));
         std::fs::remove_file(&path).expect("remove the socket file");
     }
-    common::poll_until(std::time::Duration::from_millis(5), || path.exists().then_some(()))
-        .unwrap_or_else(|| node.fail("the socket file was not made again after the last removal"));
+    wait_for_file(&node, &path, "the socket file was not made again after the last removal");
     let count = suppressed(&node, "socket replaced", "removed or replaced", 5);
     eprintln!("socket removed 30 times: {count} lines suppressed");
     let mut client = node.connect();
