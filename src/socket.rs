@@ -12,6 +12,10 @@ pub const PATH: &core::ffi::CStr = c"/run/system.sock";
 /// Its file name, as inotify reports it in `/run`.
 pub const NAME: &[u8] = kios::cstr::file_name(PATH);
 const _: () = assert!(matches!(NAME, b"system.sock"));
+/// Where a new listener is bound and its inode read, before it is renamed
+/// to `PATH`: a file put at `PATH` meanwhile (an impostor) cannot be
+/// taken for it, and `PATH` never names a socket that does not listen.
+const BOUND_PATH: &core::ffi::CStr = c"/run/system.sock.new";
 /// Most clients connected at once; more are refused with a console line.
 pub const CAPACITY: usize = 8;
 
@@ -19,7 +23,7 @@ pub const CAPACITY: usize = 8;
 pub struct SystemSocket {
     /// The listening socket.
     pub listener: OwnedFd,
-    /// The inode `PATH` had when the listener was bound: another one
+    /// The inode of the listener's socket file: another one
     /// there (or none) means the socket file was replaced (or removed).
     inode: u64,
     /// Each client and when it last sent a byte (or connected).
@@ -36,21 +40,24 @@ const BACKOFF_MIN_MS: u64 = 100;
 const BACKOFF_MAX_MS: u64 = 10_000;
 
 impl SystemSocket {
-    /// Binds and listens on `PATH`, mode 0600 (a stale file is replaced).
+    /// Listens on `PATH`, mode 0600 (a stale file is replaced): bound at
+    /// `BOUND_PATH`, then renamed.
     pub fn open() -> Result<Self, E> {
         let listener = net::socket_with(AddressFamily::UNIX, SocketType::STREAM, SocketFlags::CLOEXEC | SocketFlags::NONBLOCK, None)?;
-        let _ = rustix::fs::unlink(PATH);
+        let _ = rustix::fs::unlink(BOUND_PATH);
         let old = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o177));
-        let bound = crate::sys::bind_unix(&listener, PATH);
+        let bound = crate::sys::bind_unix(&listener, BOUND_PATH);
         rustix::process::umask(old);
         bound?;
         net::listen(&listener, 16)?;
-        Ok(SystemSocket { listener, inode: inode()?, clients: heapless::Vec::new(), paused_until_ms: u64::MAX, backoff_ms: BACKOFF_MIN_MS })
+        let inode = inode(BOUND_PATH)?;
+        rustix::fs::rename(BOUND_PATH, PATH)?;
+        Ok(SystemSocket { listener, inode, clients: heapless::Vec::new(), paused_until_ms: u64::MAX, backoff_ms: BACKOFF_MIN_MS })
     }
 
     /// Whether `PATH` is still the listener's socket file.
     pub fn in_place(&self) -> bool {
-        inode().is_ok_and(|inode| inode == self.inode)
+        inode(PATH).is_ok_and(|inode| inode == self.inode)
     }
 
     /// Takes over the clients of `old` (a socket whose file was removed
@@ -167,9 +174,9 @@ impl SystemSocket {
     }
 }
 
-/// The inode of the file at `PATH` now.
-fn inode() -> Result<u64, E> {
-    rustix::fs::stat(PATH).map(|stat| stat.st_ino)
+/// The inode of the file at `path` now.
+fn inode(path: &core::ffi::CStr) -> Result<u64, E> {
+    rustix::fs::stat(path).map(|stat| stat.st_ino)
 }
 
 /// Sends the shutdown event to `client` without waiting; whether it went.

@@ -12,6 +12,7 @@ mod common;
 use common::{Node, Root};
 use std::ffi::CString;
 use std::path::Path;
+use std::os::unix::fs::MetadataExt;
 
 /// What is put where a settings file is expected.
 #[derive(Clone, Copy, Debug)]
@@ -489,15 +490,21 @@ fn a_removed_or_replaced_socket_is_recreated() {
     let path = node.proc_root("run/system.sock");
     std::fs::remove_file(&path).expect("remove the socket file");
     node.wait_lines("removed or replaced: listening on a new one", 1);
-    // The line comes before the new bind: an impostor renamed in first
+    // The line comes before the new socket file: an impostor renamed in first
     // would be replaced by it, unseen.
     wait_for_file(&node, &path, "the socket file was not made again");
     let impostor_path = node.proc_root("run/impostor.sock");
     let impostor = std::os::unix::net::UnixListener::bind(&impostor_path).expect("bind the impostor");
     impostor.set_nonblocking(true).unwrap();
+    let impostor_inode = std::fs::metadata(&impostor_path).expect("the impostor's socket file").ino();
     std::fs::rename(&impostor_path, &path).expect("rename the impostor over the socket");
     let line = node.wait_lines("removed or replaced: listening on a new one", 2);
     eprintln!("socket recreated: {line}");
+    // The line comes before the new socket file replaces the impostor's.
+    let replaced = || std::fs::metadata(&path).ok().filter(|file| file.ino() != impostor_inode);
+    if common::poll_until(std::time::Duration::from_millis(5), replaced).is_none() {
+        node.fail("the impostor's socket file was not replaced");
+    }
     let mut client = node.connect();
     client.send(&[0x01]);
     client.expect_byte(&node, 0x01);
