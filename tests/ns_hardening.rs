@@ -458,18 +458,14 @@ fn an_inotify_overflow_rechecks_what_the_watches_stand_for() {
 /// Waits until one of the init's inotify descriptors watches `dir`
 /// (`/proc/PID/fdinfo` lists each watch with its inode, in hex).
 fn wait_for_watch(node: &Node, dir: &Path) {
-    use std::os::unix::fs::MetadataExt;
     let ino = format!("ino:{:x} ", std::fs::metadata(dir).expect("the watched directory").ino());
-    let start = std::time::Instant::now();
-    loop {
+    let watched = || {
         let fdinfo = std::fs::read_dir(format!("/proc/{}/fdinfo", node.pid())).into_iter().flatten().flatten();
-        if fdinfo.filter_map(|e| std::fs::read_to_string(e.path()).ok()).any(|t| t.lines().any(|l| l.starts_with("inotify") && l.contains(&ino))) {
-            return;
-        }
-        if start.elapsed() > common::WAIT {
-            node.fail(&format!("no inotify watch on {}", dir.display()));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
+        let mut texts = fdinfo.filter_map(|e| std::fs::read_to_string(e.path()).ok());
+        texts.any(|t| t.lines().any(|l| l.starts_with("inotify") && l.contains(&ino))).then_some(())
+    };
+    if common::poll_until(std::time::Duration::from_millis(5), watched).is_none() {
+        node.fail(&format!("no inotify watch on {}", dir.display()));
     }
 }
 
