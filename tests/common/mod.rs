@@ -7,8 +7,8 @@
 //!
 //! Needs root (unshare, mount, chroot), as CI has, and only tools of a
 //! base Debian system: util-linux (unshare, mount, setpriv, nsenter),
-//! coreutils, dash and perl-base. A missing binary of ours is a failure,
-//! never a skip.
+//! coreutils, dash and perl-base. A missing binary of ours, or one older
+//! than its sources, is a failure, never a skip.
 #![allow(dead_code)] // each test file uses a different part of the harness
 
 pub mod client;
@@ -26,7 +26,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// How long any single wait of a test may take before it fails.
 pub const WAIT: Duration = Duration::from_secs(20);
@@ -36,6 +36,9 @@ const DIRS: &[&str] = &[
     "dev", "proc", "sys", "run", "tmp", "var", "var/run", "var/lib/kubelet", "var/cache",
     "var/tmp", "var/log", "etc", "etc/kubernetes", "lib", "bin", "record",
 ];
+
+/// Where the stand-ins are built from.
+const STANDIN_SOURCES: &str = "tests/standins/src";
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
@@ -59,21 +62,36 @@ pub fn poll_until<T>(every: Duration, mut check: impl FnMut() -> Option<T>) -> O
     }
 }
 
-/// A built binary of the workspace, or a failure saying how to build it.
-pub fn built(relative: &str) -> PathBuf {
+/// A built binary of the workspace, or a failure saying how to build it:
+/// missing, or older than a file under `sources` (the test would run code
+/// that is no longer there).
+pub fn built(relative: &str, sources: &str) -> PathBuf {
     let path = workspace().join(relative);
-    if !path.is_file() {
-        panic!(
-            "{} is missing: run scripts/build-standins and cargo build --release first",
-            path.display()
-        );
+    let how = "run scripts/build-standins and cargo build --release first";
+    let Ok(built_at) = fs::metadata(&path).and_then(|file| file.modified()) else {
+        panic!("{} is missing: {how}", path.display());
+    };
+    if let Some((_, source)) = newest(&workspace().join(sources)).filter(|(changed, _)| *changed > built_at) {
+        panic!("{} is older than {}: {how}", path.display(), source.display());
     }
     path
 }
 
+/// The file under `dir` changed last, and when.
+fn newest(dir: &Path) -> Option<(SystemTime, PathBuf)> {
+    let files = fs::read_dir(dir).ok()?.flatten().filter_map(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            return newest(&path);
+        }
+        Some((entry.metadata().ok()?.modified().ok()?, path))
+    });
+    files.max()
+}
+
 /// The release init, `target/release/init`.
 pub fn init_binary() -> PathBuf {
-    built("target/release/init")
+    built("target/release/init", "src")
 }
 
 /// A throw-away root directory for one init, removed when dropped.
@@ -98,8 +116,8 @@ impl Root {
             fs::create_dir_all(root.path.join(dir)).expect("create root directories");
         }
         root.install(&init_binary(), "init");
-        root.install(&built("target/x86_64-unknown-linux-gnu/release/crio-standin"), "bin/crio");
-        root.install(&built("target/x86_64-unknown-linux-gnu/release/kubelet-standin"), "bin/kubelet");
+        root.install(&built("target/x86_64-unknown-linux-gnu/release/crio-standin", STANDIN_SOURCES), "bin/crio");
+        root.install(&built("target/x86_64-unknown-linux-gnu/release/kubelet-standin", STANDIN_SOURCES), "bin/kubelet");
         root.write("etc/kubernetes/config.yaml", "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nshutdownGracePeriod: 30s\n");
         root.write("etc/hostname", "kios-test\n");
         root
