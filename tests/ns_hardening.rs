@@ -11,8 +11,8 @@ mod common;
 
 use common::{Node, Root};
 use std::ffi::CString;
-use std::path::Path;
 use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 
 /// What is put where a settings file is expected.
 #[derive(Clone, Copy, Debug)]
@@ -462,18 +462,9 @@ fn wait_for_watch(node: &Node, dir: &Path) {
     let watched = || {
         let fdinfo = std::fs::read_dir(format!("/proc/{}/fdinfo", node.pid())).into_iter().flatten().flatten();
         let mut texts = fdinfo.filter_map(|e| std::fs::read_to_string(e.path()).ok());
-        texts.any(|t| t.lines().any(|l| l.starts_with("inotify") && l.contains(&ino))).then_some(())
+        texts.any(|t| t.lines().any(|l| l.starts_with("inotify") && l.contains(&ino)))
     };
-    if common::poll_until(std::time::Duration::from_millis(5), watched).is_none() {
-        node.fail(&format!("no inotify watch on {}", dir.display()));
-    }
-}
-
-/// Waits until `path` exists; fails with `otherwise` after the usual wait.
-fn wait_for_file(node: &Node, path: &Path, otherwise: &str) {
-    if common::poll_until(std::time::Duration::from_millis(5), || path.exists().then_some(())).is_none() {
-        node.fail(otherwise);
-    }
+    node.wait_until(watched, &format!("no inotify watch on {}", dir.display()));
 }
 
 /// `/run/system.sock` removed, then replaced by an impostor's socket
@@ -488,7 +479,7 @@ fn a_removed_or_replaced_socket_is_recreated() {
     node.wait_lines("removed or replaced: listening on a new one", 1);
     // The line comes before the new socket file: an impostor renamed in first
     // would be replaced by it, unseen.
-    wait_for_file(&node, &path, "the socket file was not made again");
+    node.wait_until(|| path.exists(), "the socket file was not made again");
     let impostor_path = node.proc_root("run/impostor.sock");
     let impostor = std::os::unix::net::UnixListener::bind(&impostor_path).expect("bind the impostor");
     impostor.set_nonblocking(true).unwrap();
@@ -497,10 +488,8 @@ fn a_removed_or_replaced_socket_is_recreated() {
     let line = node.wait_lines("removed or replaced: listening on a new one", 2);
     eprintln!("socket recreated: {line}");
     // The line comes before the new socket file replaces the impostor's.
-    let replaced = || std::fs::metadata(&path).ok().filter(|file| file.ino() != impostor_inode);
-    if common::poll_until(std::time::Duration::from_millis(5), replaced).is_none() {
-        node.fail("the impostor's socket file was not replaced");
-    }
+    let replaced = || std::fs::metadata(&path).is_ok_and(|file| file.ino() != impostor_inode);
+    node.wait_until(replaced, "the impostor's socket file was not replaced");
     let mut client = node.connect();
     client.send(&[0x01]);
     client.expect_byte(&node, 0x01);
@@ -520,10 +509,10 @@ fn a_socket_removed_again_and_again_shows_a_few_lines_and_a_count() {
     let node = common::boot_ready("resocketflood", &[]);
     let path = node.proc_root("run/system.sock");
     for round in 0..30 {
-        wait_for_file(&node, &path, &format!("round {round}: the socket file was not made again"));
+        node.wait_until(|| path.exists(), &format!("round {round}: the socket file was not made again"));
         std::fs::remove_file(&path).expect("remove the socket file");
     }
-    wait_for_file(&node, &path, "the socket file was not made again after the last removal");
+    node.wait_until(|| path.exists(), "the socket file was not made again after the last removal");
     let count = suppressed(&node, "socket replaced", "removed or replaced", 5);
     eprintln!("socket removed 30 times: {count} lines suppressed");
     let mut client = node.connect();

@@ -146,6 +146,14 @@ impl Node {
         self.wait_sockets(|n| n >= 2, "the init did not accept the kubelet's connection");
     }
 
+    /// Waits until `check` holds, looking every 5 ms; fails with
+    /// `otherwise` after the usual wait.
+    pub fn wait_until(&self, mut check: impl FnMut() -> bool, otherwise: &str) {
+        if poll_until(Duration::from_millis(5), || check().then_some(())).is_none() {
+            self.fail(otherwise);
+        }
+    }
+
     /// Waits until the number of sockets the init holds (its listener and
     /// its clients) satisfies `enough`; fails with `otherwise` after the
     /// usual wait.
